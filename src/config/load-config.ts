@@ -1,0 +1,171 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { AppError } from '../errors.ts';
+import { parseRedisUrl, type RedisConfig } from './redis-url.ts';
+
+/**
+ * The only module that reads the environment. Every variable is validated here; a bad value stops
+ * start-up with a message that names the variable.
+ */
+export type Profile = 'embedded' | 'production';
+
+export type Config = {
+  /** embedded: PGlite in dataDir (no DATABASE_URL); production: PostgreSQL at DATABASE_URL. */
+  profile: Profile;
+  issuer: string;
+  host: string;
+  port: number;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  redis: RedisConfig | undefined;
+  /** Prefix of every Redis key and channel Tessera uses, so several deployments can share one Redis. */
+  redisPrefix: string;
+  keysDir: string;
+  /** A private JWKS given in the environment instead of keysDir. */
+  jwks: { keys: Record<string, unknown>[] } | undefined;
+  /** Unset in the embedded profile means "generate once and keep in dataDir". */
+  cookieKeys: string[] | undefined;
+  secretPepper: string | undefined;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  trustProxy: boolean;
+  /** Seconds a stopping server waits for in-flight requests before it closes connections. */
+  shutdownGraceSeconds: number;
+};
+
+/** Values that appear in our examples (docker-compose.yml, README): a real deployment must change them. */
+const PLACEHOLDER = /change[-_ ]?me|changeme|example|placeholder|^(secret|password|tessera)$/i;
+
+const nonEmpty = (value: string | undefined) =>
+  value === undefined || value.trim() === '' ? undefined : value;
+
+const boolean = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((value) => ['true', '1', 'yes'].includes(value));
+
+const port = z.coerce
+  .number({ message: 'must be a port number' })
+  .int('must be a whole number')
+  .min(1, 'must be between 1 and 65535')
+  .max(65535, 'must be between 1 and 65535');
+
+const secret = (what: string) =>
+  z
+    .string()
+    .min(32, `must be at least 32 characters (generate one with: openssl rand -base64 48)`)
+    .refine((value) => !PLACEHOLDER.test(value), `is a placeholder ${what}; set a random value`);
+
+const schema = z.object({
+  PORT: port.default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  TESSERA_ISSUER: z
+    .string()
+    .url('must be an absolute URL such as https://auth.example.com')
+    .refine((value) => /^https?:$/.test(new URL(value).protocol), 'must be an http or https URL')
+    .refine((value) => !new URL(value).search && !new URL(value).hash, 'must have no query or fragment')
+    .optional(),
+  DATABASE_URL: z
+    .string()
+    .refine((value) => /^postgres(ql)?:\/\//.test(value), 'must start with postgres:// or postgresql://')
+    .refine((value) => URL.canParse(value), 'is not a valid URL')
+    .optional(),
+  TESSERA_DATA_DIR: z.string().min(1).default('./data'),
+  REDIS_URL: z
+    .string()
+    .transform((value, ctx) => {
+      try {
+        return parseRedisUrl(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    })
+    .optional(),
+  TESSERA_REDIS_PREFIX: z
+    .string()
+    .regex(/^[\w:.-]{1,64}$/, 'must be 1-64 characters of letters, digits, _ : . -')
+    .default('tessera:'),
+  TESSERA_KEYS_DIR: z.string().min(1).default('./keys'),
+  TESSERA_JWKS: z
+    .string()
+    .transform((value, ctx) => {
+      try {
+        const parsed = JSON.parse(value) as { keys?: unknown };
+        if (!Array.isArray(parsed.keys) || parsed.keys.length === 0) throw new Error('no keys');
+        return parsed as { keys: Record<string, unknown>[] };
+      } catch {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'must be a private JWKS: {"keys":[…]} with at least one key',
+        });
+        return z.NEVER;
+      }
+    })
+    .optional(),
+  TESSERA_COOKIE_KEYS: z
+    .string()
+    .transform((value) => value.split(',').map((key) => key.trim()))
+    .pipe(z.array(secret('cookie key')).min(1))
+    .optional(),
+  TESSERA_SECRET_PEPPER: secret('pepper').optional(),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      message: 'must be one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('info'),
+  TESSERA_TRUST_PROXY: boolean.default(false),
+  TESSERA_SHUTDOWN_GRACE_SECONDS: z.coerce
+    .number({ message: 'must be a number of seconds' })
+    .int('must be a whole number')
+    .min(0, 'must not be negative')
+    .default(10),
+});
+
+export const CONFIG_VARIABLES = Object.keys(schema.shape);
+
+export const loadConfig = (env: Record<string, string | undefined> = process.env): Config => {
+  const input = Object.fromEntries(CONFIG_VARIABLES.map((name) => [name, nonEmpty(env[name])]));
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')} ${issue.message}`);
+    throw new AppError('config_invalid', 500, `Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const values = parsed.data;
+  const profile: Profile = values.DATABASE_URL ? 'production' : 'embedded';
+
+  if (profile === 'production') {
+    const missing = [
+      values.TESSERA_SECRET_PEPPER ? undefined : 'TESSERA_SECRET_PEPPER',
+      values.TESSERA_COOKIE_KEYS ? undefined : 'TESSERA_COOKIE_KEYS',
+    ].filter((name) => name !== undefined);
+    if (missing.length > 0) {
+      throw new AppError(
+        'config_invalid',
+        500,
+        `Invalid configuration:\n${missing
+          .map(
+            (name) =>
+              `  ${name} is required with DATABASE_URL (the production profile); set a random value of 32+ characters`,
+          )
+          .join('\n')}`,
+      );
+    }
+  }
+
+  return {
+    profile,
+    issuer: (values.TESSERA_ISSUER ?? `http://localhost:${values.PORT}`).replace(/\/$/, ''),
+    host: values.HOST,
+    port: values.PORT,
+    databaseUrl: values.DATABASE_URL,
+    dataDir: resolve(values.TESSERA_DATA_DIR),
+    redis: values.REDIS_URL,
+    redisPrefix: values.TESSERA_REDIS_PREFIX,
+    keysDir: resolve(values.TESSERA_KEYS_DIR),
+    jwks: values.TESSERA_JWKS,
+    cookieKeys: values.TESSERA_COOKIE_KEYS,
+    secretPepper: values.TESSERA_SECRET_PEPPER,
+    logLevel: values.LOG_LEVEL,
+    trustProxy: values.TESSERA_TRUST_PROXY,
+    shutdownGraceSeconds: values.TESSERA_SHUTDOWN_GRACE_SECONDS,
+  };
+};
