@@ -1,0 +1,112 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import type { Knex } from 'knex';
+import knex from 'knex';
+import ClientPgLite from 'knex-pglite';
+import pg from 'pg';
+
+/**
+ * The SQL database behind both storage profiles: PostgreSQL through `pg` when a URL is given,
+ * otherwise PGlite (Postgres compiled to WASM) in a data directory or in memory. Callers get the
+ * same knex either way; the same migrations and the same `tables/` queries run on both.
+ */
+export type Database = {
+  knex: Knex;
+  kind: 'pglite' | 'postgres';
+  close(): Promise<void>;
+};
+
+export type DatabaseOptions = {
+  /** postgres:// URL: production profile. Without it, PGlite. */
+  databaseUrl?: string;
+  /** PGlite keeps its files in `<dataDir>/pgdata`. */
+  dataDir?: string;
+  /** PGlite in memory (tests, throwaway runs). */
+  memory?: boolean;
+  /** Schema(s) to put first on the search_path (tests isolate themselves in a schema). */
+  searchPath?: string;
+};
+
+const INT8_OID = 20;
+const TIMESTAMP_OID = 1114;
+const DATE_OID = 1082;
+
+/**
+ * PGlite returns int8 as a number (a BigInt only beyond 2^53) and reads `timestamp`/`date` as UTC,
+ * while `pg` returns int8 as a string and reads them in the process's local zone. These parsers
+ * make `pg` answer like PGlite, so a `count(*)` or a date reads the same on both profiles.
+ */
+const parseInt8 = (value: string): number | bigint => {
+  const number = Number(value);
+  return Number.isSafeInteger(number) ? number : BigInt(value);
+};
+const parseUtc = (value: string): Date | string => {
+  // 'infinity' and BC dates have no faithful Date: keep the text rather than invent a value.
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value)) return value;
+  const iso = value.length === 10 ? `${value}T00:00:00Z` : `${value.replace(' ', 'T')}Z`;
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? value : date;
+};
+
+const pgTypes = {
+  getTypeParser: (oid: number, format?: string) => {
+    if (format !== 'binary') {
+      if (oid === INT8_OID) return parseInt8;
+      if (oid === TIMESTAMP_OID || oid === DATE_OID) return parseUtc;
+    }
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+};
+
+const createPostgres = (databaseUrl: string, searchPath: string | undefined): Database => {
+  const instance = knex({
+    client: 'pg',
+    connection: {
+      connectionString: databaseUrl,
+      types: pgTypes,
+      connectionTimeoutMillis: 5_000,
+    },
+    // min 0: an idle instance holds no connection, so a Postgres restart leaves nothing stale behind.
+    pool: { min: 0, max: 10 },
+    acquireConnectionTimeout: 10_000,
+    ...(searchPath ? { searchPath: [searchPath] } : {}),
+  });
+  return { knex: instance, kind: 'postgres', close: () => instance.destroy() };
+};
+
+const createPglite = async (dataDir: string | undefined, memory: boolean, searchPath: string | undefined) => {
+  let pglite: PGlite;
+  if (memory) {
+    pglite = await PGlite.create();
+  } else {
+    if (!dataDir) throw new Error('createDatabase needs databaseUrl, dataDir or memory: true');
+    const directory = join(dataDir, 'pgdata');
+    await mkdir(directory, { recursive: true });
+    pglite = await PGlite.create(directory);
+  }
+  const instance = knex({
+    client: ClientPgLite,
+    dialect: 'postgres',
+    // A function, not an object: knex deep-clones object connection settings, and a PGlite
+    // instance must be shared, not copied.
+    connection: () => ({ pglite }) as Knex.StaticConnectionConfig,
+    useNullAsDefault: true,
+    ...(searchPath ? { searchPath: [searchPath] } : {}),
+  });
+  return {
+    knex: instance,
+    kind: 'pglite' as const,
+    async close() {
+      // knex closes PGlite when it destroys its one connection; if no query ever ran there is no
+      // connection to destroy, so close PGlite ourselves (files stay consistent on disk).
+      await instance.destroy();
+      if (!pglite.closed) await pglite.close();
+    },
+  };
+};
+
+export const createDatabase = async (options: DatabaseOptions): Promise<Database> => {
+  if (options.databaseUrl) return createPostgres(options.databaseUrl, options.searchPath);
+  return createPglite(options.dataDir, options.memory === true, options.searchPath);
+};

@@ -1,0 +1,75 @@
+import type { Cluster, Redis } from 'ioredis';
+import type { Config } from '../config/load-config.ts';
+import { createPepperHash } from '../crypto/pepper-hash.ts';
+import { createSealedBox } from '../crypto/sealed-box.ts';
+import { type ChangeBus, createLocalChangeBus, createRedisChangeBus } from './change-bus.ts';
+import { createDatabase, type Database } from './database.ts';
+import { migrateLatest } from './migrate.ts';
+import type { OidcAdapterFactory } from './oidc-adapter/contract.ts';
+import { createRedisAdapterFactory } from './oidc-adapter/redis-adapter.ts';
+import { createSqlAdapterFactory } from './oidc-adapter/sql-adapter.ts';
+import { createRedis, pingRedis } from './redis.ts';
+import { createRepositories, type Repositories } from './repositories.ts';
+
+export type Storage = {
+  database: Database;
+  redis: Redis | Cluster | undefined;
+  changes: ChangeBus;
+  repositories: Repositories;
+  /** Where oidc-provider keeps tokens, grants and sessions: Redis when configured, else SQL. */
+  tokenStore: OidcAdapterFactory;
+  /** Deletes expired token-store rows now and then (Redis expires its keys itself). Returns a stop function. */
+  startExpirySweep(intervalMs: number): () => void;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+};
+
+/**
+ * Opens the records database (PGlite in the data directory, or PostgreSQL), migrates it when asked,
+ * and the token store and change bus on Redis when REDIS_URL is set.
+ */
+export const openStorage = async (
+  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'redis' | 'redisPrefix'>,
+  options: { pepper: string; migrate: boolean },
+): Promise<Storage> => {
+  const database = await createDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+  });
+  try {
+    if (options.migrate) await migrateLatest(database.knex);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  const redis = config.redis ? createRedis(config.redis) : undefined;
+  const changes = redis
+    ? createRedisChangeBus(redis, `${config.redisPrefix}changes:`)
+    : createLocalChangeBus();
+  const hashId = createPepperHash(options.pepper, 'oidc-id').digest;
+  const sealedBox = createSealedBox(options.pepper, 'oidc-payload');
+  const sqlTokenStore = redis
+    ? undefined
+    : createSqlAdapterFactory({ knex: database.knex, hashId, sealedBox });
+  const tokenStore = redis
+    ? createRedisAdapterFactory({ redis, keyPrefix: config.redisPrefix, hashId, sealedBox })
+    : (sqlTokenStore as OidcAdapterFactory);
+
+  return {
+    database,
+    redis,
+    changes,
+    repositories: createRepositories(database.knex),
+    tokenStore,
+    startExpirySweep: (intervalMs) => sqlTokenStore?.startExpirySweep(intervalMs) ?? (() => {}),
+    async ping() {
+      await database.knex.raw('select 1');
+      if (redis) await pingRedis(redis);
+    },
+    async close() {
+      await changes.close();
+      redis?.disconnect();
+      await database.close();
+    },
+  };
+};

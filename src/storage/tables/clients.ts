@@ -1,0 +1,151 @@
+import type { Knex } from 'knex';
+import { rethrowUniqueViolation } from './unique-violation.ts';
+
+/** All SQL for `clients`: OAuth clients. A client secret is only ever stored as its hash. */
+export type ClientRow = {
+  clientId: string;
+  name: string;
+  secretHash: string | null;
+  grantTypes: string[];
+  /** API identifiers, in order: the first is the client's default audience. */
+  resources: string[];
+  scopes: string[];
+  /** API identifiers whose tokens this client may introspect. */
+  introspects: string[];
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  tokenEndpointAuthMethod: string;
+  firstParty: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+  secretRotatedAt: Date | null;
+};
+
+export type NewClient = {
+  clientId: string;
+  name: string;
+  secretHash: string | null;
+  grantTypes: string[];
+  resources: string[];
+  scopes: string[];
+  introspects?: string[];
+  redirectUris?: string[];
+  postLogoutRedirectUris?: string[];
+  tokenEndpointAuthMethod?: string;
+  firstParty?: boolean;
+};
+
+type ClientRecord = {
+  client_id: string;
+  name: string;
+  secret_hash: string | null;
+  grant_types: string[];
+  resources: string[];
+  scopes: string[];
+  introspects: string[];
+  redirect_uris: string[];
+  post_logout_redirect_uris: string[];
+  token_endpoint_auth_method: string;
+  first_party: boolean;
+  created_at: Date;
+  updated_at: Date;
+  secret_rotated_at: Date | null;
+};
+
+const TABLE = 'clients';
+
+const toRow = (record: ClientRecord): ClientRow => ({
+  clientId: record.client_id,
+  name: record.name,
+  secretHash: record.secret_hash,
+  grantTypes: record.grant_types,
+  resources: record.resources,
+  scopes: record.scopes,
+  introspects: record.introspects,
+  redirectUris: record.redirect_uris,
+  postLogoutRedirectUris: record.post_logout_redirect_uris,
+  tokenEndpointAuthMethod: record.token_endpoint_auth_method,
+  firstParty: record.first_party,
+  createdAt: record.created_at,
+  updatedAt: record.updated_at,
+  secretRotatedAt: record.secret_rotated_at,
+});
+
+const CONFLICTS = {
+  clients_pkey: {
+    field: 'clientId',
+    message: 'A client with this client_id already exists',
+  },
+};
+
+export const insertClient = async (knex: Knex, input: NewClient): Promise<ClientRow> => {
+  try {
+    const [record] = await knex<ClientRecord>(TABLE)
+      .insert({
+        client_id: input.clientId,
+        name: input.name,
+        secret_hash: input.secretHash,
+        grant_types: input.grantTypes,
+        resources: input.resources,
+        scopes: input.scopes,
+        introspects: input.introspects ?? [],
+        redirect_uris: input.redirectUris ?? [],
+        post_logout_redirect_uris: input.postLogoutRedirectUris ?? [],
+        token_endpoint_auth_method: input.tokenEndpointAuthMethod ?? 'client_secret_basic',
+        first_party: input.firstParty ?? false,
+      })
+      .returning('*');
+    return toRow(record as ClientRecord);
+  } catch (error) {
+    return rethrowUniqueViolation(error, CONFLICTS);
+  }
+};
+
+export const findClientById = async (knex: Knex, clientId: string): Promise<ClientRow | undefined> => {
+  const record = await knex<ClientRecord>(TABLE).where({ client_id: clientId }).first();
+  return record ? toRow(record as ClientRecord) : undefined;
+};
+
+export const listClients = async (knex: Knex): Promise<ClientRow[]> => {
+  const records = await knex<ClientRecord>(TABLE)
+    .select('*')
+    .orderBy([{ column: 'name' }, { column: 'client_id' }]);
+  return (records as ClientRecord[]).map(toRow);
+};
+
+/** True when a client was deleted. */
+export const deleteClientById = async (knex: Knex, clientId: string): Promise<boolean> => {
+  // `returning` rather than the affected-row count: knex-pglite answers a bare delete with the raw
+  // result object instead of a number.
+  const deleted = await knex<ClientRecord>(TABLE)
+    .where({ client_id: clientId })
+    .delete()
+    .returning('client_id');
+  return deleted.length > 0;
+};
+
+/** Replaces the secret hash (rotation); undefined when there is no such client. */
+export const updateClientSecretHash = async (
+  knex: Knex,
+  clientId: string,
+  secretHash: string,
+): Promise<ClientRow | undefined> => {
+  const [record] = await knex<ClientRecord>(TABLE)
+    .where({ client_id: clientId })
+    .update({
+      secret_hash: secretHash,
+      secret_rotated_at: knex.fn.now(),
+      updated_at: knex.fn.now(),
+    })
+    .returning('*');
+  return record ? toRow(record as ClientRecord) : undefined;
+};
+
+/** Clients that list the API among their resources: what blocks deleting that API. */
+export const listClientIdsUsingResource = async (knex: Knex, identifier: string): Promise<string[]> => {
+  const records = await knex<ClientRecord>(TABLE)
+    .whereRaw('? = any(resources)', [identifier])
+    .orderBy('client_id')
+    .select('client_id');
+  return records.map((record) => record.client_id);
+};
