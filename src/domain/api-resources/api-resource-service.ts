@@ -1,0 +1,43 @@
+import { conflict, notFound } from '../../errors.ts';
+import type { ChangeBus } from '../../storage/change-bus.ts';
+import type { Repositories } from '../../storage/repositories.ts';
+import { parseInput } from '../validation.ts';
+import { type ApiResource, type CreateApiResourceInput, createApiResourceInput } from './api-resource.ts';
+
+export const API_RESOURCES_TOPIC = 'api-resources';
+
+export type ApiResourceService = ReturnType<typeof createApiResourceService>;
+
+export const createApiResourceService = (deps: { repositories: Repositories; changes: ChangeBus }) => {
+  const { apiResources, clients } = deps.repositories;
+  return {
+    async create(input: CreateApiResourceInput): Promise<ApiResource> {
+      const values = parseInput(createApiResourceInput, input);
+      const created = await apiResources.insert(values);
+      await deps.changes.publish(API_RESOURCES_TOPIC, created.identifier);
+      return created;
+    },
+
+    list: (): Promise<ApiResource[]> => apiResources.list(),
+
+    async get(identifier: string): Promise<ApiResource> {
+      const found = await apiResources.findByIdentifier(identifier);
+      if (!found) throw notFound(`no API resource with identifier ${identifier}`);
+      return found;
+    },
+
+    async remove(identifier: string): Promise<void> {
+      const users = await clients.listIdsUsingResource(identifier);
+      if (users.length > 0) {
+        throw conflict(
+          `API resource ${identifier} is used by client(s) ${users.join(', ')}; delete them or remove the resource from them first`,
+          'identifier',
+        );
+      }
+      if (!(await apiResources.deleteByIdentifier(identifier))) {
+        throw notFound(`no API resource with identifier ${identifier}`);
+      }
+      await deps.changes.publish(API_RESOURCES_TOPIC, identifier);
+    },
+  };
+};

@@ -1,0 +1,101 @@
+import type { PepperHash } from '../../crypto/pepper-hash.ts';
+import { invalidInput, notFound } from '../../errors.ts';
+import type { ChangeBus } from '../../storage/change-bus.ts';
+import type { Repositories } from '../../storage/repositories.ts';
+import { parseInput } from '../validation.ts';
+import { type Client, type ClientWithSecret, type CreateClientInput, createClientInput } from './client.ts';
+import { generateClientId, generateClientSecret } from './client-secret.ts';
+
+export const CLIENTS_TOPIC = 'clients';
+
+export type ClientService = ReturnType<typeof createClientService>;
+
+type ClientRecord = Client & { secretHash: string | null };
+
+const withoutSecret = ({ secretHash: _hash, ...client }: ClientRecord): Client => ({
+  clientId: client.clientId,
+  name: client.name,
+  grantTypes: client.grantTypes,
+  resources: client.resources,
+  scopes: client.scopes,
+  introspects: client.introspects,
+  createdAt: client.createdAt,
+  updatedAt: client.updatedAt,
+  secretRotatedAt: client.secretRotatedAt,
+});
+
+export const createClientService = (deps: {
+  repositories: Repositories;
+  changes: ChangeBus;
+  secretHash: PepperHash;
+}) => {
+  const { clients, apiResources } = deps.repositories;
+
+  /** Every named API must exist, and every scope must be defined by one of the client's APIs. */
+  const checkReferences = async (input: { resources: string[]; scopes: string[]; introspects: string[] }) => {
+    const apis = new Map((await apiResources.list()).map((api) => [api.identifier, api]));
+    for (const [field, identifiers] of [
+      ['resources', input.resources],
+      ['introspects', input.introspects],
+    ] as const) {
+      const unknown = identifiers.filter((identifier) => !apis.has(identifier));
+      if (unknown.length > 0) {
+        throw invalidInput(
+          `${field} names unknown API resource(s): ${unknown.join(', ')} (create them with: tessera api-resources create)`,
+          field,
+        );
+      }
+    }
+    const defined = new Set(input.resources.flatMap((identifier) => apis.get(identifier)?.scopes ?? []));
+    const undefinedScopes = input.scopes.filter((scope) => !defined.has(scope));
+    if (undefinedScopes.length > 0) {
+      throw invalidInput(
+        `scopes ${undefinedScopes.join(', ')} not defined by any of the client's API resources`,
+        'scopes',
+      );
+    }
+  };
+
+  const find = async (clientId: string): Promise<ClientRecord> => {
+    const found = await clients.findById(clientId);
+    if (!found) throw notFound(`no client with id ${clientId}`);
+    return found;
+  };
+
+  return {
+    async create(input: CreateClientInput): Promise<ClientWithSecret> {
+      const values = parseInput(createClientInput, input);
+      await checkReferences(values);
+      const clientSecret = generateClientSecret();
+      const created = await clients.insert({
+        clientId: generateClientId(),
+        name: values.name,
+        secretHash: deps.secretHash.digest(clientSecret),
+        grantTypes: values.grantTypes,
+        resources: values.resources,
+        scopes: values.scopes,
+        introspects: values.introspects,
+      });
+      await deps.changes.publish(CLIENTS_TOPIC, created.clientId);
+      return { clientId: created.clientId, clientSecret, client: withoutSecret(created) };
+    },
+
+    list: async (): Promise<Client[]> => (await clients.list()).map(withoutSecret),
+
+    get: async (clientId: string): Promise<Client> => withoutSecret(await find(clientId)),
+
+    async rotateSecret(clientId: string): Promise<ClientWithSecret> {
+      await find(clientId);
+      const clientSecret = generateClientSecret();
+      const updated = await clients.updateSecretHash(clientId, deps.secretHash.digest(clientSecret));
+      if (!updated) throw notFound(`no client with id ${clientId}`);
+      await deps.changes.publish(CLIENTS_TOPIC, clientId);
+      return { clientId, clientSecret, client: withoutSecret(updated) };
+    },
+
+    async remove(clientId: string): Promise<void> {
+      if (!(await clients.deleteById(clientId))) throw notFound(`no client with id ${clientId}`);
+      await deps.changes.publish(CLIENTS_TOPIC, clientId);
+    },
+  };
+};

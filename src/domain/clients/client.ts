@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { displayName, resourceIndicator, scopeTokens } from '../api-resources/api-resource.ts';
+
+/** Grant types a client registered through Tessera may use. */
+export const GRANT_TYPES = ['client_credentials'] as const;
+export type GrantType = (typeof GRANT_TYPES)[number];
+
+/** A client as operators see it. The secret is never part of it: only its keyed hash is stored. */
+export type Client = {
+  clientId: string;
+  name: string;
+  grantTypes: string[];
+  /** API identifiers the client may get tokens for; the first is its default audience. */
+  resources: string[];
+  scopes: string[];
+  /** API identifiers whose tokens this client may introspect (a resource server's own client). */
+  introspects: string[];
+  createdAt: Date;
+  updatedAt: Date;
+  secretRotatedAt: Date | null;
+};
+
+/** What `clients create` and `clients rotate-secret` return: the only time the secret is shown. */
+export type ClientWithSecret = { clientId: string; clientSecret: string; client: Client };
+
+const uniqueList = <T extends z.ZodType<string>>(item: T) =>
+  z.array(item).transform((values) => [...new Set(values)]);
+
+export const createClientInput = z
+  .object({
+    name: displayName,
+    grantTypes: z
+      .array(z.enum(GRANT_TYPES, { message: `must be one of: ${GRANT_TYPES.join(', ')}` }))
+      .min(1, 'must name at least one grant type')
+      .transform((values) => [...new Set(values)]),
+    resources: uniqueList(resourceIndicator).default([]),
+    scopes: scopeTokens.transform((values) => [...new Set(values)]).default([]),
+    introspects: uniqueList(resourceIndicator).default([]),
+  })
+  .refine((input) => !input.grantTypes.includes('client_credentials') || input.resources.length > 0, {
+    message: 'must name at least one API resource for the client_credentials grant',
+    path: ['resources'],
+  });
+
+export type CreateClientInput = z.input<typeof createClientInput>;
