@@ -1,0 +1,48 @@
+import { Provider } from 'oidc-provider';
+import type { CachedLookup } from '../domain/cache/cached-lookup.ts';
+import type { OidcAdapter } from '../storage/oidc-adapter/contract.ts';
+import type { ClientRow } from '../storage/tables/clients.ts';
+
+/**
+ * oidc-provider's `Client` model reads clients through this adapter: Tessera's clients table, behind
+ * the in-process cache. Clients are managed with the CLI and the management API, never through
+ * the provider, so every write method refuses.
+ *
+ * A client with a secret may authenticate with client_secret_basic or client_secret_post. The
+ * library accepts only the registered method, so the metadata names the method the current request
+ * uses (`Provider.ctx` is the library's documented request context); the library caches one built
+ * client per distinct metadata, so this costs nothing after the first request of each style.
+ */
+const requestAuthMethod = (): 'client_secret_basic' | 'client_secret_post' => {
+  const authorization = Provider.ctx?.get('authorization') ?? '';
+  return /^basic /i.test(authorization) ? 'client_secret_basic' : 'client_secret_post';
+};
+
+export const clientMetadata = (row: ClientRow) => ({
+  client_id: row.clientId,
+  client_name: row.name,
+  // The HMAC of the secret, never the secret; see provider-internals.ts compareClientSecretsByHash.
+  ...(row.secretHash ? { client_secret: row.secretHash } : {}),
+  grant_types: row.grantTypes,
+  response_types: row.grantTypes.includes('authorization_code') ? ['code'] : [],
+  redirect_uris: row.redirectUris,
+  post_logout_redirect_uris: row.postLogoutRedirectUris,
+  token_endpoint_auth_method: row.secretHash ? requestAuthMethod() : 'none',
+});
+
+const readOnly = async (): Promise<never> => {
+  throw new Error('clients are managed by Tessera, not through oidc-provider');
+};
+
+export const createClientAdapter = (clients: CachedLookup<ClientRow>): OidcAdapter => ({
+  async find(clientId) {
+    const row = await clients.get(clientId);
+    return row ? clientMetadata(row) : undefined;
+  },
+  findByUid: async () => undefined,
+  findByUserCode: async () => undefined,
+  upsert: readOnly,
+  consume: readOnly,
+  destroy: readOnly,
+  revokeByGrantId: readOnly,
+});

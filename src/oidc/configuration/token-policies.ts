@@ -1,0 +1,29 @@
+import type { CachedLookup } from '../../domain/cache/cached-lookup.ts';
+import type { ClientRow } from '../../storage/tables/clients.ts';
+
+/**
+ * Who may learn about a token (introspection, RFC 7662 §4) and who may revoke it (RFC 7009 §2.1).
+ * Stricter than the library's defaults: a token is only discussed with the client it was issued to
+ * or with a resource server registered (`--introspects`) for one of its audiences, and a token
+ * whose client has been deleted is dead.
+ */
+const audiences = (aud: unknown): string[] =>
+  typeof aud === 'string'
+    ? [aud]
+    : Array.isArray(aud)
+      ? aud.filter((value) => typeof value === 'string')
+      : [];
+
+export const createTokenPolicies = (clients: CachedLookup<ClientRow>) => ({
+  async mayIntrospect(callerId: string, token: { clientId?: string; aud?: unknown }): Promise<boolean> {
+    if (!token.clientId) return false;
+    const [caller, issuedTo] = await Promise.all([clients.get(callerId), clients.get(token.clientId)]);
+    if (!caller || !issuedTo) return false;
+    if (token.clientId === callerId) return true;
+    return audiences(token.aud).some((audience) => caller.introspects.includes(audience));
+  },
+
+  mayRevoke: (callerId: string, token: { clientId?: string }): boolean => token.clientId === callerId,
+});
+
+export type TokenPolicies = ReturnType<typeof createTokenPolicies>;

@@ -1,0 +1,135 @@
+import type { JSONWebKeySet } from 'jose';
+import { type Configuration, errors, type KoaContextWithOIDC, Provider } from 'oidc-provider';
+import type { PepperHash } from '../crypto/pepper-hash.ts';
+import type { ApiResource } from '../domain/api-resources/api-resource.ts';
+import type { CachedLookup } from '../domain/cache/cached-lookup.ts';
+import type { OidcAdapterFactory } from '../storage/oidc-adapter/contract.ts';
+import type { ClientRow } from '../storage/tables/clients.ts';
+import { createClientAdapter } from './client-adapter.ts';
+import { allowedScopesFor, resourceServerInfo } from './configuration/resource-server-info.ts';
+import { createTokenPolicies } from './configuration/token-policies.ts';
+import { CLIENT_CREDENTIALS_PARAMETERS, createClientCredentialsGrant } from './grants/client-credentials.ts';
+import { createJwtAccessTokens, REVOKED_JWT_MODEL } from './jwt-access-tokens.ts';
+import { clientCredentialsSubject } from './middleware/client-credentials-subject.ts';
+import { createJwtIntrospectionAndRevocation } from './middleware/jwt-introspection-and-revocation.ts';
+import { rfcErrorCorrections } from './middleware/rfc-error-corrections.ts';
+import { compareClientSecretsByHash } from './provider-internals.ts';
+
+export type OidcDeps = {
+  issuer: string;
+  cookieKeys: string[];
+  /** Private JWKS, each algorithm's current signer first. */
+  jwks: JSONWebKeySet;
+  /** Every published key, to verify JWT access tokens at introspection and revocation. */
+  publicJwks: JSONWebKeySet;
+  adapterFactory: OidcAdapterFactory;
+  clients: CachedLookup<ClientRow>;
+  apiResources: CachedLookup<ApiResource>;
+  secretHash: PepperHash;
+  trustProxy: boolean;
+  onServerError: (error: unknown, ctx: KoaContextWithOIDC) => void;
+};
+
+const SIGNING_ALGS = ['ES256', 'RS256', 'EdDSA'] as const;
+
+export const createProvider = (deps: OidcDeps): Provider => {
+  const clientAdapter = createClientAdapter(deps.clients);
+  // oidc-provider instantiates its adapter with `new Adapter(modelName)`.
+  function Adapter(this: unknown, name: string) {
+    return name === 'Client' ? clientAdapter : deps.adapterFactory(name);
+  }
+  const policies = createTokenPolicies(deps.clients);
+  const jwtAccessTokens = createJwtAccessTokens({
+    issuer: deps.issuer,
+    publicJwks: deps.publicJwks,
+    denyList: deps.adapterFactory(REVOKED_JWT_MODEL),
+  });
+
+  const accessTokenTtl = (_ctx: unknown, token: { resourceServer?: { accessTokenTTL?: number } }) =>
+    token.resourceServer?.accessTokenTTL ?? 600;
+
+  const configuration: Configuration = {
+    adapter: Adapter as unknown as Configuration['adapter'],
+    clients: [],
+    jwks: deps.jwks as Configuration['jwks'],
+    cookies: { keys: deps.cookieKeys },
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
+    responseTypes: ['code'],
+    scopes: ['openid', 'offline_access'],
+    enabledJWA: {
+      idTokenSigningAlgValues: SIGNING_ALGS,
+      userinfoSigningAlgValues: SIGNING_ALGS,
+      introspectionSigningAlgValues: SIGNING_ALGS,
+      authorizationSigningAlgValues: SIGNING_ALGS,
+      clientAuthSigningAlgValues: [],
+      requestObjectSigningAlgValues: SIGNING_ALGS,
+      dPoPSigningAlgValues: ['ES256', 'EdDSA'],
+    },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: {
+        enabled: true,
+        allowedPolicy: (_ctx, client, token) => policies.mayIntrospect(client.clientId, token),
+      },
+      revocation: {
+        enabled: true,
+        allowedPolicy: (_ctx, client, token) => {
+          if (!policies.mayRevoke(client.clientId, token)) {
+            throw new errors.InvalidRequest('client is not authorized to revoke the presented token');
+          }
+          return true;
+        },
+      },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: async (ctx) => {
+          const row = ctx.oidc.client && (await deps.clients.get(ctx.oidc.client.clientId));
+          return row?.resources[0];
+        },
+        getResourceServerInfo: async (_ctx, identifier, client) => {
+          const row = await deps.clients.get(client.clientId);
+          const api = row?.resources.includes(identifier)
+            ? await deps.apiResources.get(identifier)
+            : undefined;
+          if (!row || !api)
+            throw new errors.InvalidTarget('resource is unknown or not allowed for this client');
+          return resourceServerInfo(api, allowedScopesFor(row.scopes, api));
+        },
+        useGrantedResource: () => true,
+      },
+    },
+    pkce: { required: () => true },
+    ttl: {
+      AccessToken: accessTokenTtl,
+      ClientCredentials: accessTokenTtl,
+      AuthorizationCode: 60,
+      IdToken: 3600,
+      Interaction: 3600,
+      Session: 14 * 24 * 3600,
+      Grant: 14 * 24 * 3600,
+      RefreshToken: 14 * 24 * 3600,
+    },
+    // People and bots become token subjects in a later step; until then no account exists.
+    findAccount: async () => undefined,
+    renderError: async (ctx, out) => {
+      ctx.type = 'json';
+      ctx.body = out;
+    },
+  };
+
+  const provider = new Provider(deps.issuer, configuration);
+  provider.proxy = deps.trustProxy;
+  compareClientSecretsByHash(provider, deps.secretHash);
+  provider.registerGrantType(
+    'client_credentials',
+    createClientCredentialsGrant(provider, deps),
+    CLIENT_CREDENTIALS_PARAMETERS,
+    ['resource'],
+  );
+  provider.use(rfcErrorCorrections);
+  provider.use(clientCredentialsSubject);
+  provider.use(createJwtIntrospectionAndRevocation({ jwtAccessTokens, policies }));
+  provider.on('server_error', (ctx, error) => deps.onServerError(error, ctx));
+  return provider;
+};

@@ -1,0 +1,33 @@
+/**
+ * The ONLY module that reaches into oidc-provider beyond its documented configuration.
+ * Each patch names the internal it depends on, so an upgrade of the pinned version knows what to
+ * re-check (test/integration/oidc/ covers every one of them).
+ */
+import type { Provider } from 'oidc-provider';
+import type { PepperHash } from '../crypto/pepper-hash.ts';
+
+/**
+ * Client secrets are stored as HMAC(pepper, secret), so the registered `client_secret` the library
+ * sees is that digest. `Client.prototype.compareClientSecret(actual)` (lib/models/client.js) is the
+ * single place the library compares a presented secret; we hash the presented value first.
+ */
+export const compareClientSecretsByHash = (provider: Provider, secretHash: PepperHash): void => {
+  const prototype = (provider.Client as unknown as { prototype: { clientSecret?: string } }).prototype as {
+    compareClientSecret: (this: { clientSecret?: string }, actual: string) => boolean;
+  };
+  prototype.compareClientSecret = function compareClientSecret(actual) {
+    return typeof actual === 'string' && typeof this.clientSecret === 'string'
+      ? secretHash.matches(actual, this.clientSecret)
+      : false;
+  };
+};
+
+/**
+ * oidc-provider answers a client that may not use a grant with `invalid_request` and this exact
+ * description (lib/actions/token.js, allowedGrantTypeCheck); RFC 6749 §5.2 calls it
+ * `unauthorized_client`.
+ */
+export const GRANT_NOT_ALLOWED_DESCRIPTION = 'requested grant type is not allowed for this client';
+
+/** The error oidc-provider raises for JWTs at introspection and revocation (lib/shared/reject_structured_tokens.js). */
+export const STRUCTURED_TOKEN_ERROR = 'unsupported_token_type';
