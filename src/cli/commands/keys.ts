@@ -1,0 +1,177 @@
+import { type Command, InvalidArgumentError } from 'commander';
+import type { ApiResource } from '../../domain/api-resources/api-resource.ts';
+import { generateKeys } from '../../domain/keys/generate-keys.ts';
+import { keyFilePath, readKeyFile } from '../../domain/keys/key-file.ts';
+import { type KeyRow, listKeys } from '../../domain/keys/key-ring.ts';
+import { retireKeys } from '../../domain/keys/retire-keys.ts';
+import { rotateKeys } from '../../domain/keys/rotate-keys.ts';
+import { SIGNING_ALGS } from '../../domain/keys/signing-key.ts';
+import { keysFromJwks } from '../../domain/keys/stored-jwks.ts';
+import { parseScopeList } from '../../domain/scopes/scope-list.ts';
+import { CliUsageError } from '../cli-error.ts';
+import type { CommandContext } from '../command-context.ts';
+import { printJson, printTable } from '../output.ts';
+
+const FLAGS = {
+  activateInSeconds: '--activate-in',
+  algs: '--alg',
+  maxTokenTtlSeconds: '--max-token-ttl',
+  kid: '--kid',
+};
+
+/** ID tokens live an hour: the floor for how long a retired key's tokens may still be presented. */
+const ID_TOKEN_TTL = 3600;
+
+const now = () => Math.floor(Date.now() / 1000);
+const iso = (seconds: number | undefined) =>
+  seconds === undefined ? undefined : new Date(seconds * 1000).toISOString();
+
+const seconds = (flag: string) => (value: string) => {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${flag} must be a whole number of seconds`);
+  return Number(value);
+};
+
+const rowJson = (row: KeyRow & { reason?: string; retirableAt?: number }) => ({
+  kid: row.kid,
+  alg: row.alg,
+  status: row.status,
+  created_at: iso(row.createdAt),
+  activates_at: iso(row.activatesAt),
+  stopped_signing_at: iso(row.stoppedSigningAt),
+  ...(row.reason ? { kept_because: row.reason } : {}),
+  ...(row.retirableAt ? { retirable_at: iso(row.retirableAt) } : {}),
+});
+
+const printRows = (rows: ReturnType<typeof rowJson>[]) =>
+  printTable(rows, ['kid', 'alg', 'status', 'activates_at', 'stopped_signing_at']);
+
+export const registerKeyCommands = (program: Command, context: CommandContext): void => {
+  const group = program
+    .command('keys')
+    .description(`signing keys (private JWKS in TESSERA_KEYS_DIR): ${SIGNING_ALGS.join(', ')}`);
+
+  const keysDir = () => {
+    const config = context.config();
+    if (config.jwks) {
+      throw new CliUsageError(
+        'signing keys come from TESSERA_JWKS; change them by redeploying with a new JWKS',
+      );
+    }
+    return config.keysDir;
+  };
+
+  group
+    .command('generate')
+    .description('create the key file with one key per algorithm (the server also does this on first start)')
+    .option('--force', 'replace an existing key file (tokens signed by its keys stop verifying)')
+    .option('--json', 'print JSON')
+    .action(async (options) =>
+      context.run(FLAGS, async () => {
+        const dir = keysDir();
+        const keys = await generateKeys(dir, { now: now(), force: options.force === true });
+        const rows = listKeys(keys, now()).map(rowJson);
+        if (options.json) printJson({ path: keyFilePath(dir), keys: rows });
+        else {
+          process.stdout.write(`wrote ${keyFilePath(dir)} (mode 0600)\n`);
+          printRows(rows);
+        }
+      }),
+    );
+
+  group
+    .command('list')
+    .description(
+      'list keys: signing, pending (published, signs later) or previous (published for verification)',
+    )
+    .option('--json', 'print JSON')
+    .action(async (options) =>
+      context.run(FLAGS, async () => {
+        const config = context.config();
+        const keys = config.jwks ? keysFromJwks(config.jwks) : await readKeyFile(config.keysDir);
+        if (!keys)
+          throw new CliUsageError(
+            `no key file at ${keyFilePath(config.keysDir)}; run: tessera keys generate`,
+          );
+        const rows = listKeys(keys, now()).map(rowJson);
+        if (options.json) printJson(rows);
+        else printRows(rows);
+      }),
+    );
+
+  group
+    .command('rotate')
+    .description(
+      'add a new key per algorithm; it is published at once and becomes the signer after --activate-in',
+    )
+    .option(
+      '--activate-in <seconds>',
+      'delay before the new keys sign; give several instances or relying parties that cache /jwks time to see them first',
+      seconds('--activate-in'),
+      0,
+    )
+    .option(
+      '--alg <algs>',
+      `comma-separated algorithms to rotate (default: all of ${SIGNING_ALGS.join(', ')})`,
+    )
+    .option('--json', 'print JSON')
+    .action(async (options) =>
+      context.run(FLAGS, async () => {
+        const { added } = await rotateKeys(keysDir(), {
+          now: now(),
+          activateInSeconds: options.activateIn,
+          algs: options.alg ? parseScopeList(options.alg) : undefined,
+        });
+        const rows = added.map((key) => ({ kid: key.kid, alg: key.alg, signs_from: iso(key.activatesAt) }));
+        if (options.json) printJson({ added: rows });
+        else {
+          printTable(rows, ['kid', 'alg', 'signs_from']);
+          process.stdout.write(
+            'Running servers pick the new keys up without a restart. Retire the old ones later with: tessera keys retire\n',
+          );
+        }
+      }),
+    );
+
+  group
+    .command('retire')
+    .description('remove keys that stopped signing longer ago than the longest token lifetime')
+    .option('--kid <kid>', 'retire only this key')
+    .option(
+      '--max-token-ttl <seconds>',
+      'longest token lifetime (default: the longest API resource TTL, at least 3600)',
+      seconds('--max-token-ttl'),
+    )
+    .option('--force', 'remove even if tokens it signed may still be valid (e.g. after a key leak)')
+    .option('--json', 'print JSON')
+    .action(async (options) =>
+      context.run(FLAGS, async () => {
+        const dir = keysDir();
+        const maxTokenTtlSeconds =
+          options.maxTokenTtl ??
+          Math.max(
+            ID_TOKEN_TTL,
+            ...((await context.admin('api-resources.list', undefined)) as ApiResource[]).map(
+              (api) => api.accessTokenTtl,
+            ),
+          );
+        const result = await retireKeys(dir, {
+          now: now(),
+          maxTokenTtlSeconds,
+          kid: options.kid,
+          force: options.force === true,
+        });
+        const removed = result.removed.map(rowJson);
+        const kept = result.kept.filter((row) => row.status === 'previous').map(rowJson);
+        if (options.json) printJson({ removed, kept });
+        else {
+          process.stdout.write(
+            removed.length ? `retired ${removed.map((row) => row.kid).join(', ')}\n` : 'no key retired\n',
+          );
+          for (const row of kept)
+            process.stdout.write(
+              `kept ${row.kid}: tokens it signed may be valid until ${row.retirable_at}\n`,
+            );
+        }
+      }),
+    );
+};

@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { type Config, loadConfig } from '../config/load-config.ts';
+import { AppError } from '../errors.ts';
+import { runAdmin } from './admin-session.ts';
+import { type CommandContext, runCommandBody } from './command-context.ts';
+import { registerApiResourceCommands } from './commands/api-resources.ts';
+import { registerClientCommands } from './commands/clients.ts';
+import { registerKeyCommands } from './commands/keys.ts';
+import { registerMigrateCommand } from './commands/migrate.ts';
+import { registerServeCommand } from './commands/serve.ts';
+
+let config: Config | undefined;
+const context: CommandContext = {
+  config: () => {
+    config ??= loadConfig();
+    return config;
+  },
+  admin: (op, input) => runAdmin(context.config(), op, input),
+  run: runCommandBody,
+};
+
+const program = new Command('tessera')
+  .description(
+    'Tessera: an OAuth 2.0 / OpenID Connect authorization server that issues access tokens for APIs.',
+  )
+  .showHelpAfterError('(run with --help for usage)')
+  .configureHelp({ showGlobalOptions: true })
+  .addHelpText(
+    'after',
+    '\nConfiguration comes from environment variables (DATABASE_URL, REDIS_URL, TESSERA_*); see README.md.',
+  );
+
+registerServeCommand(program, context);
+registerMigrateCommand(program, context);
+registerApiResourceCommands(program, context);
+registerClientCommands(program, context);
+registerKeyCommands(program, context);
+
+program.exitOverride();
+for (const command of program.commands) {
+  command.exitOverride();
+  for (const sub of command.commands) sub.exitOverride();
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // commander already printed its message (which names the flag); help and version exit 0.
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+  } else if (error instanceof AppError) {
+    process.stderr.write(`error: ${error.message}\n`);
+    process.exitCode = 1;
+  } else {
+    throw error;
+  }
+}

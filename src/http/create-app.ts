@@ -1,0 +1,49 @@
+import Koa from 'koa';
+import type { Provider } from 'oidc-provider';
+import type { Logger } from '../logging/create-logger.ts';
+import { accessLog } from './middleware/access-log.ts';
+import { errorBoundary } from './middleware/error-boundary.ts';
+import { requestId } from './middleware/request-id.ts';
+import { createHealthRoutes, type ReadinessCheck } from './routes/health.ts';
+
+export type AppDeps = {
+  logger: Logger;
+  trustProxy: boolean;
+  /** The provider in service now; it is replaced when the signing keys change. */
+  provider: () => Provider;
+  readiness: ReadinessCheck[];
+};
+
+type Handler = ReturnType<Provider['callback']>;
+
+/** Every `app.use`, in order: the HTTP surface at a glance. */
+export const createApp = (deps: AppDeps): Koa => {
+  const app = new Koa({ proxy: deps.trustProxy });
+  app.silent = true; // errors are logged by errorBoundary and the provider's server_error event
+  const handlers = new WeakMap<Provider, Handler>();
+
+  app.use(requestId);
+  app.use(accessLog(deps.logger));
+  app.use(errorBoundary(deps.logger));
+  app.use(createHealthRoutes(deps.readiness).routes());
+
+  // RFC 8414 metadata is the same document as OpenID discovery.
+  app.use(async (ctx, next) => {
+    if (ctx.path === '/.well-known/oauth-authorization-server')
+      ctx.req.url = '/.well-known/openid-configuration';
+    await next();
+  });
+
+  // Everything else is the OAuth / OpenID Connect surface served by oidc-provider.
+  app.use(async (ctx) => {
+    const provider = deps.provider();
+    let handle = handlers.get(provider);
+    if (!handle) {
+      handle = provider.callback();
+      handlers.set(provider, handle);
+    }
+    ctx.respond = false;
+    await handle(ctx.req, ctx.res);
+  });
+  return app;
+};

@@ -1,0 +1,26 @@
+import type { Context, Next } from 'koa';
+import type { Logger } from '../../logging/create-logger.ts';
+
+/**
+ * One log line per request, written when the response has been sent — also for requests the
+ * provider answers itself (it writes to the raw response, outside koa's flow).
+ */
+export const accessLog =
+  (logger: Logger) =>
+  async (ctx: Context, next: Next): Promise<void> => {
+    const started = process.hrtime.bigint();
+    ctx.res.once('close', () => {
+      const status = ctx.res.statusCode;
+      const line = {
+        requestId: ctx.state.requestId as string,
+        method: ctx.method,
+        path: ctx.path,
+        status,
+        ms: Number(process.hrtime.bigint() - started) / 1e6,
+        ip: ctx.ip,
+      };
+      if (status >= 500) logger.error(line, 'request failed');
+      else logger.info(line, 'request');
+    });
+    await next();
+  };

@@ -1,0 +1,32 @@
+import { Router } from '@koa/router';
+
+export type ReadinessCheck = { name: string; check: () => Promise<void> };
+
+/**
+ * /healthz: the process is alive and serving. /readyz: every dependency the token endpoint needs
+ * answers (storage, token store, signing keys) — load balancers send traffic only when it is 200.
+ */
+export const createHealthRoutes = (checks: ReadinessCheck[]): Router => {
+  const router = new Router();
+  router.get('/healthz', (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { status: 'ok' };
+  });
+  router.get('/readyz', async (ctx) => {
+    const results = await Promise.all(
+      checks.map(async ({ name, check }) => {
+        try {
+          await check();
+          return [name, 'ok'] as const;
+        } catch {
+          return [name, 'unavailable'] as const;
+        }
+      }),
+    );
+    const ready = results.every(([, status]) => status === 'ok');
+    ctx.set('Cache-Control', 'no-store');
+    ctx.status = ready ? 200 : 503;
+    ctx.body = { status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) };
+  });
+  return router;
+};

@@ -1,0 +1,148 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Config, loadConfig } from './config/load-config.ts';
+import { resolveSecrets } from './config/resolve-secrets.ts';
+import { API_RESOURCES_TOPIC } from './domain/api-resources/api-resource-service.ts';
+import { createCachedLookup } from './domain/cache/cached-lookup.ts';
+import { CLIENT_SECRET_HASH_PURPOSE } from './domain/clients/client-secret.ts';
+import { CLIENTS_TOPIC } from './domain/clients/client-service.ts';
+import { createDomain } from './domain/create-domain.ts';
+import { createLiveKeyRing } from './domain/keys/live-key-ring.ts';
+import { controlSocketPath } from './embedded/control-socket-path.ts';
+import { startControlSocket } from './embedded/control-socket-server.ts';
+import { AppError } from './errors.ts';
+import { createApp } from './http/create-app.ts';
+import { createLogger, type Logger } from './logging/create-logger.ts';
+import { createPepperHash } from './crypto/pepper-hash.ts';
+import { createProvider } from './oidc/create-provider.ts';
+import { openStorage } from './storage/open-storage.ts';
+
+export type RunningServer = { url: string; server: Server; close: () => Promise<void> };
+
+/** The composition root: config → storage → domain → keys → provider → app → listen. */
+export const startServer = async (
+  config: Config,
+  logger: Logger = createLogger(config.logLevel),
+): Promise<RunningServer> => {
+  const secrets = resolveSecrets(config);
+  const storage = await openStorage(config, { pepper: secrets.pepper, migrate: true });
+  const domain = createDomain({ ...storage, pepper: secrets.pepper });
+  const stopSweep = storage.startExpirySweep(10 * 60_000);
+  const clients = createCachedLookup({
+    load: storage.repositories.clients.findById,
+    bus: storage.changes,
+    topic: CLIENTS_TOPIC,
+  });
+  const apiResources = createCachedLookup({
+    load: storage.repositories.apiResources.findByIdentifier,
+    bus: storage.changes,
+    topic: API_RESOURCES_TOPIC,
+  });
+
+  const buildProvider = () => {
+    const keys = keyRing.current();
+    return createProvider({
+      issuer: config.issuer,
+      cookieKeys: secrets.cookieKeys,
+      jwks: keys.providerJwks,
+      publicJwks: keys.publicJwks,
+      adapterFactory: storage.tokenStore,
+      clients,
+      apiResources,
+      secretHash: createPepperHash(secrets.pepper, CLIENT_SECRET_HASH_PURPOSE),
+      trustProxy: config.trustProxy,
+      onServerError: (error, ctx) =>
+        logger.error({ err: error, path: ctx.path }, 'oidc-provider server error'),
+    });
+  };
+  const keyRing = await createLiveKeyRing({
+    keysDir: config.keysDir,
+    jwks: config.jwks,
+    logger,
+    onChange: () => {
+      provider = buildProvider();
+      logger.info({ kids: keyRing.current().signingKids }, 'signing keys reloaded');
+    },
+  });
+  let provider = buildProvider();
+  const reloadKeys = () => void keyRing.reload();
+  process.on('SIGHUP', reloadKeys);
+
+  const app = createApp({
+    logger,
+    trustProxy: config.trustProxy,
+    provider: () => provider,
+    readiness: [
+      { name: 'storage', check: storage.ping },
+      { name: 'keys', check: async () => void keyRing.current() },
+    ],
+  });
+
+  const server = createServer(app.callback());
+  server.keepAliveTimeout = 65_000; // longer than common load balancer idle timeouts
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const control =
+    config.profile === 'embedded'
+      ? await startControlSocket({ path: controlSocketPath(config.dataDir), domain, logger })
+      : undefined;
+
+  const { port } = server.address() as AddressInfo;
+  logger.info(
+    { issuer: config.issuer, port, profile: config.profile, tokenStore: storage.redis ? 'redis' : 'sql' },
+    'tessera is listening',
+  );
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      process.off('SIGHUP', reloadKeys);
+      await control?.close();
+      // Stop accepting, let in-flight requests finish, then cut idle keep-alive connections.
+      const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const grace = setTimeout(() => server.closeAllConnections(), config.shutdownGraceSeconds * 1000);
+      await drained;
+      clearTimeout(grace);
+      keyRing.stop();
+      stopSweep();
+      await storage.close();
+      logger.info('tessera stopped');
+    })();
+    return closing;
+  };
+  return { url: `http://127.0.0.1:${port}`, server, close };
+};
+
+/** Starts the server and stops it cleanly on SIGTERM / SIGINT: what `npm start` and `tessera serve` run. */
+export const runServer = async (config: Config): Promise<RunningServer> => {
+  const logger = createLogger(config.logLevel);
+  const running = await startServer(config, logger);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      logger.info({ signal }, 'shutting down');
+      running.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    });
+  }
+  return running;
+};
+
+if (import.meta.main) {
+  try {
+    await runServer(loadConfig());
+  } catch (error) {
+    // Configuration and storage problems are stated plainly; anything else keeps its stack for the operator.
+    process.stderr.write(
+      `tessera failed to start: ${error instanceof AppError ? error.message : ((error as Error).stack ?? String(error))}\n`,
+    );
+    process.exit(1);
+  }
+}
