@@ -1,0 +1,145 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/**
+ * Starts Tessera the way a user does (`node src/main.ts`, configured by environment) in a child
+ * process, and runs the CLI (`node src/cli/main.ts …`) against the same environment.
+ */
+export const ROOT = resolve(import.meta.dirname, '../..');
+
+export const freePort = (): Promise<number> =>
+  new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+
+export type TesseraInstance = {
+  url: string;
+  env: Record<string, string>;
+  logs: () => string;
+  stop: () => Promise<number | null>;
+  process: ChildProcess;
+};
+
+/** Anything that can run clean-up at the end: a TestContext, or a suite's own list (see `suiteScope`). */
+export type Scope = { after(fn: () => unknown): void };
+
+/** A scope for suites whose server is started in a `before` hook and stopped when the suite ends. */
+export const suiteScope = (after: (fn: () => Promise<void>) => void): Scope => {
+  const cleanups: (() => unknown)[] = [];
+  after(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  });
+  return { after: (fn) => cleanups.push(fn) };
+};
+
+export const testEnv = (t: Scope, overrides: Record<string, string> = {}): Record<string, string> => {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-test-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return {
+    TESSERA_DATA_DIR: join(dir, 'data'),
+    TESSERA_KEYS_DIR: join(dir, 'keys'),
+    LOG_LEVEL: 'info',
+    ...overrides,
+  };
+};
+
+const childEnv = (env: Record<string, string>) => {
+  const base = { ...process.env };
+  // The parent's own database settings must not leak into a child configured for another profile.
+  for (const name of Object.keys(base))
+    if (/^(DATABASE_URL|REDIS_URL|TESSERA_|PORT$)/.test(name)) delete base[name];
+  return { ...base, ...env };
+};
+
+export const startTessera = async (t: Scope, env: Record<string, string>): Promise<TesseraInstance> => {
+  const port = env.PORT ? Number(env.PORT) : await freePort();
+  const fullEnv = {
+    TESSERA_ISSUER: `http://127.0.0.1:${port}`,
+    ...env,
+    PORT: String(port),
+  };
+  const child = spawn(process.execPath, ['src/main.ts'], {
+    cwd: ROOT,
+    env: childEnv(fullEnv),
+    stdio: 'pipe',
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    output += chunk;
+  });
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+
+  await new Promise<void>((ready, fail) => {
+    const timer = setTimeout(() => fail(new Error(`Tessera did not start within 60s:\n${output}`)), 60_000);
+    const onData = () => {
+      if (output.includes('"tessera is listening"')) {
+        clearTimeout(timer);
+        ready();
+      }
+    };
+    child.stdout.on('data', onData);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      fail(new Error(`Tessera exited with ${code} before listening:\n${output}`));
+    });
+  });
+
+  let stopped: Promise<number | null> | undefined;
+  const stop = () => {
+    stopped ??= (async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    })();
+    return stopped;
+  };
+  t.after(stop);
+  return {
+    url: fullEnv.TESSERA_ISSUER,
+    env: fullEnv,
+    logs: () => output,
+    stop,
+    process: child,
+  };
+};
+
+export type CliResult = { code: number | null; stdout: string; stderr: string };
+
+export const runCli = (env: Record<string, string>, args: string[], input?: string): Promise<CliResult> =>
+  new Promise((done) => {
+    const child = spawn(process.execPath, ['src/cli/main.ts', ...args], {
+      cwd: ROOT,
+      env: childEnv(env),
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.stdin.end(input ?? '');
+    child.once('close', (code) => done({ code, stdout, stderr }));
+  });
+
+/** Runs the CLI and parses its --json output, failing loudly with its stderr otherwise. */
+export const cliJson = async <T = Record<string, unknown>>(
+  env: Record<string, string>,
+  args: string[],
+): Promise<T> => {
+  const result = await runCli(env, [...args, '--json']);
+  if (result.code !== 0)
+    throw new Error(`tessera ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
+  return JSON.parse(result.stdout) as T;
+};
