@@ -19,9 +19,13 @@ const eventually = async (what: string, check: () => Promise<boolean>) => {
 };
 
 const jwtFrom = async (url: string, client: RegisteredClient) =>
-  ((await (await postForm(`${url}/token`, client, { grant_type: 'client_credentials', resource: JWT_API })).json()) as {
-    access_token: string;
-  }).access_token;
+  (
+    (await (
+      await postForm(`${url}/token`, client, { grant_type: 'client_credentials', resource: JWT_API })
+    ).json()) as {
+      access_token: string;
+    }
+  ).access_token;
 
 test('two running instances sharing the keys folder pick up a rotation and a retirement without restart', async (t) => {
   const production = await productionEnv(t);
@@ -35,11 +39,18 @@ test('two running instances sharing the keys folder pick up a rotation and a ret
   const oldKid = decodeProtectedHeader(before).kid as string;
   assert.deepEqual(await jwksOf(second.url), await jwksOf(first.url));
 
-  const rotated = await cliJson<{ added: { kid: string; alg: string }[] }>(env, ['keys', 'rotate', '--activate-in', '0']);
+  const rotated = await cliJson<{ added: { kid: string; alg: string }[] }>(env, [
+    'keys',
+    'rotate',
+    '--activate-in',
+    '0',
+  ]);
   const newKid = rotated.added.find((key) => key.alg === 'ES256')?.kid as string;
   assert.notEqual(newKid, oldKid);
   for (const instance of [first, second]) {
-    await eventually('the new key is published', async () => (await jwksOf(instance.url)).keys.some((key) => key.kid === newKid));
+    await eventually('the new key is published', async () =>
+      (await jwksOf(instance.url)).keys.some((key) => key.kid === newKid),
+    );
   }
 
   // Each instance now signs with the new key; the other publishes it, and the old key stays published.
@@ -60,6 +71,9 @@ test('two running instances sharing the keys folder pick up a rotation and a ret
   assert.ok(early.kept.some((key) => key.kid === oldKid));
   await cliJson(env, ['keys', 'retire', '--kid', oldKid, '--force']);
   for (const instance of [first, second]) {
-    await eventually('the retired key is unpublished', async () => !(await jwksOf(instance.url)).keys.some((key) => key.kid === oldKid));
+    await eventually(
+      'the retired key is unpublished',
+      async () => !(await jwksOf(instance.url)).keys.some((key) => key.kid === oldKid),
+    );
   }
 });

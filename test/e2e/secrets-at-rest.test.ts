@@ -4,7 +4,13 @@ import type { Knex } from 'knex';
 import { createDatabase } from '../../src/storage/database.ts';
 import { productionEnv, redisKeys } from '../helpers/production-env.ts';
 import { cliJson, startTessera, testEnv } from '../helpers/tessera-process.ts';
-import { JWT_API, OPAQUE_API, postForm, type RegisteredClient, registerFixtures } from '../helpers/tessera-setup.ts';
+import {
+  JWT_API,
+  OPAQUE_API,
+  postForm,
+  type RegisteredClient,
+  registerFixtures,
+} from '../helpers/tessera-setup.ts';
 
 /** Every row of every table of the current schema, as text. */
 const dumpTables = async (knex: Knex): Promise<string> => {
@@ -18,9 +24,13 @@ const dumpTables = async (knex: Knex): Promise<string> => {
 };
 
 const issue = async (url: string, client: RegisteredClient, resource: string) =>
-  ((await (await postForm(`${url}/token`, client, { grant_type: 'client_credentials', resource })).json()) as {
-    access_token: string;
-  }).access_token;
+  (
+    (await (
+      await postForm(`${url}/token`, client, { grant_type: 'client_credentials', resource })
+    ).json()) as {
+      access_token: string;
+    }
+  ).access_token;
 
 /** Issues, revokes and rotates, and returns every bearer-capable string that came out. */
 const exercise = async (url: string, env: Record<string, string>) => {
@@ -50,7 +60,8 @@ const exercise = async (url: string, env: Record<string, string>) => {
 
 const assertNoneIn = (dump: string, secrets: string[], where: string) => {
   assert.ok(dump.length > 0, `${where} dump is not empty`);
-  for (const secret of secrets) assert.ok(!dump.includes(secret), `${where} contains ${secret.slice(0, 12)}…`);
+  for (const secret of secrets)
+    assert.ok(!dump.includes(secret), `${where} contains ${secret.slice(0, 12)}…`);
 };
 
 describe('secrets at rest', () => {
@@ -85,7 +96,10 @@ describe('secrets at rest', () => {
         return `${type}`;
       }),
     );
-    assert.ok(keys.some((key) => key.includes('ClientCredentials')), 'opaque tokens live in Redis');
+    assert.ok(
+      keys.some((key) => key.includes('ClientCredentials')),
+      'opaque tokens live in Redis',
+    );
     assertNoneIn([...keys, ...values].join('\n'), secrets, 'Redis');
 
     const database = await createDatabase({ databaseUrl: production.databaseUrl });
