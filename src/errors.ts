@@ -38,5 +38,9 @@ export class AppError extends Error {
 export const invalidInput = (message: string, field?: string): AppError =>
   new AppError('invalid_input', 400, message, { field });
 export const notFound = (message: string): AppError => new AppError('not_found', 404, message);
+export const forbidden = (message: string, field?: string): AppError =>
+  new AppError('forbidden', 403, message, { field });
+export const unavailable = (message: string, cause?: unknown): AppError =>
+  new AppError('storage_unavailable', 503, message, { cause });
 export const conflict = (message: string, field?: string): AppError =>
   new AppError('conflict', 409, message, { field });

@@ -30,6 +30,10 @@ export type Config = {
   trustProxy: boolean;
   /** Seconds a stopping server waits for in-flight requests before it closes connections. */
   shutdownGraceSeconds: number;
+  /** Longest lifetime of a personal or resource access token; undefined: no limit, "never" allowed. */
+  tokenMaxLifetimeDays: number | undefined;
+  /** A JSON file replacing the default resource types, roles and role matrix. */
+  policyFile: string | undefined;
 };
 
 /** Values that appear in our examples (docker-compose.yml, README): a real deployment must change them. */
@@ -42,11 +46,11 @@ const boolean = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
   .transform((value) => ['true', '1', 'yes'].includes(value));
 
-const port = z.coerce
-  .number({ message: 'must be a port number' })
-  .int('must be a whole number')
-  .min(1, 'must be between 1 and 65535')
-  .max(65535, 'must be between 1 and 65535');
+const port = z
+  .string()
+  .regex(/^\d+$/, 'must be a port number')
+  .transform(Number)
+  .pipe(z.number().min(1, 'must be between 1 and 65535').max(65535, 'must be between 1 and 65535'));
 
 const secret = (what: string) =>
   z
@@ -54,14 +58,20 @@ const secret = (what: string) =>
     .min(32, `must be at least 32 characters (generate one with: openssl rand -base64 48)`)
     .refine((value) => !PLACEHOLDER.test(value), `is a placeholder ${what}; set a random value`);
 
-const schema = z.object({
+const baseShape = {
   PORT: port.default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
   TESSERA_ISSUER: z
     .string()
-    .url('must be an absolute URL such as https://auth.example.com')
-    .refine((value) => /^https?:$/.test(new URL(value).protocol), 'must be an http or https URL')
-    .refine((value) => !new URL(value).search && !new URL(value).hash, 'must have no query or fragment')
+    .superRefine((value, ctx) => {
+      if (!URL.canParse(value)) {
+        ctx.addIssue({ code: 'custom', message: 'must be an absolute URL such as https://auth.example.com' });
+      } else if (!/^https?:$/.test(new URL(value).protocol)) {
+        ctx.addIssue({ code: 'custom', message: 'must be an http or https URL' });
+      } else if (/[?#]/.test(value)) {
+        ctx.addIssue({ code: 'custom', message: 'must have no query or fragment' });
+      }
+    })
     .optional(),
   DATABASE_URL: z
     .string()
@@ -113,14 +123,35 @@ const schema = z.object({
     })
     .default('info'),
   TESSERA_TRUST_PROXY: boolean.default(false),
-  TESSERA_SHUTDOWN_GRACE_SECONDS: z.coerce
-    .number({ message: 'must be a number of seconds' })
-    .int('must be a whole number')
-    .min(0, 'must not be negative')
+  TESSERA_SHUTDOWN_GRACE_SECONDS: z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number of seconds')
+    .transform(Number)
     .default(10),
+  TESSERA_TOKEN_MAX_LIFETIME_DAYS: z
+    .string()
+    .regex(/^[1-9]\d*$/, 'must be a whole number of days, 1 or more')
+    .transform(Number)
+    .optional(),
+  TESSERA_POLICY_FILE: z.string().min(1).optional(),
+};
+
+const schema = z.object(baseShape).superRefine((values, ctx) => {
+  // The production profile (DATABASE_URL) refuses to run on generated or missing secrets.
+  if (!values.DATABASE_URL) return;
+  for (const name of ['TESSERA_SECRET_PEPPER', 'TESSERA_COOKIE_KEYS'] as const) {
+    if (values[name] === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message:
+          'is required with DATABASE_URL (the production profile); set a random value of 32+ characters',
+      });
+    }
+  }
 });
 
-export const CONFIG_VARIABLES = Object.keys(schema.shape);
+export const CONFIG_VARIABLES = Object.keys(baseShape);
 
 export const loadConfig = (env: Record<string, string | undefined> = process.env): Config => {
   const input = Object.fromEntries(CONFIG_VARIABLES.map((name) => [name, nonEmpty(env[name])]));
@@ -131,25 +162,6 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
   }
   const values = parsed.data;
   const profile: Profile = values.DATABASE_URL ? 'production' : 'embedded';
-
-  if (profile === 'production') {
-    const missing = [
-      values.TESSERA_SECRET_PEPPER ? undefined : 'TESSERA_SECRET_PEPPER',
-      values.TESSERA_COOKIE_KEYS ? undefined : 'TESSERA_COOKIE_KEYS',
-    ].filter((name) => name !== undefined);
-    if (missing.length > 0) {
-      throw new AppError(
-        'config_invalid',
-        500,
-        `Invalid configuration:\n${missing
-          .map(
-            (name) =>
-              `  ${name} is required with DATABASE_URL (the production profile); set a random value of 32+ characters`,
-          )
-          .join('\n')}`,
-      );
-    }
-  }
 
   return {
     profile,
@@ -167,5 +179,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     logLevel: values.LOG_LEVEL,
     trustProxy: values.TESSERA_TRUST_PROXY,
     shutdownGraceSeconds: values.TESSERA_SHUTDOWN_GRACE_SECONDS,
+    tokenMaxLifetimeDays: values.TESSERA_TOKEN_MAX_LIFETIME_DAYS,
+    policyFile: values.TESSERA_POLICY_FILE ? resolve(values.TESSERA_POLICY_FILE) : undefined,
   };
 };

@@ -32,7 +32,12 @@ const parseNodes = (hosts: string, defaultPort: number): RedisNode[] =>
 const splitMultiHost = (value: string) => {
   const match = /^([a-z+]+):\/\/(?:([^@/]*)@)?([^/]+)(?:\/(.*))?$/.exec(value);
   if (!match) throw new Error('is not a URL');
-  const [username, password] = (match[2] ?? '').split(':').map((part) => decodeURIComponent(part));
+  // Only the first colon separates user from password: a password may contain colons.
+  const userinfo = match[2] ?? '';
+  const colon = userinfo.indexOf(':');
+  const [username, password] = (
+    colon === -1 ? [userinfo, ''] : [userinfo.slice(0, colon), userinfo.slice(colon + 1)]
+  ).map((part) => decodeURIComponent(part));
   return {
     scheme: match[1] ?? '',
     username: username || undefined,

@@ -112,7 +112,7 @@ export const registerApiResourceCommands = (program: Command, context: CommandCo
     .argument('<identifier>', 'the API identifier')
     .option('--json', 'print JSON')
     .action(async (identifier: string, options) =>
-      context.run(FLAGS, async () => {
+      context.run({}, async () => {
         await context.admin('api-resources.delete', { identifier });
         if (options.json) printJson({ deleted: identifier });
         else process.stdout.write(`deleted API resource ${identifier}\n`);

@@ -22,11 +22,10 @@ export type ApiResource = {
 export const MAX_ACCESS_TOKEN_TTL = 86_400;
 export const DEFAULT_ACCESS_TOKEN_TTL = 3_600;
 
-const isResourceIndicator = (value: string) => {
-  const url = URL.parse(value);
-  // RFC 8707 §2: an absolute URI without a fragment component.
-  return url !== null && !value.includes('#');
-};
+const isResourceIndicator = (value: string) =>
+  // RFC 8707 §2: an absolute URI without a fragment component. URL parsing forgives whitespace that
+  // would make the stored identifier differ from the `resource` clients send, so refuse it first.
+  !/[\s\u0000-\u001f]/.test(value) && URL.parse(value) !== null && !value.includes('#');
 
 export const resourceIndicator = z
   .string()
