@@ -1,0 +1,391 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { loadConfig } from '../../../src/config/load-config.ts';
+import { resolveSecrets } from '../../../src/config/resolve-secrets.ts';
+import { createPepperHash } from '../../../src/crypto/pepper-hash.ts';
+import { CLIENT_SECRET_HASH_PURPOSE } from '../../../src/domain/clients/client-secret.ts';
+import { generateKeys } from '../../../src/domain/keys/generate-keys.ts';
+import { listKeys } from '../../../src/domain/keys/key-ring.ts';
+import { readKeyFile } from '../../../src/domain/keys/key-file.ts';
+import { rotateKeys } from '../../../src/domain/keys/rotate-keys.ts';
+import { openStorage } from '../../../src/storage/open-storage.ts';
+import { type CliResult, cliJson, runCli, suiteScope, testEnv } from '../../helpers/tessera-process.ts';
+
+/**
+ * The real CLI in child processes, embedded profile, no server running: each command that needs
+ * records opens (and migrates) the PGlite database in the test's data directory itself.
+ */
+const ORDERS = 'https://api.test/orders';
+const BILLING = 'https://api.test/billing';
+
+/** Asserts a failed run whose stderr matches `message`, with commander's usage exit code or ours. */
+const fails = (result: CliResult, message: RegExp, code: number) => {
+  assert.equal(result.code, code, `exit code; stderr: ${result.stderr}`);
+  assert.match(result.stderr, message);
+  assert.equal(result.stdout, '');
+};
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+type ApiJson = {
+  identifier: string;
+  name: string;
+  format: string;
+  access_token_ttl: number;
+  scopes: string[];
+  signing_alg: string;
+};
+type ClientJson = {
+  client_id: string;
+  name: string;
+  grant_types: string[];
+  resources: string[];
+  scopes: string[];
+  introspects: string[];
+  secret_rotated_at: string | null;
+};
+type CreatedClientJson = ClientJson & { client_secret: string };
+type KeyJson = { kid: string; alg: string; status: string; kept_because?: string; retirable_at?: string };
+
+describe('the tessera CLI: usage', () => {
+  test('prints help for the program and for commands, listing their flags', async (t) => {
+    const env = testEnv(t);
+    const [program, clientsCreate, apiCreate, keysRotate] = await Promise.all([
+      runCli(env, ['--help']),
+      runCli(env, ['clients', 'create', '--help']),
+      runCli(env, ['api-resources', 'create', '--help']),
+      runCli(env, ['keys', 'rotate', '--help']),
+    ]);
+    for (const result of [program, clientsCreate, apiCreate, keysRotate]) {
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /^Usage: tessera/);
+    }
+    for (const command of ['serve', 'migrate', 'api-resources', 'clients', 'keys']) {
+      assert.match(program.stdout, new RegExp(`^  ${command}\\b`, 'm'), command);
+    }
+    for (const flag of ['--name', '--grant-types', '--resources', '--scopes', '--introspects', '--json']) {
+      assert.ok(clientsCreate.stdout.includes(flag), `clients create --help lists ${flag}`);
+    }
+    for (const flag of [
+      '--identifier',
+      '--name',
+      '--format',
+      '--scopes',
+      '--ttl',
+      '--signing-alg',
+      '--json',
+    ]) {
+      assert.ok(apiCreate.stdout.includes(flag), `api-resources create --help lists ${flag}`);
+    }
+    for (const flag of ['--activate-in', '--alg', '--json']) {
+      assert.ok(keysRotate.stdout.includes(flag), `keys rotate --help lists ${flag}`);
+    }
+  });
+
+  test('refuses an unknown flag, naming it', async (t) => {
+    fails(await runCli(testEnv(t), ['clients', 'list', '--verbose']), /unknown option '--verbose'/, 2);
+  });
+
+  test('refuses an unsupported --format, naming the flag and the choices', async (t) => {
+    fails(
+      await runCli(testEnv(t), [
+        'api-resources',
+        'create',
+        '--identifier',
+        ORDERS,
+        '--name',
+        'Orders',
+        '--format',
+        'xml',
+      ]),
+      /--format.*'xml' is invalid.*jwt, opaque/,
+      2,
+    );
+  });
+
+  test('refuses a --ttl that is not a whole number, naming the flag', async (t) => {
+    fails(
+      await runCli(testEnv(t), [
+        'api-resources',
+        'create',
+        '--identifier',
+        ORDERS,
+        '--name',
+        'Orders',
+        '--ttl',
+        'abc',
+      ]),
+      /--ttl must be a whole number/,
+      2,
+    );
+  });
+
+  test('refuses an invalid environment variable, naming it', async (t) => {
+    fails(await runCli(testEnv(t, { PORT: 'abc' }), ['clients', 'list']), /PORT must be a port number/, 1);
+  });
+});
+
+describe('the tessera CLI: API resources and clients', () => {
+  const scope = suiteScope(after);
+  let env: Record<string, string>;
+  let created: CreatedClientJson;
+  let rotatedSecret: string;
+
+  before(() => {
+    env = testEnv(scope);
+  });
+
+  test('refuses a --ttl longer than a day, naming the flag rather than the field', async () => {
+    const result = await runCli(env, [
+      'api-resources',
+      'create',
+      '--identifier',
+      ORDERS,
+      '--name',
+      'Orders',
+      '--ttl',
+      '999999',
+    ]);
+    fails(result, /^error: --ttl must be at most 86400 seconds/, 1);
+    assert.doesNotMatch(result.stderr, /accessTokenTtl/);
+  });
+
+  test('creates an API resource', async () => {
+    const api = await cliJson<ApiJson>(env, [
+      'api-resources',
+      'create',
+      '--identifier',
+      ORDERS,
+      '--name',
+      'Orders API',
+      '--scopes',
+      'orders:read, orders:write',
+      '--ttl',
+      '600',
+    ]);
+    assert.deepEqual(
+      { ...api, created_at: undefined, updated_at: undefined },
+      {
+        identifier: ORDERS,
+        name: 'Orders API',
+        format: 'jwt',
+        access_token_ttl: 600,
+        scopes: ['orders:read', 'orders:write'],
+        signing_alg: 'ES256',
+        created_at: undefined,
+        updated_at: undefined,
+      },
+    );
+  });
+
+  test('refuses a second API resource with the same identifier as a conflict', async () => {
+    fails(
+      await runCli(env, ['api-resources', 'create', '--identifier', ORDERS, '--name', 'Again']),
+      /^error: --identifier An API resource with this identifier already exists\n$/,
+      1,
+    );
+  });
+
+  test('lists and shows the API resource', async () => {
+    const listed = await cliJson<ApiJson[]>(env, ['api-resources', 'list']);
+    assert.deepEqual(
+      listed.map((api) => [api.identifier, api.name, api.scopes]),
+      [[ORDERS, 'Orders API', ['orders:read', 'orders:write']]],
+    );
+    const shown = await cliJson<ApiJson>(env, ['api-resources', 'show', ORDERS]);
+    assert.deepEqual(shown, listed[0]);
+  });
+
+  test('refuses a client for an unknown API resource, naming --resources', async () => {
+    fails(
+      await runCli(env, ['clients', 'create', '--name', 'Worker', '--resources', `${ORDERS},${BILLING}`]),
+      /^error: --resources names unknown API resource\(s\): https:\/\/api\.test\/billing/,
+      1,
+    );
+  });
+
+  test('refuses a client scope that none of its API resources defines, naming --scopes', async () => {
+    fails(
+      await runCli(env, [
+        'clients',
+        'create',
+        '--name',
+        'Worker',
+        '--resources',
+        ORDERS,
+        '--scopes',
+        'orders:read,orders:delete',
+      ]),
+      /^error: --scopes orders:delete not defined by any of the client's API resources/,
+      1,
+    );
+  });
+
+  test('creates a client and prints its secret once', async () => {
+    created = await cliJson<CreatedClientJson>(env, [
+      'clients',
+      'create',
+      '--name',
+      'Worker',
+      '--resources',
+      ORDERS,
+      '--scopes',
+      'orders:read',
+    ]);
+    assert.match(created.client_id, /^cl_/);
+    assert.match(created.client_secret, /^tsr_cs_[A-Za-z0-9_-]{43}$/);
+    assert.equal(created.name, 'Worker');
+    assert.deepEqual(created.grant_types, ['client_credentials']);
+    assert.deepEqual(created.resources, [ORDERS]);
+    assert.deepEqual(created.scopes, ['orders:read']);
+    assert.deepEqual(created.introspects, []);
+    assert.equal(created.secret_rotated_at, null);
+  });
+
+  test('lists and shows the client, never with its secret', async () => {
+    const listed = await runCli(env, ['clients', 'list', '--json']);
+    const shown = await runCli(env, ['clients', 'show', created.client_id, '--json']);
+    for (const result of [listed, shown]) {
+      assert.equal(result.code, 0, result.stderr);
+      assert.ok(!result.stdout.includes(created.client_secret));
+      assert.ok(!result.stdout.includes('tsr_cs_'));
+      assert.doesNotMatch(result.stdout, /secret"\s*:\s*"/);
+    }
+    const { client_secret: _secret, ...metadata } = created;
+    assert.deepEqual(JSON.parse(listed.stdout), [metadata]);
+    assert.deepEqual(JSON.parse(shown.stdout), metadata);
+  });
+
+  test('rotates the client secret, printing a new one', async () => {
+    const rotated = await cliJson<CreatedClientJson>(env, ['clients', 'rotate-secret', created.client_id]);
+    assert.equal(rotated.client_id, created.client_id);
+    assert.match(rotated.client_secret, /^tsr_cs_/);
+    assert.notEqual(rotated.client_secret, created.client_secret);
+    assert.ok(rotated.secret_rotated_at, 'the rotation time is recorded');
+    rotatedSecret = rotated.client_secret;
+  });
+
+  test('keeps only a hash of the current secret in the database', async () => {
+    const config = loadConfig(env);
+    const { pepper } = resolveSecrets(config);
+    const storage = await openStorage(config, { pepper, migrate: false });
+    try {
+      const stored = await storage.repositories.clients.findById(created.client_id);
+      assert.ok(stored?.secretHash);
+      assert.notEqual(stored.secretHash, rotatedSecret);
+      const hash = createPepperHash(pepper, CLIENT_SECRET_HASH_PURPOSE);
+      assert.equal(hash.matches(rotatedSecret, stored.secretHash), true);
+      assert.equal(hash.matches(created.client_secret, stored.secretHash), false);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  test('refuses to delete an API resource a client uses, naming the client', async () => {
+    fails(
+      await runCli(env, ['api-resources', 'delete', ORDERS]),
+      new RegExp(
+        `^error: .*API resource ${ORDERS.replaceAll('.', '\\.')} is used by client\\(s\\) ${created.client_id};`,
+      ),
+      1,
+    );
+  });
+
+  test('deletes the client, then the API resource it no longer uses', async () => {
+    assert.deepEqual(await cliJson(env, ['clients', 'delete', created.client_id]), {
+      deleted: created.client_id,
+    });
+    assert.deepEqual(await cliJson(env, ['api-resources', 'delete', ORDERS]), { deleted: ORDERS });
+
+    const config = loadConfig(env);
+    const storage = await openStorage(config, { pepper: resolveSecrets(config).pepper, migrate: false });
+    try {
+      assert.deepEqual(await storage.repositories.clients.list(), []);
+      assert.deepEqual(await storage.repositories.apiResources.list(), []);
+    } finally {
+      await storage.close();
+    }
+  });
+});
+
+describe('the tessera CLI: signing keys', () => {
+  test('generates one signing key per algorithm, lists them, and rotates in pending keys', async (t) => {
+    const env = testEnv(t);
+    const generated = await cliJson<{ path: string; keys: KeyJson[] }>(env, ['keys', 'generate']);
+    assert.ok(generated.path.startsWith(env.TESSERA_KEYS_DIR as string));
+
+    const listed = await cliJson<KeyJson[]>(env, ['keys', 'list']);
+    assert.deepEqual(
+      listed.map((key) => [key.alg, key.status]),
+      [
+        ['ES256', 'signing'],
+        ['RS256', 'signing'],
+        ['EdDSA', 'signing'],
+      ],
+    );
+    assert.deepEqual(
+      listed.map((key) => key.kid),
+      generated.keys.map((key) => key.kid),
+    );
+
+    const before = nowSeconds();
+    const rotated = await cliJson<{ added: { kid: string; alg: string; signs_from: string }[] }>(env, [
+      'keys',
+      'rotate',
+      '--activate-in',
+      '3600',
+    ]);
+    assert.deepEqual(
+      rotated.added.map((key) => key.alg),
+      ['ES256', 'RS256', 'EdDSA'],
+    );
+    for (const key of rotated.added) {
+      const signsFrom = Date.parse(key.signs_from) / 1000;
+      assert.ok(signsFrom >= before + 3600 && signsFrom <= nowSeconds() + 3600, key.signs_from);
+    }
+
+    const keys = await readKeyFile(env.TESSERA_KEYS_DIR as string);
+    assert.ok(keys);
+    const rows = listKeys(keys, nowSeconds());
+    assert.deepEqual(
+      rows.filter((row) => row.status === 'pending').map((row) => row.kid),
+      rotated.added.map((key) => key.kid),
+    );
+    assert.deepEqual(
+      rows.filter((row) => row.status === 'signing').map((row) => row.kid),
+      listed.map((key) => key.kid),
+      'the generated keys keep signing until the new ones activate',
+    );
+  });
+
+  test('retires no key whose tokens may still be valid', async (t) => {
+    const env = testEnv(t);
+    const dir = env.TESSERA_KEYS_DIR as string;
+    const now = nowSeconds();
+    // Keys generated ten minutes ago and replaced five minutes ago: their tokens live up to an hour.
+    const old = (await generateKeys(dir, { now: now - 600 })).map((key) => key.kid);
+    const { added } = await rotateKeys(dir, { now: now - 300, activateInSeconds: 0 });
+
+    const result = await cliJson<{ removed: KeyJson[]; kept: KeyJson[] }>(env, [
+      'keys',
+      'retire',
+      '--max-token-ttl',
+      '3600',
+    ]);
+    assert.deepEqual(result.removed, []);
+    assert.deepEqual(
+      result.kept.map((key) => [key.kid, key.status, key.kept_because, key.retirable_at]),
+      old.map((kid) => [
+        kid,
+        'previous',
+        'tokens_may_be_valid',
+        new Date((now - 300 + 3600) * 1000).toISOString(),
+      ]),
+    );
+    assert.deepEqual(
+      (await readKeyFile(dir))?.map((key) => key.kid).sort(),
+      [...old, ...added.map((key) => key.kid)].sort(),
+      'the key file still holds every key',
+    );
+  });
+});
