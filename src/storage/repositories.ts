@@ -1,12 +1,15 @@
 import type { Knex } from 'knex';
+import * as accessTokens from './tables/access-tokens.ts';
+import * as advisoryLocks from './tables/advisory-locks.ts';
 import * as apiResources from './tables/api-resources.ts';
+import * as auditEvents from './tables/audit-events.ts';
 import * as clients from './tables/clients.ts';
+import * as memberships from './tables/memberships.ts';
+import * as resources from './tables/resources.ts';
+import * as subjects from './tables/subjects.ts';
 
-/**
- * The table functions bound to one database handle. The domain receives this object and never
- * sees knex; every SQL statement stays in `tables/`.
- */
-export const createRepositories = (knex: Knex) => ({
+/** Every table function bound to one handle: the pool, or one transaction. */
+const bindTables = (knex: Knex) => ({
   apiResources: {
     insert: (input: Parameters<typeof apiResources.insertApiResource>[1]) =>
       apiResources.insertApiResource(knex, input),
@@ -23,6 +26,77 @@ export const createRepositories = (knex: Knex) => ({
       clients.updateClientSecretHash(knex, clientId, secretHash),
     listIdsUsingResource: (identifier: string) => clients.listClientIdsUsingResource(knex, identifier),
   },
+  subjects: {
+    insert: (input: subjects.NewSubject) => subjects.insertSubject(knex, input),
+    findById: (id: string) => subjects.findSubjectById(knex, id),
+    findUserByUsername: (username: string) => subjects.findUserByUsername(knex, username),
+    listUsers: () => subjects.listUsers(knex),
+    setDisabled: (id: string, disabledAt: Date | null) => subjects.setSubjectDisabled(knex, id, disabledAt),
+    updatePasswordHash: (id: string, passwordHash: string) =>
+      subjects.updatePasswordHash(knex, id, passwordHash),
+  },
+  resources: {
+    upsert: (input: resources.ResourceInput) => resources.upsertResource(knex, input),
+    find: (type: string, id: string) => resources.findResource(knex, type, id),
+    listChildren: (type: string, id: string) => resources.listChildResources(knex, type, id),
+    delete: (type: string, id: string) => resources.deleteResource(knex, type, id),
+    findAncestors: (type: string, id: string) => resources.findAncestors(knex, type, id),
+    wouldCreateCycle: (type: string, id: string, parentType: string | null, parentId: string | null) =>
+      resources.wouldCreateCycle(knex, type, id, parentType, parentId),
+    listByKeys: (keys: readonly resources.ResourceKey[]) => resources.listResourcesByKeys(knex, keys),
+  },
+  memberships: {
+    upsert: (input: memberships.MembershipInput) => memberships.upsertMembership(knex, input),
+    delete: (subjectId: string, resourceType: string, resourceId: string) =>
+      memberships.deleteMembership(knex, subjectId, resourceType, resourceId),
+    find: (subjectId: string, resourceType: string, resourceId: string) =>
+      memberships.findMembership(knex, subjectId, resourceType, resourceId),
+    listOfSubject: (subjectId: string) => memberships.listMembershipsOfSubject(knex, subjectId),
+    listMembers: (resourceType: string, resourceId: string) =>
+      memberships.listMembersOfResource(knex, resourceType, resourceId),
+  },
+  accessTokens: {
+    insert: (input: accessTokens.NewAccessToken) => accessTokens.insertAccessToken(knex, input),
+    findById: (id: string) => accessTokens.findAccessTokenById(knex, id),
+    findByHash: (tokenHash: string) => accessTokens.findAccessTokenByHash(knex, tokenHash),
+    list: (filter: accessTokens.AccessTokenListFilter) => accessTokens.listAccessTokens(knex, filter),
+    findActiveByName: (query: accessTokens.ActiveTokenNameQuery) =>
+      accessTokens.findActiveTokenByName(knex, query),
+    revoke: (id: string, revocation: { revokedAt: Date; revokedBy: string }) =>
+      accessTokens.revokeAccessToken(knex, id, revocation),
+    replaceHash: (id: string, replacement: { tokenHash: string; displayHint: string; rotatedAt: Date }) =>
+      accessTokens.replaceTokenHash(knex, id, replacement),
+    revokeOfResource: (
+      resourceType: string,
+      resourceId: string,
+      revocation: { revokedAt: Date; revokedBy: string },
+    ) => accessTokens.revokeTokensOfResource(knex, resourceType, resourceId, revocation),
+    recordLastUsed: (entries: readonly accessTokens.LastUse[]) => accessTokens.recordLastUsed(knex, entries),
+  },
+  auditEvents: {
+    insert: (input: auditEvents.NewAuditEvent) => auditEvents.insertAuditEvent(knex, input),
+    list: (filter: auditEvents.AuditEventFilter) => auditEvents.listAuditEvents(knex, filter),
+  },
+  locks: {
+    /** Only inside `transaction`: the lock is held until that transaction ends. */
+    forTransaction: (key: string) => advisoryLocks.lockForTransaction(knex, key),
+  },
 });
 
-export type Repositories = ReturnType<typeof createRepositories>;
+/**
+ * The table functions bound to one database handle. The domain receives this object and never
+ * sees knex; every SQL statement stays in `tables/`.
+ */
+export type Repositories = ReturnType<typeof bindTables> & {
+  /**
+   * Runs `work` with repositories bound to one transaction: committed when `work` resolves,
+   * rolled back when it throws. Nested calls become savepoints. While it runs, use only the
+   * repositories it is given (on PGlite, the one connection is the transaction's).
+   */
+  transaction: <T>(work: (repositories: Repositories) => Promise<T>) => Promise<T>;
+};
+
+export const createRepositories = (knex: Knex): Repositories => ({
+  ...bindTables(knex),
+  transaction: (work) => knex.transaction((trx) => work(createRepositories(trx))),
+});

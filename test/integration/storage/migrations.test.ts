@@ -3,7 +3,12 @@ import { after, describe, it, type TestContext } from 'node:test';
 import type { Knex } from 'knex';
 import { AppError } from '../../../src/errors.ts';
 import { createDatabase, type Database } from '../../../src/storage/database.ts';
-import { migrateLatest, migrateRollback, migrationStatus } from '../../../src/storage/migrate.ts';
+import {
+  createMigrationSource,
+  migrateLatest,
+  migrateRollback,
+  migrationStatus,
+} from '../../../src/storage/migrate.ts';
 import {
   deleteApiResourceByIdentifier,
   findApiResourceByIdentifier,
@@ -24,7 +29,15 @@ const MIGRATIONS = [
   '20261123000100_create_api_resources',
   '20261123000200_create_clients',
   '20261123000300_create_oidc_models',
+  '20261123010000_create_subjects',
+  '20261123010100_create_resources',
+  '20261123010200_create_memberships',
+  '20261123010300_create_access_tokens',
+  '20261123010400_create_audit_events',
+  '20261123010500_create_management_api',
 ];
+
+const MANAGEMENT_API = 'urn:tessera:management';
 
 type Open = (t: TestContext) => Promise<Knex | undefined>;
 
@@ -71,7 +84,16 @@ for (const [driver, open] of drivers) {
         completed: MIGRATIONS,
         pending: [],
       });
-      assert.deepEqual(await tableNames(knex), ['api_resources', 'clients', 'oidc_models']);
+      assert.deepEqual(await tableNames(knex), [
+        'access_tokens',
+        'api_resources',
+        'audit_events',
+        'clients',
+        'memberships',
+        'oidc_models',
+        'resources',
+        'subjects',
+      ]);
     });
 
     it('rolls every migration back, leaving no table behind', async (t) => {
@@ -81,6 +103,41 @@ for (const [driver, open] of drivers) {
       assert.deepEqual(await migrateRollback(knex, { all: true }), [...MIGRATIONS].reverse());
       assert.deepEqual(await tableNames(knex), []);
       assert.deepEqual(await migrateLatest(knex), MIGRATIONS, 'and applies them again');
+    });
+
+    it('registers the management API once, leaving one an operator created alone', async (t) => {
+      const knex = await open(t);
+      if (!knex) return;
+      await migrateLatest(knex);
+      const created = await findApiResourceByIdentifier(knex, MANAGEMENT_API);
+      assert.deepEqual(created, {
+        id: created?.id,
+        identifier: MANAGEMENT_API,
+        name: 'Tessera management API',
+        format: 'jwt',
+        accessTokenTtl: 900,
+        scopes: ['tokens:read', 'tokens:write', 'resources:write', 'admin'],
+        signingAlg: 'ES256',
+        createdAt: created?.createdAt,
+        updatedAt: created?.updatedAt,
+      });
+
+      // The last migration only, not the whole batch.
+      await knex.migrate.down({ migrationSource: createMigrationSource() });
+      assert.equal(
+        await findApiResourceByIdentifier(knex, MANAGEMENT_API),
+        undefined,
+        'rolled back with its migration',
+      );
+      const own = await insertApiResource(knex, {
+        identifier: MANAGEMENT_API,
+        name: 'Our management API',
+        format: 'opaque',
+        accessTokenTtl: 60,
+        signingAlg: 'EdDSA',
+      });
+      await migrateLatest(knex);
+      assert.deepEqual(await findApiResourceByIdentifier(knex, MANAGEMENT_API), own);
     });
 
     it('returns int8 as numbers and timestamps as Dates', async (t) => {
@@ -133,7 +190,7 @@ for (const [driver, open] of drivers) {
       assert.equal(await findApiResourceByIdentifier(knex, 'https://nowhere.example.com'), undefined);
       assert.deepEqual(
         (await listApiResources(knex)).map((row) => row.identifier),
-        ['https://accounts.example.com', 'https://invoices.example.com'],
+        ['https://accounts.example.com', 'https://invoices.example.com', MANAGEMENT_API],
       );
       assert.equal(await deleteApiResourceByIdentifier(knex, 'https://accounts.example.com'), true);
       assert.equal(await deleteApiResourceByIdentifier(knex, 'https://accounts.example.com'), false);
