@@ -1,17 +1,73 @@
 import { createPepperHash } from '../crypto/pepper-hash.ts';
 import type { ChangeBus } from '../storage/change-bus.ts';
 import type { Repositories } from '../storage/repositories.ts';
+import { createAccessTokenResolver } from './access-tokens/access-token-resolver.ts';
+import { createAccessTokenService } from './access-tokens/access-token-service.ts';
+import { createLastUsed } from './access-tokens/last-used.ts';
+import type { TokenEntries } from './access-tokens/token-entries.ts';
 import { createApiResourceService } from './api-resources/api-resource-service.ts';
+import { createAuditService } from './audit/audit-log.ts';
 import { CLIENT_SECRET_HASH_PURPOSE } from './clients/client-secret.ts';
 import { createClientService } from './clients/client-service.ts';
+import { createPolicy, type PolicyDefinition } from './permissions/policy.ts';
+import { createPermissions } from './permissions/subject-permissions.ts';
+import { createResourceService } from './resources/resource-service.ts';
+import { createUserService } from './users/user-service.ts';
+
+export const ACCESS_TOKEN_HASH_PURPOSE = 'access-token';
+
+export type DomainDeps = {
+  repositories: Repositories;
+  changes: ChangeBus;
+  pepper: string;
+  /** The Redis fast path for PAT/RAT lookups; undefined without Redis. */
+  tokenEntries: TokenEntries | undefined;
+  policy?: PolicyDefinition | undefined;
+  tokenMaxLifetimeDays?: number | undefined;
+  onBackgroundError?: (error: unknown) => void;
+  now?: () => Date;
+};
 
 /** The domain services, built over one set of repositories. */
-export const createDomain = (deps: { repositories: Repositories; changes: ChangeBus; pepper: string }) => ({
-  apiResources: createApiResourceService(deps),
-  clients: createClientService({
-    ...deps,
-    secretHash: createPepperHash(deps.pepper, CLIENT_SECRET_HASH_PURPOSE),
-  }),
-});
+export const createDomain = (deps: DomainDeps) => {
+  const { repositories, changes } = deps;
+  const policy = createPolicy(deps.policy);
+  const permissions = createPermissions({ repositories, policy, changes });
+  const tokenHash = createPepperHash(deps.pepper, ACCESS_TOKEN_HASH_PURPOSE);
+  const lastUsed = createLastUsed({ repositories, onError: deps.onBackgroundError ?? (() => {}) });
+  const now = deps.now;
+  return {
+    policy,
+    permissions,
+    lastUsed,
+    apiResources: createApiResourceService({ repositories, changes }),
+    clients: createClientService({
+      repositories,
+      changes,
+      secretHash: createPepperHash(deps.pepper, CLIENT_SECRET_HASH_PURPOSE),
+    }),
+    users: createUserService({ repositories, permissions, now }),
+    resources: createResourceService({ repositories, policy, permissions, now }),
+    accessTokens: createAccessTokenService({
+      repositories,
+      permissions,
+      policy,
+      entries: deps.tokenEntries,
+      tokenHash,
+      maxLifetimeDays: deps.tokenMaxLifetimeDays,
+      now,
+    }),
+    accessTokenResolver: createAccessTokenResolver({
+      repositories,
+      permissions,
+      policy,
+      entries: deps.tokenEntries,
+      lastUsed,
+      tokenHash,
+      now: now && (() => Math.floor(now().getTime() / 1000)),
+    }),
+    audit: createAuditService({ repositories }),
+  };
+};
 
 export type Domain = ReturnType<typeof createDomain>;

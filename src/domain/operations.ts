@@ -1,3 +1,10 @@
+import type {
+  CreatePersonalTokenInput,
+  CreateResourceTokenInput,
+  ListOptions,
+  ResourceRef,
+} from './access-tokens/access-token.ts';
+import type { Actor } from './actors.ts';
 import type { CreateApiResourceInput } from './api-resources/api-resource.ts';
 import type { CreateClientInput } from './clients/client.ts';
 import type { Domain } from './create-domain.ts';
@@ -5,36 +12,72 @@ import type { Domain } from './create-domain.ts';
 /**
  * The administrative operations, by name. The CLI runs them against its own storage, or — when an
  * embedded server owns the single-process PGlite database — asks that server to run them over its
- * control socket; either way the same function does the work.
+ * control socket; either way the same function does the work, as the same operator actor.
  */
 export const operations = {
-  'api-resources.create': (domain: Domain, input: CreateApiResourceInput) =>
-    domain.apiResources.create(input),
-  'api-resources.list': (domain: Domain) => domain.apiResources.list(),
-  'api-resources.get': (domain: Domain, input: { identifier: string }) =>
-    domain.apiResources.get(input.identifier),
-  'api-resources.delete': (domain: Domain, input: { identifier: string }) =>
-    domain.apiResources.remove(input.identifier),
-  'clients.create': (domain: Domain, input: CreateClientInput) => domain.clients.create(input),
-  'clients.list': (domain: Domain) => domain.clients.list(),
-  'clients.get': (domain: Domain, input: { clientId: string }) => domain.clients.get(input.clientId),
-  'clients.delete': (domain: Domain, input: { clientId: string }) => domain.clients.remove(input.clientId),
-  'clients.rotate-secret': (domain: Domain, input: { clientId: string }) =>
-    domain.clients.rotateSecret(input.clientId),
+  'api-resources.create': (d: Domain, a: Actor, input: CreateApiResourceInput) =>
+    d.apiResources.create(a, input),
+  'api-resources.list': (d: Domain) => d.apiResources.list(),
+  'api-resources.get': (d: Domain, _a: Actor, input: { identifier: string }) =>
+    d.apiResources.get(input.identifier),
+  'api-resources.delete': (d: Domain, a: Actor, input: { identifier: string }) =>
+    d.apiResources.remove(a, input.identifier),
+
+  'clients.create': (d: Domain, a: Actor, input: CreateClientInput) => d.clients.create(a, input),
+  'clients.list': (d: Domain) => d.clients.list(),
+  'clients.get': (d: Domain, _a: Actor, input: { clientId: string }) => d.clients.get(input.clientId),
+  'clients.delete': (d: Domain, a: Actor, input: { clientId: string }) => d.clients.remove(a, input.clientId),
+  'clients.rotate-secret': (d: Domain, a: Actor, input: { clientId: string }) =>
+    d.clients.rotateSecret(a, input.clientId),
+
+  'users.create': (d: Domain, a: Actor, input: { username: string; password: string; isAdmin?: boolean }) =>
+    d.users.create(a, input),
+  'users.list': (d: Domain) => d.users.list(),
+  'users.disable': (d: Domain, a: Actor, input: { username: string; disabled: boolean }) =>
+    d.users.setDisabled(a, input.username, input.disabled),
+
+  'resources.put': (
+    d: Domain,
+    a: Actor,
+    input: { ref: ResourceRef; name: string; parent: ResourceRef | null },
+  ) => d.resources.put(a, input.ref, { name: input.name, parent: input.parent }),
+  'resources.delete': (d: Domain, a: Actor, input: { ref: ResourceRef }) => d.resources.remove(a, input.ref),
+  'resources.members.list': (d: Domain, a: Actor, input: { ref: ResourceRef }) =>
+    d.resources.listMembers(a, input.ref),
+  'resources.members.put': (
+    d: Domain,
+    a: Actor,
+    input: { ref: ResourceRef; subjectId: string; role: string },
+  ) => d.resources.putMember(a, input.ref, input.subjectId, input.role),
+  'resources.members.delete': (d: Domain, a: Actor, input: { ref: ResourceRef; subjectId: string }) =>
+    d.resources.removeMember(a, input.ref, input.subjectId),
+
+  'tokens.create-personal': (d: Domain, a: Actor, input: CreatePersonalTokenInput) =>
+    d.accessTokens.createPersonal(a, input),
+  'tokens.create-resource': (d: Domain, a: Actor, input: { ref: ResourceRef } & CreateResourceTokenInput) =>
+    d.accessTokens.createForResource(a, input.ref, input),
+  'tokens.list-personal': (d: Domain, a: Actor, input: ListOptions & { username: string }) =>
+    d.accessTokens.listPersonal(a, input),
+  'tokens.list-resource': (d: Domain, a: Actor, input: ListOptions & { ref: ResourceRef }) =>
+    d.accessTokens.listForResource(a, input.ref, input),
+  'tokens.revoke': (d: Domain, a: Actor, input: { id: string }) => d.accessTokens.revokePersonal(a, input.id),
+  'tokens.rotate': (d: Domain, a: Actor, input: { id: string }) => d.accessTokens.rotatePersonal(a, input.id),
 } as const;
 
 export type OperationName = keyof typeof operations;
-export type OperationInput<N extends OperationName> = Parameters<(typeof operations)[N]>[1];
+export type OperationInput<N extends OperationName> = Parameters<(typeof operations)[N]>[2];
 export type OperationResult<N extends OperationName> = Awaited<ReturnType<(typeof operations)[N]>>;
 
 export const isOperationName = (name: string): name is OperationName => Object.hasOwn(operations, name);
 
 export const runOperation = <N extends OperationName>(
   domain: Domain,
+  actor: Actor,
   name: N,
   input: OperationInput<N>,
 ): Promise<OperationResult<N>> =>
-  (operations[name] as (domain: Domain, input: OperationInput<N>) => Promise<OperationResult<N>>)(
+  (operations[name] as (d: Domain, a: Actor, input: OperationInput<N>) => Promise<OperationResult<N>>)(
     domain,
+    actor,
     input,
   );

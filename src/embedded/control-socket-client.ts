@@ -38,9 +38,12 @@ export const callControlSocket = async <N extends OperationName>(
   path: string,
   op: N,
   input: OperationInput<N>,
+  operator: string,
   timeoutMs = 30_000,
 ): Promise<unknown> => {
-  const reply = JSON.parse(await exchange(path, `${JSON.stringify({ op, input })}\n`, timeoutMs)) as Reply;
+  const reply = JSON.parse(
+    await exchange(path, `${JSON.stringify({ op, input, operator })}\n`, timeoutMs),
+  ) as Reply;
   if (reply.ok) return reply.result as OperationResult<N>;
   throw new AppError(reply.error.code, reply.error.status, reply.error.message, { field: reply.error.field });
 };

@@ -3,6 +3,7 @@ import { createServer, type Socket } from 'node:net';
 import type { Domain } from '../domain/create-domain.ts';
 import { isOperationName, runOperation } from '../domain/operations.ts';
 import { AppError } from '../errors.ts';
+import { operatorActor } from '../domain/operator.ts';
 import type { Logger } from '../logging/create-logger.ts';
 
 /** One JSON request per connection, one JSON answer back: `{op, input}` → `{ok, result | error}`. */
@@ -17,11 +18,13 @@ export const startControlSocket = async (deps: {
 }): Promise<{ close: () => Promise<void> }> => {
   const handle = async (raw: string, socket: Socket) => {
     try {
-      const request = JSON.parse(raw) as { op?: unknown; input?: unknown };
+      const request = JSON.parse(raw) as { op?: unknown; input?: unknown; operator?: unknown };
       if (typeof request.op !== 'string' || !isOperationName(request.op)) {
         throw new AppError('invalid_input', 400, `unknown operation ${String(request.op)}`);
       }
-      const result = await runOperation(deps.domain, request.op, request.input as never);
+      // Only the server's own user can open this socket (mode 0600): it vouches for the operator.
+      const operator = operatorActor(typeof request.operator === 'string' ? request.operator : 'unknown');
+      const result = await runOperation(deps.domain, operator, request.op, request.input as never);
       answer(socket, { ok: true, result: result ?? null });
     } catch (error) {
       const known = error instanceof AppError && error.expose;

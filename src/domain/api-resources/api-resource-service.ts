@@ -1,6 +1,8 @@
 import { conflict, notFound } from '../../errors.ts';
 import type { ChangeBus } from '../../storage/change-bus.ts';
 import type { Repositories } from '../../storage/repositories.ts';
+import type { Actor } from '../actors.ts';
+import { recordAudit } from '../audit/audit-log.ts';
 import { parseInput } from '../validation.ts';
 import { type ApiResource, type CreateApiResourceInput, createApiResourceInput } from './api-resource.ts';
 
@@ -11,9 +13,14 @@ export type ApiResourceService = ReturnType<typeof createApiResourceService>;
 export const createApiResourceService = (deps: { repositories: Repositories; changes: ChangeBus }) => {
   const { apiResources, clients } = deps.repositories;
   return {
-    async create(input: CreateApiResourceInput): Promise<ApiResource> {
+    async create(actor: Actor, input: CreateApiResourceInput): Promise<ApiResource> {
       const values = parseInput(createApiResourceInput, input);
       const created = await apiResources.insert(values);
+      await recordAudit(deps.repositories, actor, {
+        action: 'api_resource.create',
+        target: { type: 'api_resource', id: created.identifier },
+        details: { format: created.format, scopes: created.scopes, ttl: created.accessTokenTtl },
+      });
       await deps.changes.publish(API_RESOURCES_TOPIC, created.identifier);
       return created;
     },
@@ -26,7 +33,7 @@ export const createApiResourceService = (deps: { repositories: Repositories; cha
       return found;
     },
 
-    async remove(identifier: string): Promise<void> {
+    async remove(actor: Actor, identifier: string): Promise<void> {
       const users = await clients.listIdsUsingResource(identifier);
       if (users.length > 0) {
         throw conflict(
@@ -37,6 +44,10 @@ export const createApiResourceService = (deps: { repositories: Repositories; cha
       if (!(await apiResources.deleteByIdentifier(identifier))) {
         throw notFound(`no API resource with identifier ${identifier}`);
       }
+      await recordAudit(deps.repositories, actor, {
+        action: 'api_resource.delete',
+        target: { type: 'api_resource', id: identifier },
+      });
       await deps.changes.publish(API_RESOURCES_TOPIC, identifier);
     },
   };

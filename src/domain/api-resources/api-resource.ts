@@ -25,6 +25,7 @@ export const DEFAULT_ACCESS_TOKEN_TTL = 3_600;
 const isResourceIndicator = (value: string) =>
   // RFC 8707 §2: an absolute URI without a fragment component. URL parsing forgives whitespace that
   // would make the stored identifier differ from the `resource` clients send, so refuse it first.
+  // eslint-disable-next-line no-control-regex -- the point is to refuse control characters.
   !/[\s\u0000-\u001f]/.test(value) && URL.parse(value) !== null && !value.includes('#');
 
 export const resourceIndicator = z

@@ -2,6 +2,8 @@ import type { PepperHash } from '../../crypto/pepper-hash.ts';
 import { invalidInput, notFound } from '../../errors.ts';
 import type { ChangeBus } from '../../storage/change-bus.ts';
 import type { Repositories } from '../../storage/repositories.ts';
+import type { Actor } from '../actors.ts';
+import { recordAudit } from '../audit/audit-log.ts';
 import { parseInput } from '../validation.ts';
 import { type Client, type ClientWithSecret, type CreateClientInput, createClientInput } from './client.ts';
 import { generateClientId, generateClientSecret } from './client-secret.ts';
@@ -63,7 +65,7 @@ export const createClientService = (deps: {
   };
 
   return {
-    async create(input: CreateClientInput): Promise<ClientWithSecret> {
+    async create(actor: Actor, input: CreateClientInput): Promise<ClientWithSecret> {
       const values = parseInput(createClientInput, input);
       await checkReferences(values);
       const clientSecret = generateClientSecret();
@@ -76,6 +78,16 @@ export const createClientService = (deps: {
         scopes: values.scopes,
         introspects: values.introspects,
       });
+      await recordAudit(deps.repositories, actor, {
+        action: 'client.create',
+        target: { type: 'client', id: created.clientId },
+        details: {
+          name: created.name,
+          resources: created.resources,
+          scopes: created.scopes,
+          introspects: created.introspects,
+        },
+      });
       await deps.changes.publish(CLIENTS_TOPIC, created.clientId);
       return { clientId: created.clientId, clientSecret, client: withoutSecret(created) };
     },
@@ -84,17 +96,25 @@ export const createClientService = (deps: {
 
     get: async (clientId: string): Promise<Client> => withoutSecret(await find(clientId)),
 
-    async rotateSecret(clientId: string): Promise<ClientWithSecret> {
+    async rotateSecret(actor: Actor, clientId: string): Promise<ClientWithSecret> {
       await find(clientId);
       const clientSecret = generateClientSecret();
       const updated = await clients.updateSecretHash(clientId, deps.secretHash.digest(clientSecret));
       if (!updated) throw notFound(`no client with id ${clientId}`);
+      await recordAudit(deps.repositories, actor, {
+        action: 'client.rotate_secret',
+        target: { type: 'client', id: clientId },
+      });
       await deps.changes.publish(CLIENTS_TOPIC, clientId);
       return { clientId, clientSecret, client: withoutSecret(updated) };
     },
 
-    async remove(clientId: string): Promise<void> {
+    async remove(actor: Actor, clientId: string): Promise<void> {
       if (!(await clients.deleteById(clientId))) throw notFound(`no client with id ${clientId}`);
+      await recordAudit(deps.repositories, actor, {
+        action: 'client.delete',
+        target: { type: 'client', id: clientId },
+      });
       await deps.changes.publish(CLIENTS_TOPIC, clientId);
     },
   };

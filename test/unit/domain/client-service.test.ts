@@ -8,6 +8,7 @@ import {
 import { CLIENTS_TOPIC, createClientService } from '../../../src/domain/clients/client-service.ts';
 import type { CreateClientInput } from '../../../src/domain/clients/client.ts';
 import { AppError } from '../../../src/errors.ts';
+import { operatorActor } from '../../../src/domain/operator.ts';
 import type { ChangeBus } from '../../../src/storage/change-bus.ts';
 import type { Repositories } from '../../../src/storage/repositories.ts';
 import type { ApiResourceRow } from '../../../src/storage/tables/api-resources.ts';
@@ -17,6 +18,7 @@ const PEPPER = 'kT9vQz2Lr8Xw4Np6Hs1Jd3Fb5Gm7Yc0Ua2Ve4Wi6Oq8';
 const ORDERS = 'https://api.test/orders';
 const BILLING = 'https://api.test/billing';
 const T = new Date('2025-06-01T12:00:00Z');
+const OPERATOR = operatorActor('test');
 
 const api = (identifier: string, scopes: string[]): ApiResourceRow => ({
   id: `id-${identifier}`,
@@ -38,10 +40,11 @@ const setup = () => {
   ]);
   const clients = new Map<string, ClientRow>();
   const published: [string, string][] = [];
-  const repositories: Repositories = {
+  const audits: unknown[] = [];
+  const repositories = {
     apiResources: {
       insert: async () => assert.fail('the client service never creates API resources'),
-      findByIdentifier: async (identifier) => apis.get(identifier),
+      findByIdentifier: async (identifier: string) => apis.get(identifier),
       list: async () => [...apis.values()],
       deleteByIdentifier: async () => assert.fail('the client service never deletes API resources'),
     },
@@ -61,23 +64,29 @@ const setup = () => {
         clients.set(row.clientId, row);
         return { ...row };
       },
-      findById: async (clientId) => {
+      findById: async (clientId: string) => {
         const row = clients.get(clientId);
         return row && { ...row };
       },
       list: async () => [...clients.values()].map((row) => ({ ...row })),
-      deleteById: async (clientId) => clients.delete(clientId),
-      updateSecretHash: async (clientId, secretHash) => {
+      deleteById: async (clientId: string) => clients.delete(clientId),
+      updateSecretHash: async (clientId: string, secretHash: string) => {
         const row = clients.get(clientId);
         if (!row) return undefined;
         const updated = { ...row, secretHash, secretRotatedAt: new Date(T.getTime() + 1000) };
         clients.set(clientId, updated);
         return { ...updated };
       },
-      listIdsUsingResource: async (identifier) =>
+      listIdsUsingResource: async (identifier: string) =>
         [...clients.values()].filter((row) => row.resources.includes(identifier)).map((row) => row.clientId),
     },
-  };
+    auditEvents: {
+      insert: async (input: unknown) => {
+        audits.push(input);
+        return input;
+      },
+    },
+  } as unknown as Repositories;
   const changes: ChangeBus = {
     publish: async (topic, id) => {
       published.push([topic, id]);
@@ -87,7 +96,7 @@ const setup = () => {
   };
   const secretHash = createPepperHash(PEPPER, CLIENT_SECRET_HASH_PURPOSE);
   const service = createClientService({ repositories, changes, secretHash });
-  return { service, clients, published, secretHash };
+  return { service, clients, published, secretHash, audits };
 };
 
 const input = (overrides: Partial<CreateClientInput> = {}): CreateClientInput => ({
@@ -118,7 +127,7 @@ const notFound = (error: unknown) => {
 describe('the client service', () => {
   test('creates a client and returns its secret once, storing only its peppered hash', async () => {
     const { service, clients, secretHash } = setup();
-    const created = await service.create(input({ introspects: [BILLING] }));
+    const created = await service.create(OPERATOR, input({ introspects: [BILLING] }));
 
     assert.match(created.clientId, /^cl_[A-Za-z0-9_-]{22}$/);
     assert.ok(created.clientSecret.startsWith(CLIENT_SECRET_PREFIX));
@@ -150,21 +159,41 @@ describe('the client service', () => {
 
   test('gives every client its own id and secret', async () => {
     const { service } = setup();
-    const one = await service.create(input());
-    const other = await service.create(input());
+    const one = await service.create(OPERATOR, input());
+    const other = await service.create(OPERATOR, input());
     assert.notEqual(one.clientId, other.clientId);
     assert.notEqual(one.clientSecret, other.clientSecret);
   });
 
   test('announces a new client on the bus', async () => {
     const { service, published } = setup();
-    const created = await service.create(input());
+    const created = await service.create(OPERATOR, input());
     assert.deepEqual(published, [[CLIENTS_TOPIC, created.clientId]]);
+  });
+
+  test('records who created, rotated and deleted a client in the audit log, without the secret', async () => {
+    const { service, audits } = setup();
+    const created = await service.create(OPERATOR, input());
+    const rotated = await service.rotateSecret(OPERATOR, created.clientId);
+    await service.remove(OPERATOR, created.clientId);
+    const actions = (audits as { action: string; actorId: string; targetId: string }[]).map((entry) => [
+      entry.action,
+      entry.actorId,
+      entry.targetId,
+    ]);
+    assert.deepEqual(actions, [
+      ['client.create', 'cli:test', created.clientId],
+      ['client.rotate_secret', 'cli:test', created.clientId],
+      ['client.delete', 'cli:test', created.clientId],
+    ]);
+    const logged = JSON.stringify(audits);
+    assert.ok(!logged.includes(created.clientSecret) && !logged.includes(rotated.clientSecret));
   });
 
   test('removes duplicate resources and scopes', async () => {
     const { service } = setup();
     const { client } = await service.create(
+      OPERATOR,
       input({
         resources: [ORDERS, BILLING, ORDERS],
         scopes: ['orders:read', 'invoices:read', 'orders:read'],
@@ -177,7 +206,7 @@ describe('the client service', () => {
   test('refuses unknown resources, naming the resources field', async () => {
     const { service, clients, published } = setup();
     await assert.rejects(
-      service.create(input({ resources: [ORDERS, 'https://api.test/nope'] })),
+      service.create(OPERATOR, input({ resources: [ORDERS, 'https://api.test/nope'] })),
       invalid('resources', /unknown API resource\(s\): https:\/\/api\.test\/nope/),
     );
     assert.equal(clients.size, 0);
@@ -187,7 +216,7 @@ describe('the client service', () => {
   test('refuses unknown introspected APIs, naming the introspects field', async () => {
     const { service, clients } = setup();
     await assert.rejects(
-      service.create(input({ introspects: ['https://api.test/nope'] })),
+      service.create(OPERATOR, input({ introspects: ['https://api.test/nope'] })),
       invalid('introspects', /https:\/\/api\.test\/nope/),
     );
     assert.equal(clients.size, 0);
@@ -196,12 +225,12 @@ describe('the client service', () => {
   test('refuses scopes that none of its resources define, naming the scopes field', async () => {
     const { service, clients } = setup();
     await assert.rejects(
-      service.create(input({ scopes: ['orders:read', 'orders:delete'] })),
+      service.create(OPERATOR, input({ scopes: ['orders:read', 'orders:delete'] })),
       invalid('scopes', /orders:delete not defined/),
     );
     // A scope of an API it may only introspect is not one it may request.
     await assert.rejects(
-      service.create(input({ introspects: [BILLING], scopes: ['invoices:read'] })),
+      service.create(OPERATOR, input({ introspects: [BILLING], scopes: ['invoices:read'] })),
       invalid('scopes', /invoices:read/),
     );
     assert.equal(clients.size, 0);
@@ -209,22 +238,28 @@ describe('the client service', () => {
 
   test('refuses a client_credentials client without resources', async () => {
     const { service } = setup();
-    await assert.rejects(service.create(input({ resources: [], scopes: [] })), invalid('resources'));
+    await assert.rejects(
+      service.create(OPERATOR, input({ resources: [], scopes: [] })),
+      invalid('resources'),
+    );
   });
 
   test('refuses malformed input before looking anything up', async () => {
     const { service } = setup();
-    await assert.rejects(service.create(input({ name: '' })), invalid('name'));
+    await assert.rejects(service.create(OPERATOR, input({ name: '' })), invalid('name'));
     await assert.rejects(
-      service.create(input({ grantTypes: ['password' as 'client_credentials'] })),
+      service.create(OPERATOR, input({ grantTypes: ['password' as 'client_credentials'] })),
       invalid('grantTypes.0', /client_credentials/),
     );
-    await assert.rejects(service.create(input({ resources: ['not a uri'] })), invalid('resources.0'));
+    await assert.rejects(
+      service.create(OPERATOR, input({ resources: ['not a uri'] })),
+      invalid('resources.0'),
+    );
   });
 
   test('lists and shows clients without their secret hash', async () => {
     const { service } = setup();
-    const created = await service.create(input());
+    const created = await service.create(OPERATOR, input());
     const listed = await service.list();
     assert.deepEqual(listed, [created.client]);
     assert.deepEqual(await service.get(created.clientId), created.client);
@@ -236,10 +271,10 @@ describe('the client service', () => {
 
   test('rotates the secret: a new one is returned, its hash replaces the old one', async () => {
     const { service, clients, published, secretHash } = setup();
-    const created = await service.create(input());
+    const created = await service.create(OPERATOR, input());
     const before = clients.get(created.clientId)?.secretHash;
 
-    const rotated = await service.rotateSecret(created.clientId);
+    const rotated = await service.rotateSecret(OPERATOR, created.clientId);
     const after = clients.get(created.clientId)?.secretHash;
 
     assert.equal(rotated.clientId, created.clientId);
@@ -255,8 +290,8 @@ describe('the client service', () => {
 
   test('removes a client and announces it on the bus', async () => {
     const { service, clients, published } = setup();
-    const created = await service.create(input());
-    await service.remove(created.clientId);
+    const created = await service.create(OPERATOR, input());
+    await service.remove(OPERATOR, created.clientId);
     assert.equal(clients.has(created.clientId), false);
     assert.deepEqual(published, [
       [CLIENTS_TOPIC, created.clientId],
@@ -268,8 +303,8 @@ describe('the client service', () => {
   test('answers not_found for an unknown client id and announces nothing', async () => {
     const { service, published } = setup();
     await assert.rejects(service.get('cl_unknown'), notFound);
-    await assert.rejects(service.rotateSecret('cl_unknown'), notFound);
-    await assert.rejects(service.remove('cl_unknown'), notFound);
+    await assert.rejects(service.rotateSecret(OPERATOR, 'cl_unknown'), notFound);
+    await assert.rejects(service.remove(OPERATOR, 'cl_unknown'), notFound);
     assert.deepEqual(published, []);
   });
 });

@@ -1,0 +1,111 @@
+import type { PepperHash } from '../../crypto/pepper-hash.ts';
+import type { Repositories } from '../../storage/repositories.ts';
+import { parseToken } from '../../verify/token-format.ts';
+import type { Policy } from '../permissions/policy.ts';
+import type { Permissions, SubjectPermissions } from '../permissions/subject-permissions.ts';
+import type { AccessTokenIntrospection } from './access-token.ts';
+import type { LastUsed } from './last-used.ts';
+import { entryOf, type TokenEntries, type TokenEntry } from './token-entries.ts';
+
+/**
+ * From a presented PAT or RAT string to what it may do right now. Used by introspection and by
+ * the management API's authentication; both must see revocation, expiry, a disabled owner and a
+ * changed membership at once, so the effective scopes are recomputed on every call:
+ * effective = the token's scopes (with what they imply) ∩ what its subject's roles allow today.
+ */
+export type ResolvedAccessToken = {
+  entry: TokenEntry;
+  subject: SubjectPermissions;
+  effectiveScopes: string[];
+  /** RATs: the bot's current role on its resource. */
+  role?: string;
+};
+
+export type AccessTokenResolver = ReturnType<typeof createAccessTokenResolver>;
+
+export const createAccessTokenResolver = (deps: {
+  repositories: Repositories;
+  permissions: Permissions;
+  policy: Policy;
+  entries: TokenEntries | undefined;
+  lastUsed: LastUsed;
+  tokenHash: PepperHash;
+  now?: () => number;
+}) => {
+  const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
+
+  const findEntry = async (tokenHash: string): Promise<TokenEntry | undefined> => {
+    const cached = await deps.entries?.get(tokenHash);
+    if (cached === 'revoked') return undefined;
+    if (cached) return cached;
+    const row = await deps.repositories.accessTokens.findByHash(tokenHash);
+    if (!row || row.revokedAt) return undefined;
+    const entry = entryOf(row);
+    await deps.entries?.restore(tokenHash, entry, now());
+    return entry;
+  };
+
+  const resolve = async (
+    token: string,
+    use: { ip: string | null },
+  ): Promise<ResolvedAccessToken | undefined> => {
+    // Prefix, shape and checksum first: garbage never reaches storage.
+    const kind = parseToken(token);
+    if (!kind) return undefined;
+    const entry = await findEntry(deps.tokenHash.digest(token));
+    if (!entry || entry.kind !== kind) return undefined;
+    if (entry.exp !== null && entry.exp <= now()) return undefined;
+
+    const subject = await deps.permissions.of(entry.sub);
+    if (!deps.permissions.isActive(subject)) return undefined;
+
+    let allowed: Set<string>;
+    let role: string | undefined;
+    if (entry.kind === 'resource') {
+      const resource = entry.res;
+      const membership = resource
+        ? subject.memberships.find((m) => m.resourceType === resource.type && m.resourceId === resource.id)
+        : undefined;
+      if (!resource || !membership) return undefined;
+      role = membership.role;
+      allowed = deps.policy.allowedByRole(role, resource.type);
+    } else {
+      allowed = deps.permissions.holdings(subject);
+    }
+    const effectiveScopes = deps.policy.sorted(
+      [...deps.policy.expand(entry.scopes)].filter((scope) => allowed.has(scope)),
+    );
+    deps.lastUsed.touch(entry.id, use.ip);
+    return { entry, subject, effectiveScopes, ...(role ? { role } : {}) };
+  };
+
+  /**
+   * The RFC 7662 answer for a resource server that represents the APIs `callerApis`. A token
+   * restricted to an audience is shown only to that audience's resource servers; an unrestricted
+   * one is valid for every API, so its `aud` names the caller's.
+   */
+  const introspection = (
+    resolved: ResolvedAccessToken,
+    callerApis: readonly string[],
+  ): AccessTokenIntrospection | undefined => {
+    const { entry } = resolved;
+    const audience =
+      entry.aud.length > 0 ? entry.aud.filter((api) => callerApis.includes(api)) : [...callerApis];
+    if (audience.length === 0) return undefined;
+    return {
+      active: true,
+      sub: entry.sub,
+      scope: resolved.effectiveScopes.join(' '),
+      token_type: 'Bearer',
+      iat: entry.iat,
+      ...(entry.exp !== null ? { exp: entry.exp } : {}),
+      aud: entry.aud.length > 0 ? entry.aud : audience.length === 1 ? (audience[0] as string) : audience,
+      token_id: entry.id,
+      token_kind: entry.kind,
+      ...(entry.res ? { resource: entry.res } : {}),
+      ...(resolved.role ? { role: resolved.role } : {}),
+    };
+  };
+
+  return { resolve, introspection };
+};

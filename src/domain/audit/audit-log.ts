@@ -1,0 +1,62 @@
+import { forbidden } from '../../errors.ts';
+import type { Repositories } from '../../storage/repositories.ts';
+import type { Actor } from '../actors.ts';
+import { actorScopes } from '../actors.ts';
+import { decodeCursor, encodeCursor } from '../pagination.ts';
+import type { AuditEventView, AuditQuery, AuditService } from './audit-event.ts';
+
+/**
+ * The audit log: who did what to which target, from where. Records carry ids and metadata,
+ * never a token or secret. Writes go through the caller's transaction, so an event exists exactly
+ * when its change does.
+ */
+export type AuditRecord = {
+  action: string;
+  target: { type: string; id: string };
+  details?: Record<string, unknown>;
+};
+
+export const recordAudit = (repositories: Repositories, actor: Actor, record: AuditRecord) =>
+  repositories.auditEvents.insert({
+    actorType: actor.kind,
+    actorId: actor.id,
+    action: record.action,
+    targetType: record.target.type,
+    targetId: record.target.id,
+    ip: actor.meta.ip ?? null,
+    userAgent: actor.meta.userAgent ?? null,
+    details: record.details ?? {},
+  });
+
+const MAX_PAGE = 100;
+
+export const createAuditService = (deps: { repositories: Repositories }): AuditService => ({
+  async list(actor: Actor, query: AuditQuery) {
+    if (!actorScopes(actor).includes('admin'))
+      throw forbidden('the audit log is for administrators (scope admin)');
+    const limit = Math.min(query.limit ?? 50, MAX_PAGE);
+    const before = query.cursor ? decodeCursor(query.cursor, 'cursor').id : undefined;
+    const rows = await deps.repositories.auditEvents.list({
+      actorId: query.actorId,
+      action: query.action,
+      targetType: query.targetType,
+      targetId: query.targetId,
+      since: query.since,
+      until: query.until,
+      limit: limit + 1,
+      before,
+    });
+    const items: AuditEventView[] = rows.slice(0, limit).map((row) => ({
+      id: row.id,
+      occurredAt: row.occurredAt,
+      actor: { type: row.actorType, id: row.actorId },
+      action: row.action,
+      target: { type: row.targetType, id: row.targetId },
+      ip: row.ip,
+      userAgent: row.userAgent,
+      details: row.details,
+    }));
+    const last = items.at(-1);
+    return { items, nextCursor: rows.length > limit && last ? encodeCursor({ id: last.id }) : null };
+  },
+});

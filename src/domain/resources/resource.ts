@@ -1,0 +1,41 @@
+import type { Actor } from '../actors.ts';
+import type { ResourceRef } from '../access-tokens/access-token.ts';
+
+export type ResourceView = {
+  type: string;
+  id: string;
+  name: string;
+  parent: ResourceRef | null;
+  createdAt: Date;
+  updatedAt: Date;
+};
+
+export type MemberView = {
+  subjectId: string;
+  subjectKind: 'user' | 'bot';
+  username: string | null;
+  role: string;
+  createdAt: Date;
+  updatedAt: Date;
+};
+
+/** The platform's resource tree and memberships, synced through the admin API (scope resources:write). */
+export type ResourceService = {
+  put(
+    actor: Actor,
+    ref: ResourceRef,
+    input: { name: string; parent: ResourceRef | null },
+  ): Promise<{ resource: ResourceView; created: boolean }>;
+  get(actor: Actor, ref: ResourceRef): Promise<ResourceView>;
+  remove(actor: Actor, ref: ResourceRef): Promise<void>;
+  putMember(
+    actor: Actor,
+    ref: ResourceRef,
+    subjectId: string,
+    role: string,
+  ): Promise<{ member: MemberView; created: boolean }>;
+  removeMember(actor: Actor, ref: ResourceRef, subjectId: string): Promise<void>;
+  listMembers(actor: Actor, ref: ResourceRef): Promise<MemberView[]>;
+  /** The resources the actor is a member of, with the role, for the console's tree. */
+  listMine(actor: Actor): Promise<(ResourceView & { role: string })[]>;
+};
