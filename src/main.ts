@@ -1,21 +1,22 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Config, loadConfig } from './config/load-config.ts';
-import { resolveSecrets } from './config/resolve-secrets.ts';
+import { createPepperHash } from './crypto/pepper-hash.ts';
 import { API_RESOURCES_TOPIC } from './domain/api-resources/api-resource-service.ts';
 import { createCachedLookup } from './domain/cache/cached-lookup.ts';
 import { CLIENT_SECRET_HASH_PURPOSE } from './domain/clients/client-secret.ts';
 import { CLIENTS_TOPIC } from './domain/clients/client-service.ts';
-import { createDomain } from './domain/create-domain.ts';
 import { createLiveKeyRing } from './domain/keys/live-key-ring.ts';
 import { controlSocketPath } from './embedded/control-socket-path.ts';
 import { startControlSocket } from './embedded/control-socket-server.ts';
 import { AppError } from './errors.ts';
+import { createBearerAuthenticator } from './http/authenticate-bearer.ts';
 import { createApp } from './http/create-app.ts';
+import { createManagementApi } from './http/v1/create-management-api.ts';
 import { createLogger, type Logger } from './logging/create-logger.ts';
-import { createPepperHash } from './crypto/pepper-hash.ts';
 import { createProvider } from './oidc/create-provider.ts';
-import { openStorage } from './storage/open-storage.ts';
+import { createJwtAccessTokens, REVOKED_JWT_MODEL } from './oidc/jwt-access-tokens.ts';
+import { openDomain } from './open-domain.ts';
 
 export type RunningServer = { url: string; server: Server; close: () => Promise<void> };
 
@@ -24,10 +25,15 @@ export const startServer = async (
   config: Config,
   logger: Logger = createLogger(config.logLevel),
 ): Promise<RunningServer> => {
-  const secrets = resolveSecrets(config);
-  const storage = await openStorage(config, { pepper: secrets.pepper, migrate: true });
-  const domain = createDomain({ ...storage, pepper: secrets.pepper });
+  const onBackgroundError = (error: unknown) => logger.error({ err: error }, 'background task failed');
+  const {
+    secrets,
+    storage,
+    domain,
+    close: closeDomain,
+  } = await openDomain(config, { migrate: true, onBackgroundError });
   const stopSweep = storage.startExpirySweep(10 * 60_000);
+  domain.lastUsed.start();
   const clients = createCachedLookup({
     load: storage.repositories.clients.findById,
     bus: storage.changes,
@@ -38,40 +44,63 @@ export const startServer = async (
     bus: storage.changes,
     topic: API_RESOURCES_TOPIC,
   });
+  const secretHash = createPepperHash(secrets.pepper, CLIENT_SECRET_HASH_PURPOSE);
+  const denyList = storage.tokenStore(REVOKED_JWT_MODEL);
 
-  const buildProvider = () => {
+  // Everything that depends on the signing keys is rebuilt when they change.
+  const buildRuntime = () => {
     const keys = keyRing.current();
-    return createProvider({
+    const jwtAccessTokens = createJwtAccessTokens({
+      issuer: config.issuer,
+      publicJwks: keys.publicJwks,
+      denyList,
+    });
+    const provider = createProvider({
       issuer: config.issuer,
       cookieKeys: secrets.cookieKeys,
       jwks: keys.providerJwks,
-      publicJwks: keys.publicJwks,
+      jwtAccessTokens,
       adapterFactory: storage.tokenStore,
       clients,
       apiResources,
-      secretHash: createPepperHash(secrets.pepper, CLIENT_SECRET_HASH_PURPOSE),
+      secretHash,
+      accessTokens: domain.accessTokenResolver,
       trustProxy: config.trustProxy,
       onServerError: (error, ctx) =>
         logger.error({ err: error, path: ctx.path }, 'oidc-provider server error'),
     });
+    return { provider, jwtAccessTokens };
   };
   const keyRing = await createLiveKeyRing({
     keysDir: config.keysDir,
     jwks: config.jwks,
     logger,
     onChange: () => {
-      provider = buildProvider();
+      runtime = buildRuntime();
       logger.info({ kids: keyRing.current().signingKids }, 'signing keys reloaded');
     },
   });
-  let provider = buildProvider();
+  let runtime = buildRuntime();
   const reloadKeys = () => void keyRing.reload();
   process.on('SIGHUP', reloadKeys);
 
   const app = createApp({
     logger,
     trustProxy: config.trustProxy,
-    provider: () => provider,
+    provider: () => runtime.provider,
+    managementApi: createManagementApi({
+      issuer: config.issuer,
+      logger,
+      authenticate: createBearerAuthenticator({
+        jwtAccessTokens: () => runtime.jwtAccessTokens,
+        accessTokens: domain.accessTokenResolver,
+        permissions: domain.permissions,
+        clients,
+      }),
+      accessTokens: domain.accessTokens,
+      resources: domain.resources,
+      audit: domain.audit,
+    }),
     readiness: [
       { name: 'storage', check: storage.ping },
       { name: 'keys', check: async () => void keyRing.current() },
@@ -108,7 +137,7 @@ export const startServer = async (
       clearTimeout(grace);
       keyRing.stop();
       stopSweep();
-      await storage.close();
+      await closeDomain();
       logger.info('tessera stopped');
     })();
     return closing;

@@ -11,6 +11,8 @@ export type AppDeps = {
   trustProxy: boolean;
   /** The provider in service now; it is replaced when the signing keys change. */
   provider: () => Provider;
+  /** The management API, answering /v1/… (and passing everything else on). */
+  managementApi: Koa.Middleware;
   readiness: ReadinessCheck[];
 };
 
@@ -26,6 +28,7 @@ export const createApp = (deps: AppDeps): Koa => {
   app.use(accessLog(deps.logger));
   app.use(errorBoundary(deps.logger));
   app.use(createHealthRoutes(deps.readiness).routes());
+  app.use(deps.managementApi);
 
   // RFC 8414 metadata is the same document as OpenID discovery.
   app.use(async (ctx, next) => {

@@ -3,13 +3,16 @@ import { type Configuration, errors, type KoaContextWithOIDC, Provider } from 'o
 import type { PepperHash } from '../crypto/pepper-hash.ts';
 import type { ApiResource } from '../domain/api-resources/api-resource.ts';
 import type { CachedLookup } from '../domain/cache/cached-lookup.ts';
-import type { OidcAdapterFactory } from '../storage/oidc-adapter/contract.ts';
+import type { OidcAdapter, OidcAdapterFactory } from '../storage/oidc-adapter/contract.ts';
+import type { AccessTokenResolver } from '../domain/access-tokens/access-token-resolver.ts';
+import { looksLikeTesseraToken } from '../verify/token-format.ts';
+import { createPersonalTokenIntrospection } from './middleware/personal-token-introspection.ts';
 import type { ClientRow } from '../storage/tables/clients.ts';
 import { createClientAdapter } from './client-adapter.ts';
 import { allowedScopesFor, resourceServerInfo } from './configuration/resource-server-info.ts';
 import { createTokenPolicies } from './configuration/token-policies.ts';
 import { CLIENT_CREDENTIALS_PARAMETERS, createClientCredentialsGrant } from './grants/client-credentials.ts';
-import { createJwtAccessTokens, REVOKED_JWT_MODEL } from './jwt-access-tokens.ts';
+import type { JwtAccessTokens } from './jwt-access-tokens.ts';
 import { clientCredentialsSubject } from './middleware/client-credentials-subject.ts';
 import { createJwtIntrospectionAndRevocation } from './middleware/jwt-introspection-and-revocation.ts';
 import { rfcErrorCorrections } from './middleware/rfc-error-corrections.ts';
@@ -20,30 +23,37 @@ export type OidcDeps = {
   cookieKeys: string[];
   /** Private JWKS, each algorithm's current signer first. */
   jwks: JSONWebKeySet;
-  /** Every published key, to verify JWT access tokens at introspection and revocation. */
-  publicJwks: JSONWebKeySet;
+  /** Verifies Tessera's own JWT access tokens at introspection and revocation. */
+  jwtAccessTokens: JwtAccessTokens;
   adapterFactory: OidcAdapterFactory;
   clients: CachedLookup<ClientRow>;
   apiResources: CachedLookup<ApiResource>;
   secretHash: PepperHash;
+  /** Personal and resource access tokens, for introspection. */
+  accessTokens: AccessTokenResolver;
   trustProxy: boolean;
   onServerError: (error: unknown, ctx: KoaContextWithOIDC) => void;
 };
 
 const SIGNING_ALGS = ['ES256', 'RS256', 'EdDSA'] as const;
+const TOKEN_MODELS = new Set(['AccessToken', 'ClientCredentials', 'RefreshToken']);
+
+const skipTesseraTokens = (adapter: OidcAdapter): OidcAdapter => ({
+  ...adapter,
+  find: (id) => (looksLikeTesseraToken(id) ? Promise.resolve(undefined) : adapter.find(id)),
+});
 
 export const createProvider = (deps: OidcDeps): Provider => {
   const clientAdapter = createClientAdapter(deps.clients);
   // oidc-provider instantiates its adapter with `new Adapter(modelName)`.
   function Adapter(this: unknown, name: string) {
-    return name === 'Client' ? clientAdapter : deps.adapterFactory(name);
+    if (name === 'Client') return clientAdapter;
+    const adapter = deps.adapterFactory(name);
+    // PATs and RATs are Tessera's, never the library's: skip the token store for them.
+    return TOKEN_MODELS.has(name) ? skipTesseraTokens(adapter) : adapter;
   }
   const policies = createTokenPolicies(deps.clients);
-  const jwtAccessTokens = createJwtAccessTokens({
-    issuer: deps.issuer,
-    publicJwks: deps.publicJwks,
-    denyList: deps.adapterFactory(REVOKED_JWT_MODEL),
-  });
+  const { jwtAccessTokens } = deps;
 
   const accessTokenTtl = (_ctx: unknown, token: { resourceServer?: { accessTokenTTL?: number } }) =>
     token.resourceServer?.accessTokenTTL ?? 600;
@@ -130,6 +140,7 @@ export const createProvider = (deps: OidcDeps): Provider => {
   provider.use(rfcErrorCorrections);
   provider.use(clientCredentialsSubject);
   provider.use(createJwtIntrospectionAndRevocation({ jwtAccessTokens, policies }));
+  provider.use(createPersonalTokenIntrospection({ accessTokens: deps.accessTokens, clients: deps.clients }));
   provider.on('server_error', (ctx, error) => deps.onServerError(error, ctx));
   return provider;
 };

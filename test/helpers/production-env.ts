@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import type { TestContext } from 'node:test';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { testEnv } from './tessera-process.ts';
+import { type Scope, testEnv } from './tessera-process.ts';
+
+/** A test (which can skip) or a suite scope (which cannot: there, unreachable servers fail). */
+type SkippableScope = Scope & { skip?: (message: string) => void };
 
 /**
  * Environment for the production profile: a fresh PostgreSQL database and a private Redis key
@@ -12,9 +14,9 @@ import { testEnv } from './tessera-process.ts';
 export const POSTGRES_URL = process.env.DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-const unavailable = (t: TestContext, what: string, error: unknown): undefined => {
+const unavailable = (t: SkippableScope, what: string, error: unknown): undefined => {
   const message = `${what} is not reachable (${(error as Error).message})`;
-  if (process.env.CI === 'true') throw new Error(`${message}; CI requires it`);
+  if (process.env.CI === 'true' || !t.skip) throw new Error(`${message}; CI requires it`);
   t.skip(message);
   return undefined;
 };
@@ -39,7 +41,7 @@ export type ProductionEnv = {
 };
 
 export const productionEnv = async (
-  t: TestContext,
+  t: SkippableScope,
   overrides: Record<string, string> = {},
 ): Promise<ProductionEnv | undefined> => {
   const suffix = randomBytes(6).toString('hex');
@@ -94,4 +96,24 @@ export const productionEnv = async (
       ...overrides,
     }),
   };
+};
+
+/**
+ * For suites that start a server in `before`: the reason to skip them when PostgreSQL or Redis is
+ * unreachable, or false. Under CI=true it is always false, so the suite runs and fails loudly.
+ */
+export const productionSkipReason = async (): Promise<string | false> => {
+  if (process.env.CI === 'true') return false;
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 });
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: true, connectTimeout: 2000 });
+  try {
+    await client.connect();
+    await redis.connect();
+    return false;
+  } catch (error) {
+    return `PostgreSQL or Redis is not reachable (${(error as Error).message})`;
+  } finally {
+    await client.end().catch(() => {});
+    redis.disconnect();
+  }
 };

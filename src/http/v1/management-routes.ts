@@ -1,0 +1,35 @@
+import type { AccessTokenService } from '../../domain/access-tokens/access-token.ts';
+import type { AuditService } from '../../domain/audit/audit-event.ts';
+import type { ResourceService } from '../../domain/resources/resource.ts';
+import type { Route } from './define-route.ts';
+import { createOpenApiDocument, type OpenApiDocument } from './openapi-document.ts';
+import { createAuditEventRoutes } from './routes/audit-event-routes.ts';
+import { createMeRoutes } from './routes/me-routes.ts';
+import { createOpenApiRoute } from './routes/openapi-route.ts';
+import { createPersonalTokenRoutes } from './routes/personal-token-routes.ts';
+import { createResourceRoutes } from './routes/resource-routes.ts';
+import { createResourceTokenRoutes } from './routes/resource-token-routes.ts';
+
+export type ManagementRouteDeps = {
+  accessTokens: AccessTokenService;
+  resources: ResourceService;
+  audit: AuditService;
+  /** Where the API is reached: `Location` headers and the document's server are under `<issuer>/v1`. */
+  issuer: string;
+};
+
+/** Every route of the management API; the OpenAPI document is generated from this same list. */
+export const createManagementRoutes = (deps: ManagementRouteDeps): Route[] => {
+  const routes: Route[] = [
+    ...createPersonalTokenRoutes(deps),
+    ...createResourceTokenRoutes(deps),
+    ...createResourceRoutes(deps),
+    ...createMeRoutes(deps),
+    ...createAuditEventRoutes(deps),
+  ];
+  let document: OpenApiDocument | undefined;
+  routes.push(
+    createOpenApiRoute(() => (document ??= createOpenApiDocument(routes, { issuer: deps.issuer }))),
+  );
+  return routes;
+};

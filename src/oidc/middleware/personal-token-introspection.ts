@@ -1,0 +1,29 @@
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { AccessTokenResolver } from '../../domain/access-tokens/access-token-resolver.ts';
+import type { CachedLookup } from '../../domain/cache/cached-lookup.ts';
+import type { ClientRow } from '../../storage/tables/clients.ts';
+import { looksLikeTesseraToken } from '../../verify/token-format.ts';
+
+/**
+ * Introspection of personal and resource access tokens, which live in Tessera, not in the
+ * library's token store. It runs after the library has authenticated the calling client and found
+ * nothing (the adapter guard makes that lookup free), and answers for resource servers only:
+ * clients registered with `--introspects` for an API the token is good for.
+ */
+export const createPersonalTokenIntrospection =
+  (deps: { accessTokens: AccessTokenResolver; clients: CachedLookup<ClientRow> }) =>
+  async (ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> => {
+    await next();
+    if (ctx.oidc?.route !== 'introspection') return;
+    const body = ctx.body as { active?: boolean } | undefined;
+    const token = ctx.oidc.params?.token;
+    const client = ctx.oidc.client;
+    if (body?.active !== false || typeof token !== 'string' || !client || !looksLikeTesseraToken(token))
+      return;
+
+    const caller = await deps.clients.get(client.clientId);
+    if (!caller || caller.introspects.length === 0) return;
+    const resolved = await deps.accessTokens.resolve(token, { ip: ctx.ip });
+    const answer = resolved && deps.accessTokens.introspection(resolved, caller.introspects);
+    if (answer) ctx.body = answer;
+  };

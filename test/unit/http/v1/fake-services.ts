@@ -1,0 +1,167 @@
+import type {
+  AccessTokenService,
+  AccessTokenView,
+  IssuedAccessToken,
+} from '../../../../src/domain/access-tokens/access-token.ts';
+import type { Actor } from '../../../../src/domain/actors.ts';
+import type { AuditEventView, AuditService } from '../../../../src/domain/audit/audit-event.ts';
+import type { MemberView, ResourceService, ResourceView } from '../../../../src/domain/resources/resource.ts';
+
+/**
+ * Plain-object domain services for the HTTP layer's own tests: each method answers a fixed, valid
+ * view and records how it was called. A test replaces a method to make it fail or answer otherwise.
+ */
+
+export const T = new Date('2025-06-01T12:00:00.000Z');
+export const PAT = 'tsr_pat_0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefg0A1b2C';
+export const RAT = 'tsr_rat_0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefg9Z8y7X';
+
+export const personalView = (overrides: Partial<AccessTokenView> = {}): AccessTokenView => ({
+  id: 'tok_personal0001',
+  kind: 'personal',
+  name: 'ci',
+  scopes: ['groups:read-only'],
+  audience: [],
+  state: 'active',
+  displayHint: 'tsr_pat_…1b2C',
+  createdAt: T,
+  createdBy: 'usr_alice',
+  expiresAt: new Date('2025-07-01T23:59:59.999Z'),
+  lastUsedAt: null,
+  lastUsedIp: null,
+  rotatedAt: null,
+  revokedAt: null,
+  ...overrides,
+});
+
+export const resourceTokenView = (overrides: Partial<AccessTokenView> = {}): AccessTokenView => ({
+  ...personalView({ id: 'tok_resource0001', kind: 'resource', displayHint: 'tsr_rat_…8y7X' }),
+  resource: { type: 'groups', id: '42' },
+  botId: 'bot_deploy',
+  role: 'developer',
+  ...overrides,
+});
+
+export const resourceView = (overrides: Partial<ResourceView> = {}): ResourceView => ({
+  type: 'groups',
+  id: '42',
+  name: 'Platform',
+  parent: null,
+  createdAt: T,
+  updatedAt: T,
+  ...overrides,
+});
+
+export const memberView = (overrides: Partial<MemberView> = {}): MemberView => ({
+  subjectId: 'usr_alice',
+  subjectKind: 'user',
+  username: 'alice',
+  role: 'maintainer',
+  createdAt: T,
+  updatedAt: T,
+  ...overrides,
+});
+
+export const auditEventView = (overrides: Partial<AuditEventView> = {}): AuditEventView => ({
+  id: 'evt_1',
+  occurredAt: T,
+  actor: { type: 'user', id: 'usr_alice' },
+  action: 'access_token.create',
+  target: { type: 'access_token', id: 'tok_personal0001' },
+  ip: '127.0.0.1',
+  userAgent: 'curl/8',
+  details: { name: 'ci' },
+  ...overrides,
+});
+
+export type Call = { method: string; actor: Actor; args: unknown[] };
+
+export const createFakeServices = () => {
+  const calls: Call[] = [];
+  const record = (method: string, actor: Actor, ...args: unknown[]) => calls.push({ method, actor, args });
+  const issued = (record: AccessTokenView, token: string): IssuedAccessToken => ({ token, record });
+
+  const accessTokens: AccessTokenService = {
+    createPersonal: async (actor, input) => {
+      record('createPersonal', actor, input);
+      return issued(personalView({ name: input.name, scopes: input.scopes }), PAT);
+    },
+    listPersonal: async (actor, options) => {
+      record('listPersonal', actor, options);
+      return { items: [personalView()], nextCursor: 'eyJpZCI6InRva18xIn0' };
+    },
+    getPersonal: async (actor, id) => {
+      record('getPersonal', actor, id);
+      return personalView({ id });
+    },
+    revokePersonal: async (actor, id) => {
+      record('revokePersonal', actor, id);
+      return personalView({ id, state: 'revoked', revokedAt: T });
+    },
+    rotatePersonal: async (actor, id) => {
+      record('rotatePersonal', actor, id);
+      return issued(personalView({ id, rotatedAt: T }), PAT);
+    },
+    createForResource: async (actor, resource, input) => {
+      record('createForResource', actor, resource, input);
+      return issued(resourceTokenView({ name: input.name, role: input.role, resource }), RAT);
+    },
+    listForResource: async (actor, resource, options) => {
+      record('listForResource', actor, resource, options);
+      return { items: [resourceTokenView({ resource })], nextCursor: null };
+    },
+    getForResource: async (actor, resource, id) => {
+      record('getForResource', actor, resource, id);
+      return resourceTokenView({ id, resource });
+    },
+    revokeForResource: async (actor, resource, id) => {
+      record('revokeForResource', actor, resource, id);
+      return resourceTokenView({ id, resource, state: 'revoked', revokedAt: T });
+    },
+    rotateForResource: async (actor, resource, id) => {
+      record('rotateForResource', actor, resource, id);
+      return issued(resourceTokenView({ id, resource, rotatedAt: T }), RAT);
+    },
+  };
+
+  const resources: ResourceService = {
+    put: async (actor, ref, input) => {
+      record('put', actor, ref, input);
+      return { resource: resourceView({ ...ref, ...input }), created: true };
+    },
+    get: async (actor, ref) => {
+      record('get', actor, ref);
+      return resourceView(ref);
+    },
+    remove: async (actor, ref) => {
+      record('remove', actor, ref);
+    },
+    putMember: async (actor, ref, subjectId, role) => {
+      record('putMember', actor, ref, subjectId, role);
+      return { member: memberView({ subjectId, role }), created: true };
+    },
+    removeMember: async (actor, ref, subjectId) => {
+      record('removeMember', actor, ref, subjectId);
+    },
+    listMembers: async (actor, ref) => {
+      record('listMembers', actor, ref);
+      return [
+        memberView(),
+        memberView({ subjectId: 'bot_deploy', subjectKind: 'bot', username: null, role: 'developer' }),
+      ];
+    },
+    listMine: async (actor) => {
+      record('listMine', actor);
+      return [{ ...resourceView(), role: 'owner' }];
+    },
+  };
+
+  const audit: AuditService = {
+    list: async (actor, query) => {
+      record('list', actor, query);
+      return { items: [auditEventView()], nextCursor: null };
+    },
+  };
+
+  return { accessTokens, resources, audit, calls };
+};
