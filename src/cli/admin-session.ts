@@ -1,10 +1,9 @@
 import type { Config } from '../config/load-config.ts';
-import { resolveSecrets } from '../config/resolve-secrets.ts';
-import { createDomain } from '../domain/create-domain.ts';
 import { type OperationInput, type OperationName, runOperation } from '../domain/operations.ts';
+import { currentOperatorName, operatorActor } from '../domain/operator.ts';
 import { callControlSocket, isControlSocketLive } from '../embedded/control-socket-client.ts';
 import { controlSocketPath } from '../embedded/control-socket-path.ts';
-import { openStorage } from '../storage/open-storage.ts';
+import { openDomain } from '../open-domain.ts';
 
 /**
  * Runs an administrative operation where the records live. An embedded server that is running
@@ -19,14 +18,13 @@ export const runAdmin = async <N extends OperationName>(
 ): Promise<unknown> => {
   if (config.profile === 'embedded') {
     const socket = controlSocketPath(config.dataDir);
-    if (await isControlSocketLive(socket)) return callControlSocket(socket, op, input);
+    if (await isControlSocketLive(socket)) return callControlSocket(socket, op, input, currentOperatorName());
   }
-  const secrets = resolveSecrets(config);
-  const storage = await openStorage(config, { pepper: secrets.pepper, migrate: true });
+  const opened = await openDomain(config, { migrate: true });
   try {
-    const domain = createDomain({ ...storage, pepper: secrets.pepper });
-    return JSON.parse(JSON.stringify((await runOperation(domain, op, input)) ?? null));
+    const result = await runOperation(opened.domain, operatorActor(currentOperatorName()), op, input);
+    return JSON.parse(JSON.stringify(result ?? null));
   } finally {
-    await storage.close();
+    await opened.close();
   }
 };

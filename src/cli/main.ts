@@ -8,7 +8,10 @@ import { registerApiResourceCommands } from './commands/api-resources.ts';
 import { registerClientCommands } from './commands/clients.ts';
 import { registerKeyCommands } from './commands/keys.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
+import { registerResourceCommands } from './commands/resources.ts';
 import { registerServeCommand } from './commands/serve.ts';
+import { registerTokenCommands } from './commands/tokens.ts';
+import { registerUserCommands } from './commands/users.ts';
 
 let config: Config | undefined;
 const context: CommandContext = {
@@ -36,12 +39,15 @@ registerMigrateCommand(program, context);
 registerApiResourceCommands(program, context);
 registerClientCommands(program, context);
 registerKeyCommands(program, context);
+registerUserCommands(program, context);
+registerResourceCommands(program, context);
+registerTokenCommands(program, context);
 
-program.exitOverride();
-for (const command of program.commands) {
+const overrideExits = (command: Command) => {
   command.exitOverride();
-  for (const sub of command.commands) sub.exitOverride();
-}
+  for (const sub of command.commands) overrideExits(sub);
+};
+overrideExits(program);
 
 try {
   await program.parseAsync(process.argv);

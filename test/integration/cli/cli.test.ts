@@ -190,7 +190,15 @@ describe('the tessera CLI: API resources and clients', () => {
     const listed = await cliJson<ApiJson[]>(env, ['api-resources', 'list']);
     assert.deepEqual(
       listed.map((api) => [api.identifier, api.name, api.scopes]),
-      [[ORDERS, 'Orders API', ['orders:read', 'orders:write']]],
+      [
+        [ORDERS, 'Orders API', ['orders:read', 'orders:write']],
+        // Tessera's own management API, created by the migrations.
+        [
+          'urn:tessera:management',
+          'Tessera management API',
+          ['tokens:read', 'tokens:write', 'resources:write', 'admin'],
+        ],
+      ],
     );
     const shown = await cliJson<ApiJson>(env, ['api-resources', 'show', ORDERS]);
     assert.deepEqual(shown, listed[0]);
@@ -301,7 +309,10 @@ describe('the tessera CLI: API resources and clients', () => {
     const storage = await openStorage(config, { pepper: resolveSecrets(config).pepper, migrate: false });
     try {
       assert.deepEqual(await storage.repositories.clients.list(), []);
-      assert.deepEqual(await storage.repositories.apiResources.list(), []);
+      assert.deepEqual(
+        (await storage.repositories.apiResources.list()).map((api) => api.identifier),
+        ['urn:tessera:management'],
+      );
     } finally {
       await storage.close();
     }
