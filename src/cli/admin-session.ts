@@ -3,7 +3,8 @@ import { type OperationInput, type OperationName, runOperation } from '../domain
 import { currentOperatorName, operatorActor } from '../domain/operator.ts';
 import { callControlSocket, isControlSocketLive } from '../embedded/control-socket-client.ts';
 import { controlSocketPath } from '../embedded/control-socket-path.ts';
-import { openDomain } from '../open-domain.ts';
+import { type OpenDomain, openDomain } from '../open-domain.ts';
+import { isDataDirInUse } from '../storage/data-dir-lock.ts';
 
 /**
  * Runs an administrative operation where the records live. An embedded server that is running
@@ -11,16 +12,32 @@ import { openDomain } from '../open-domain.ts';
  * the database itself (and migrates it, so a first command on a fresh machine just works).
  * Results are returned as JSON values either way, so output does not depend on the path taken.
  */
+/**
+ * The embedded server holds the database lock from the moment it starts and opens its control
+ * socket a little later: while the lock is held by someone, keep asking for the socket (bounded).
+ */
+const reachStorage = async (config: Config): Promise<OpenDomain | 'server'> => {
+  const socket = controlSocketPath(config.dataDir);
+  for (let attempt = 0; ; attempt++) {
+    if (config.profile === 'embedded' && (await isControlSocketLive(socket))) return 'server';
+    try {
+      return await openDomain(config, { migrate: true });
+    } catch (error) {
+      if (!isDataDirInUse(error) || attempt >= 40) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+};
+
 export const runAdmin = async <N extends OperationName>(
   config: Config,
   op: N,
   input: OperationInput<N>,
 ): Promise<unknown> => {
-  if (config.profile === 'embedded') {
-    const socket = controlSocketPath(config.dataDir);
-    if (await isControlSocketLive(socket)) return callControlSocket(socket, op, input, currentOperatorName());
+  const opened = await reachStorage(config);
+  if (opened === 'server') {
+    return callControlSocket(controlSocketPath(config.dataDir), op, input, currentOperatorName());
   }
-  const opened = await openDomain(config, { migrate: true });
   try {
     const result = await runOperation(opened.domain, operatorActor(currentOperatorName()), op, input);
     return JSON.parse(JSON.stringify(result ?? null));

@@ -4,6 +4,7 @@ import { PGlite } from '@electric-sql/pglite';
 import type { Knex } from 'knex';
 import knex from 'knex';
 import ClientPgLite from 'knex-pglite';
+import { lockDataDir } from './data-dir-lock.ts';
 import pg from 'pg';
 
 /**
@@ -77,13 +78,20 @@ const createPostgres = (databaseUrl: string, searchPath: string | undefined): Da
 
 const createPglite = async (dataDir: string | undefined, memory: boolean, searchPath: string | undefined) => {
   let pglite: PGlite;
+  let unlock = () => {};
   if (memory) {
     pglite = await PGlite.create();
   } else {
     if (!dataDir) throw new Error('createDatabase needs databaseUrl, dataDir or memory: true');
     const directory = join(dataDir, 'pgdata');
     await mkdir(directory, { recursive: true });
-    pglite = await PGlite.create(directory);
+    unlock = lockDataDir(dataDir);
+    try {
+      pglite = await PGlite.create(directory);
+    } catch (error) {
+      unlock();
+      throw error;
+    }
   }
   const instance = knex({
     client: ClientPgLite,
@@ -102,6 +110,7 @@ const createPglite = async (dataDir: string | undefined, memory: boolean, search
       // connection to destroy, so close PGlite ourselves (files stay consistent on disk).
       await instance.destroy();
       if (!pglite.closed) await pglite.close();
+      unlock();
     },
   };
 };

@@ -3,6 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createDatabase } from '../../../src/storage/database.ts';
 
 describe('the embedded database', () => {
@@ -26,4 +28,29 @@ describe('the embedded database', () => {
     const database = await createDatabase({ memory: true });
     await database.close();
   });
+});
+
+it('opens an embedded data directory in one process at a time', async (t) => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'tessera-lock-'));
+  t.after(() => rm(dataDir, { recursive: true, force: true }));
+  const first = await createDatabase({ dataDir });
+  try {
+    assert.equal(readFileSync(join(dataDir, 'pglite.lock'), 'utf8'), String(process.pid));
+    await assert.rejects(createDatabase({ dataDir }), /in use by process/);
+    // Another process is refused too, and told which process holds it.
+    const module = new URL('../../../src/storage/database.ts', import.meta.url).href;
+    const script = `import { createDatabase } from ${JSON.stringify(module)};
+      await createDatabase({ dataDir: ${JSON.stringify(dataDir)} }).then(
+        () => process.exit(0),
+        (error) => { console.error(error.message); process.exit(3); });`;
+    const other = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.equal(other.status, 3, other.stderr);
+    assert.match(other.stderr, new RegExp(`in use by process ${process.pid}`));
+  } finally {
+    await first.close();
+  }
+  // Released on close; a lock left by a process that died is taken over.
+  writeFileSync(join(dataDir, 'pglite.lock'), '999999999');
+  const again = await createDatabase({ dataDir });
+  await again.close();
 });
