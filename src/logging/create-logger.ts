@@ -10,7 +10,7 @@ export const createLogger = (level: string, destination?: pino.DestinationStream
   pino(
     {
       level,
-      base: { service: 'tessera' },
+      base: { service: 'tessera', pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: {
         paths: [

@@ -43,7 +43,11 @@ const config = (directory?: string): Knex.MigratorConfig => ({
   migrationSource: createMigrationSource(directory),
 });
 
-const isLockedError = (error: unknown) => /already locked/i.test((error as Error)?.message ?? '');
+/** Losing the race to migrate: knex's lock is held, or its bookkeeping tables were created meanwhile. */
+const isLockedError = (error: unknown) =>
+  /already locked|relation "knex_migrations(_lock)?" already exists|duplicate key value violates unique constraint "pg_type_typname_nsp_index"/i.test(
+    (error as Error)?.message ?? '',
+  );
 
 /**
  * Applies every pending migration (one batch, one transaction); returns the names applied.

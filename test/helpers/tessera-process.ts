@@ -59,18 +59,23 @@ const childEnv = (env: Record<string, string>) => {
   return { ...base, ...env };
 };
 
-export const startTessera = async (t: Scope, env: Record<string, string>): Promise<TesseraInstance> => {
+export const startTessera = async (
+  t: Scope,
+  env: Record<string, string>,
+  options: { args?: string[]; listeners?: number } = {},
+): Promise<TesseraInstance> => {
   const port = env.PORT ? Number(env.PORT) : await freePort();
   const fullEnv = {
     TESSERA_ISSUER: `http://127.0.0.1:${port}`,
     ...env,
     PORT: String(port),
   };
-  const child = spawn(process.execPath, ['src/main.ts'], {
+  const child = spawn(process.execPath, options.args ?? ['src/main.ts'], {
     cwd: ROOT,
     env: childEnv(fullEnv),
     stdio: 'pipe',
   });
+  const listeners = options.listeners ?? 1;
   let output = '';
   child.stdout.on('data', (chunk) => {
     output += chunk;
@@ -79,11 +84,21 @@ export const startTessera = async (t: Scope, env: Record<string, string>): Promi
     output += chunk;
   });
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  let stopped: Promise<number | null> | undefined;
+  const stop = () => {
+    stopped ??= (async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    })();
+    return stopped;
+  };
+  // Registered before waiting, so a server that fails to start is still stopped.
+  t.after(stop);
 
   await new Promise<void>((ready, fail) => {
     const timer = setTimeout(() => fail(new Error(`Tessera did not start within 60s:\n${output}`)), 60_000);
     const onData = () => {
-      if (output.includes('"tessera is listening"')) {
+      if (output.split('"tessera is listening"').length - 1 >= listeners) {
         clearTimeout(timer);
         ready();
       }
@@ -95,15 +110,6 @@ export const startTessera = async (t: Scope, env: Record<string, string>): Promi
     });
   });
 
-  let stopped: Promise<number | null> | undefined;
-  const stop = () => {
-    stopped ??= (async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      return exited;
-    })();
-    return stopped;
-  };
-  t.after(stop);
   return {
     url: fullEnv.TESSERA_ISSUER,
     env: fullEnv,
