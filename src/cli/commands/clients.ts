@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Client, GrantType } from '../../domain/clients/client.ts';
+import { type Client, GRANT_TYPES, type GrantType } from '../../domain/clients/client.ts';
 import { parseScopeList } from '../../domain/scopes/scope-list.ts';
 import type { CommandContext } from '../command-context.ts';
 import { printFields, printJson, printTable } from '../output.ts';
@@ -65,7 +65,11 @@ export const registerClientCommands = (program: Command, context: CommandContext
     .command('create')
     .description('register a client; prints its client_id and client_secret once')
     .requiredOption('--name <name>', 'a display name')
-    .option('--grant-types <types>', 'comma-separated grant types', 'client_credentials')
+    .option(
+      '--grant-types <types>',
+      `comma-separated grant types: ${GRANT_TYPES.join(', ')}`,
+      'client_credentials',
+    )
     .option(
       '--resources <uris>',
       'comma-separated API identifiers it may get tokens for; the first is its default',

@@ -1,9 +1,14 @@
 import { z } from 'zod';
 import { displayName, resourceIndicator, scopeTokens } from '../api-resources/api-resource.ts';
 
-/** Grant types a client registered through Tessera may use. */
-export const GRANT_TYPES = ['client_credentials'] as const;
+/**
+ * Grant types a client registered through Tessera may use. Token exchange (RFC 8693) turns a
+ * personal or resource access token into a short-lived JWT for one of the client's APIs.
+ */
+export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+export const GRANT_TYPES = ['client_credentials', TOKEN_EXCHANGE] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
+const RESOURCE_GRANTS: readonly string[] = ['client_credentials', TOKEN_EXCHANGE];
 
 /** A client as operators see it. The secret is never part of it: only its keyed hash is stored. */
 export type Client = {
@@ -37,9 +42,14 @@ export const createClientInput = z
     scopes: scopeTokens.transform((values) => [...new Set(values)]).default([]),
     introspects: uniqueList(resourceIndicator).default([]),
   })
-  .refine((input) => !input.grantTypes.includes('client_credentials') || input.resources.length > 0, {
-    message: 'must name at least one API resource for the client_credentials grant',
-    path: ['resources'],
-  });
+  // These grants mint tokens for the client's APIs only: without one, every request would fail.
+  .refine(
+    (input) =>
+      input.resources.length > 0 || !input.grantTypes.some((grant) => RESOURCE_GRANTS.includes(grant)),
+    {
+      message: 'must name at least one API resource for the client_credentials and token exchange grants',
+      path: ['resources'],
+    },
+  );
 
 export type CreateClientInput = z.input<typeof createClientInput>;

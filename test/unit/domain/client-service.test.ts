@@ -6,7 +6,7 @@ import {
   CLIENT_SECRET_PREFIX,
 } from '../../../src/domain/clients/client-secret.ts';
 import { CLIENTS_TOPIC, createClientService } from '../../../src/domain/clients/client-service.ts';
-import type { CreateClientInput } from '../../../src/domain/clients/client.ts';
+import { type CreateClientInput, TOKEN_EXCHANGE } from '../../../src/domain/clients/client.ts';
 import { AppError } from '../../../src/errors.ts';
 import { operatorActor } from '../../../src/domain/operator.ts';
 import type { ChangeBus } from '../../../src/storage/change-bus.ts';
@@ -241,6 +241,19 @@ describe('the client service', () => {
     await assert.rejects(
       service.create(OPERATOR, input({ resources: [], scopes: [] })),
       invalid('resources'),
+    );
+  });
+
+  test('registers a token exchange client, which needs resources but no scopes of its own', async () => {
+    const { service } = setup();
+    const created = await service.create(
+      OPERATOR,
+      input({ grantTypes: [TOKEN_EXCHANGE], resources: [ORDERS], scopes: [] }),
+    );
+    assert.deepEqual(created.client.grantTypes, [TOKEN_EXCHANGE]);
+    await assert.rejects(
+      service.create(OPERATOR, input({ grantTypes: [TOKEN_EXCHANGE], resources: [], scopes: [] })),
+      invalid('resources', /token exchange/),
     );
   });
 
