@@ -12,6 +12,12 @@ import { createClientAdapter } from './client-adapter.ts';
 import { allowedScopesFor, resourceServerInfo } from './configuration/resource-server-info.ts';
 import { createTokenPolicies } from './configuration/token-policies.ts';
 import { CLIENT_CREDENTIALS_PARAMETERS, createClientCredentialsGrant } from './grants/client-credentials.ts';
+import {
+  createTokenExchangeGrant,
+  TOKEN_EXCHANGE_DUPLICATES,
+  TOKEN_EXCHANGE_GRANT,
+  TOKEN_EXCHANGE_PARAMETERS,
+} from './grants/token-exchange.ts';
 import type { JwtAccessTokens } from './jwt-access-tokens.ts';
 import { clientCredentialsSubject } from './middleware/client-credentials-subject.ts';
 import { createJwtIntrospectionAndRevocation } from './middleware/jwt-introspection-and-revocation.ts';
@@ -136,6 +142,12 @@ export const createProvider = (deps: OidcDeps): Provider => {
     createClientCredentialsGrant(provider, deps),
     CLIENT_CREDENTIALS_PARAMETERS,
     ['resource'],
+  );
+  provider.registerGrantType(
+    TOKEN_EXCHANGE_GRANT,
+    createTokenExchangeGrant(deps),
+    TOKEN_EXCHANGE_PARAMETERS,
+    TOKEN_EXCHANGE_DUPLICATES,
   );
   provider.use(rfcErrorCorrections);
   provider.use(clientCredentialsSubject);
