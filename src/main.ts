@@ -54,6 +54,7 @@ export const startServer = async (
       issuer: config.issuer,
       publicJwks: keys.publicJwks,
       denyList,
+      subjectTokens: domain.accessTokenResolver,
     });
     const provider = createProvider({
       issuer: config.issuer,

@@ -5,6 +5,8 @@ import type { OidcAdapter } from '../storage/oidc-adapter/contract.ts';
  * JWT access tokens (RFC 9068) are self-contained and never stored, so oidc-provider cannot
  * introspect or revoke them. Tessera does both: it verifies its own signature, issuer and type,
  * and keeps a deny list of revoked `jti`s in the token store until the token would expire anyway.
+ * A JWT exchanged for a PAT or RAT (it names it in `token_id`) also counts as revoked once that
+ * token stops working: offline validators cannot know, but Tessera can.
  */
 export type AccessTokenClaims = JWTPayload & {
   jti: string;
@@ -12,6 +14,7 @@ export type AccessTokenClaims = JWTPayload & {
   aud: string | string[];
   exp: number;
   scope?: string;
+  token_id?: string;
 };
 
 export const REVOKED_JWT_MODEL = 'RevokedAccessToken';
@@ -22,6 +25,8 @@ export const createJwtAccessTokens = (deps: {
   issuer: string;
   publicJwks: JSONWebKeySet;
   denyList: OidcAdapter;
+  /** Personal and resource access tokens, which exchanged JWTs depend on. */
+  subjectTokens: { isLive(id: string): Promise<boolean> };
   now?: () => number;
 }) => {
   const keys = createLocalJWKSet(deps.publicJwks);
@@ -46,8 +51,10 @@ export const createJwtAccessTokens = (deps: {
       }
     },
 
-    isRevoked: async (claims: AccessTokenClaims): Promise<boolean> =>
-      (await deps.denyList.find(claims.jti)) !== undefined,
+    async isRevoked(claims: AccessTokenClaims): Promise<boolean> {
+      if ((await deps.denyList.find(claims.jti)) !== undefined) return true;
+      return typeof claims.token_id === 'string' && !(await deps.subjectTokens.isLive(claims.token_id));
+    },
 
     /** Denies the token's jti until its expiry; the entry vanishes with the token's lifetime. */
     async revoke(claims: AccessTokenClaims): Promise<void> {

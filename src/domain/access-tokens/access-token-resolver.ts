@@ -45,15 +45,8 @@ export const createAccessTokenResolver = (deps: {
     return entry;
   };
 
-  const resolve = async (
-    token: string,
-    use: { ip: string | null },
-  ): Promise<ResolvedAccessToken | undefined> => {
-    // Prefix, shape and checksum first: garbage never reaches storage.
-    const kind = parseToken(token);
-    if (!kind) return undefined;
-    const entry = await findEntry(deps.tokenHash.digest(token));
-    if (!entry || entry.kind !== kind) return undefined;
+  /** What a live entry may do right now; undefined once it has expired or its subject may not act. */
+  const effectiveOf = async (entry: TokenEntry): Promise<ResolvedAccessToken | undefined> => {
     if (entry.exp !== null && entry.exp <= now()) return undefined;
 
     const subject = await deps.permissions.of(entry.sub);
@@ -75,8 +68,32 @@ export const createAccessTokenResolver = (deps: {
     const effectiveScopes = deps.policy.sorted(
       [...deps.policy.expand(entry.scopes)].filter((scope) => allowed.has(scope)),
     );
-    deps.lastUsed.touch(entry.id, use.ip);
     return { entry, subject, effectiveScopes, ...(role ? { role } : {}) };
+  };
+
+  const resolve = async (
+    token: string,
+    use: { ip: string | null },
+  ): Promise<ResolvedAccessToken | undefined> => {
+    // Prefix, shape and checksum first: garbage never reaches storage.
+    const kind = parseToken(token);
+    if (!kind) return undefined;
+    const entry = await findEntry(deps.tokenHash.digest(token));
+    if (!entry || entry.kind !== kind) return undefined;
+    const resolved = await effectiveOf(entry);
+    if (resolved) deps.lastUsed.touch(entry.id, use.ip);
+    return resolved;
+  };
+
+  /**
+   * Whether the PAT or RAT with this public id still works — not revoked, not expired, its owner
+   * enabled, its bot still a member. A JWT exchanged for it (RFC 8693, `token_id`) is good only
+   * while this holds, wherever Tessera itself checks it (introspection, the management API).
+   */
+  const isLive = async (id: string): Promise<boolean> => {
+    const row = await deps.repositories.accessTokens.findById(id);
+    if (!row || row.revokedAt) return false;
+    return (await effectiveOf(entryOf(row))) !== undefined;
   };
 
   /**
@@ -107,5 +124,5 @@ export const createAccessTokenResolver = (deps: {
     };
   };
 
-  return { resolve, introspection };
+  return { resolve, isLive, introspection };
 };

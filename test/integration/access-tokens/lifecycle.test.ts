@@ -168,6 +168,30 @@ for (const [driver, open] of migratedDatabases()) {
       );
     });
 
+    test('a token id is live until the token expires or is revoked, and while its owner is enabled', async (t) => {
+      const knex = await open(t);
+      if (!knex) return;
+      const { domain, setNow, start } = await setup(knex);
+      const { isLive } = domain.accessTokenResolver;
+      const { record } = await domain.accessTokens.createPersonal(OPERATOR, {
+        username: 'dana',
+        name: 'exchanged',
+        scopes: ['groups:read-only'],
+        expiresInDays: 1,
+      });
+      assert.equal(await isLive(record.id), true);
+      assert.equal(await isLive('tok_unknown'), false);
+      await domain.users.setDisabled(OPERATOR, 'dana', true);
+      assert.equal(await isLive(record.id), false);
+      await domain.users.setDisabled(OPERATOR, 'dana', false);
+      assert.equal(await isLive(record.id), true);
+      setNow(new Date(start.getTime() + DAY));
+      assert.equal(await isLive(record.id), false, 'expired');
+      setNow(start);
+      await domain.accessTokens.revokePersonal(OPERATOR, record.id);
+      assert.equal(await isLive(record.id), false, 'revoked');
+    });
+
     test('last use is recorded with its address, off the introspection path', async (t) => {
       const knex = await open(t);
       if (!knex) return;

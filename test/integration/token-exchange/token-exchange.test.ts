@@ -30,6 +30,7 @@ import { postForm, type RegisteredClient } from '../../helpers/tessera-setup.ts'
 const JWT_API = 'https://api.example.test';
 const OPAQUE_API = 'https://opaque.example.test';
 const OTHER_API = 'https://other.example.test';
+const MANAGEMENT_API = 'urn:tessera:management';
 
 type Json = Record<string, unknown>;
 
@@ -96,7 +97,7 @@ describe('token exchange', { skip: await productionSkipReason() }, () => {
       '--grant-types',
       TOKEN_EXCHANGE,
       '--resources',
-      `${JWT_API},${OPAQUE_API}`,
+      `${JWT_API},${OPAQUE_API},${MANAGEMENT_API}`,
     ]);
     servicesOnly = await client('billing', [
       '--grant-types',
@@ -251,6 +252,42 @@ describe('token exchange', { skip: await productionSkipReason() }, () => {
     const revoked = await postForm(`${tessera.url}/token/revocation`, exchanger, { token: jwt });
     assert.equal(revoked.status, 200);
     assert.deepEqual(await introspect(jwt), { active: false });
+  });
+
+  test('revoking the PAT kills its exchanged JWT wherever Tessera checks it: introspection (seen by tessera/verify within the cache bound) and the management API', async () => {
+    const pat = await createPat(env(), 'bob', 'tokens:read groups:read-only');
+    const { access_token: jwt } = await exchanged(tessera.url, exchanger, pat.token, { resource: JWT_API });
+    const { access_token: managing } = await exchanged(tessera.url, exchanger, pat.token, {
+      resource: MANAGEMENT_API,
+    });
+    const clock = { time: Date.now() };
+    const online = createVerifier({
+      issuer: tessera.url,
+      audience: JWT_API,
+      introspection: { clientId: resourceServer.client_id, clientSecret: resourceServer.client_secret },
+      introspectJwts: true,
+      cache: { maxTtlSeconds: 10 },
+      now: () => clock.time,
+    });
+    const offline = createVerifier({ issuer: tessera.url, audience: JWT_API });
+    assert.equal((await online.verify(jwt)).tokenId, pat.id);
+    const listed = await fetch(`${tessera.url}/v1/access-tokens`, {
+      headers: { authorization: `Bearer ${managing}` },
+    });
+    assert.equal(listed.status, 200);
+
+    await cliJson(env(), ['tokens', 'revoke', pat.id]);
+    assert.deepEqual(await introspect(jwt), { active: false });
+    const refusedNow = await fetch(`${tessera.url}/v1/access-tokens`, {
+      headers: { authorization: `Bearer ${managing}` },
+    });
+    assert.equal(refusedNow.status, 401);
+    // The verifier may answer from its cache until the bound, and not after it.
+    assert.equal((await online.verify(jwt)).tokenId, pat.id);
+    clock.time += 10_000;
+    await assert.rejects(online.verify(jwt), { code: 'invalid_token' });
+    // Offline validation cannot see it: the JWT is good until its exp, 15 minutes at most.
+    assert.equal((await offline.verify(jwt)).tokenId, pat.id);
   });
 
   test('a subject_token_type other than access_token is invalid_request, and so are missing parameters', async () => {

@@ -84,11 +84,26 @@ describe('JWT access tokens', () => {
     publicJwks = { keys: [es256.publicJwk, rs256.publicJwk, eddsa.publicJwk] };
   });
 
-  const tokens = (now = NOW) => {
+  /** `live` lists the PATs and RATs (by id) that still work. */
+  const tokens = (now = NOW, live: readonly string[] = []) => {
     const denyList = memoryAdapter();
+    const asked: string[] = [];
+    const subjectTokens = {
+      isLive: async (id: string) => {
+        asked.push(id);
+        return live.includes(id);
+      },
+    };
     return {
-      ...createJwtAccessTokens({ issuer: ISSUER, publicJwks, denyList: denyList.adapter, now: () => now }),
+      ...createJwtAccessTokens({
+        issuer: ISSUER,
+        publicJwks,
+        denyList: denyList.adapter,
+        subjectTokens,
+        now: () => now,
+      }),
       denyList,
+      asked,
     };
   };
 
@@ -216,5 +231,20 @@ describe('JWT access tokens', () => {
       assert.equal(verifier.denyList.entries.size, 0, `at ${now - EXP}s past expiry`);
       assert.equal(await verifier.isRevoked(claims), false);
     }
+  });
+
+  test('counts an exchanged token as revoked once the PAT or RAT it names in token_id stops working', async () => {
+    const exchanged = { ...CLAIMS, sub: 'usr_bob', token_id: 'tok_live', token_kind: 'personal' };
+    const live = tokens(NOW, ['tok_live']);
+    const claims = (await live.verify(await sign(es256, { claims: exchanged }))) as AccessTokenClaims;
+    assert.equal(await live.isRevoked(claims), false);
+    assert.deepEqual(live.asked, ['tok_live']);
+
+    const dead = tokens(NOW, []);
+    assert.equal(await dead.isRevoked(claims), true);
+    // A client_credentials token depends on no PAT: nothing is asked.
+    const plain = (await dead.verify(await sign(es256))) as AccessTokenClaims;
+    assert.equal(await dead.isRevoked(plain), false);
+    assert.deepEqual(dead.asked, ['tok_live']);
   });
 });
