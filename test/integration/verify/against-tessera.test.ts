@@ -7,7 +7,23 @@ import express, { type ErrorRequestHandler } from 'express';
 import { auth } from 'express-oauth2-jwt-bearer';
 import { generateKeyPair, type JWK, SignJWT } from 'jose';
 import { createVerifier, type VerifierOptions, VerifyError } from '../../../src/verify/index.ts';
-import { startTessera, suiteScope, testEnv, type TesseraInstance } from '../../helpers/tessera-process.ts';
+import {
+  createPat,
+  createRat,
+  createUser,
+  exchanged,
+  type IssuedToken,
+  putMember,
+  putResources,
+  TOKEN_EXCHANGE,
+} from '../../helpers/platform-setup.ts';
+import {
+  cliJson,
+  startTessera,
+  suiteScope,
+  testEnv,
+  type TesseraInstance,
+} from '../../helpers/tessera-process.ts';
 import {
   JWT_API,
   OPAQUE_API,
@@ -17,9 +33,10 @@ import {
 } from '../../helpers/tessera-setup.ts';
 
 /**
- * tessera/verify against the real server (embedded profile): JWTs offline, opaque tokens through
- * introspection, revocation seen within the cache bound, forged tokens refused, and Auth0's
- * express-oauth2-jwt-bearer accepting the same JWTs.
+ * tessera/verify against the real server (embedded profile): JWTs offline, opaque tokens, PATs and
+ * RATs through introspection, JWTs exchanged for PATs and RATs (RFC 8693), revocation seen within
+ * the cache bound, forged tokens refused, and Auth0's express-oauth2-jwt-bearer accepting the same
+ * JWTs.
  */
 type Fixtures = Awaited<ReturnType<typeof registerFixtures>>;
 
@@ -38,12 +55,36 @@ describe('tessera/verify against a running Tessera', () => {
   const scope = suiteScope(after);
   let tessera: TesseraInstance;
   let clients: Fixtures;
+  let env: Record<string, string>;
+  let exchanger: RegisteredClient;
+  let bobId: string;
 
   before(async () => {
-    const env = testEnv(scope);
+    env = testEnv(scope);
     tessera = await startTessera(scope, env);
     clients = await registerFixtures(env);
+    exchanger = await cliJson<RegisteredClient>(env, [
+      'clients',
+      'create',
+      '--name',
+      'gateway',
+      '--grant-types',
+      TOKEN_EXCHANGE,
+      '--resources',
+      JWT_API,
+    ]);
+    await putResources(env, [
+      ['groups/42', null],
+      ['applications/7', 'groups/42'],
+      ['groups/43', null],
+    ]);
+    bobId = await createUser(env, 'bob');
+    await putMember(env, 'groups/42', 'bob', 'maintainer');
   });
+
+  const inside = { type: 'groups', id: '42' };
+  const below = { type: 'applications', id: '7', ancestors: [{ type: 'groups', id: '42' }] };
+  const outside = { type: 'groups', id: '43' };
 
   const tokenFor = async (client: RegisteredClient, resource: string, scopes?: string) => {
     const response = await postForm(`${tessera.url}/token`, client, {
@@ -144,6 +185,77 @@ describe('tessera/verify against a running Tessera', () => {
     await rejects(misconfigured.verify(opaque), 'temporarily_unavailable', /HTTP 401/);
   });
 
+  test('accepts a PAT through introspection and sees its revocation within the cache bound', async () => {
+    const pat: IssuedToken = await createPat(env, 'bob', 'groups:read-write');
+    const clock = { time: Date.now() };
+    const verifier = verifierFor(JWT_API, { cache: { maxTtlSeconds: 10 }, now: () => clock.time });
+    const principal = await verifier.verify(pat.token);
+    assert.equal(principal.kind, 'personal');
+    assert.equal(principal.subject, bobId);
+    assert.equal(principal.tokenId, pat.id);
+    assert.equal(principal.clientId, undefined, 'no client holds a PAT');
+    assert.deepEqual(principal.scopes, ['groups:read-only', 'groups:read-write']);
+    assert.equal(principal.can('groups:read-write', outside), true, 'a PAT is limited by scope only');
+
+    await cliJson(env, ['tokens', 'revoke', pat.id]);
+    clock.time += 9_999;
+    assert.equal((await verifier.verify(pat.token)).tokenId, pat.id);
+    clock.time += 1;
+    await rejects(verifier.verify(pat.token), 'invalid_token', /not active/);
+    // A string that is not a well-formed PAT never reaches Tessera.
+    await rejects(verifier.verify(`${pat.token.slice(0, -1)}!`), 'invalid_token', /well-formed/);
+  });
+
+  test('accepts a RAT on its resource and below it only, and sees its revocation within the cache bound', async () => {
+    const rat = await createRat(env, 'groups/42', 'developer', 'groups:read-only applications:read-write');
+    const clock = { time: Date.now() };
+    const verifier = verifierFor(JWT_API, { cache: { maxTtlSeconds: 3 }, now: () => clock.time });
+    const principal = await verifier.verify(rat.token);
+    assert.equal(principal.kind, 'resource');
+    assert.equal(principal.subject, rat.bot_id);
+    assert.equal(principal.tokenId, rat.id);
+    assert.deepEqual(principal.resource, inside);
+    assert.equal(principal.role, 'developer');
+    assert.equal(principal.can('groups:read-only', inside), true);
+    assert.equal(principal.can('applications:read-write', below), true);
+    assert.equal(principal.can('groups:read-write', inside), false, 'a developer reads groups only');
+    assert.equal(principal.can('groups:read-only', outside), false);
+    assert.equal(principal.can('groups:read-only'), false, 'never without a target');
+
+    await cliJson(env, ['tokens', 'revoke', rat.id]);
+    assert.equal((await verifier.verify(rat.token)).tokenId, rat.id);
+    clock.time += 3_000;
+    await rejects(verifier.verify(rat.token), 'invalid_token', /not active/);
+  });
+
+  test('accepts a JWT exchanged for a PAT or a RAT offline, with the same principal as the token itself', async () => {
+    const pat = await createPat(env, 'bob', 'groups:read-write');
+    const rat = await createRat(env, 'groups/42', 'guest', 'groups:read-only');
+    const offline = createVerifier({ issuer: tessera.url, audience: JWT_API });
+
+    const forPat = await offline.verify((await exchanged(tessera.url, exchanger, pat.token)).access_token);
+    assert.equal(forPat.kind, 'personal');
+    assert.equal(forPat.subject, bobId);
+    assert.equal(forPat.tokenId, pat.id);
+    assert.equal(forPat.clientId, exchanger.client_id);
+    assert.deepEqual(forPat.scopes, ['groups:read-only', 'groups:read-write']);
+
+    const jwt = (await exchanged(tessera.url, exchanger, rat.token)).access_token;
+    const forRat = await offline.verify(jwt);
+    const direct = await verifierFor(JWT_API).verify(rat.token);
+    for (const field of ['kind', 'subject', 'tokenId', 'resource', 'role', 'scopes'] as const)
+      assert.deepEqual(forRat[field], direct[field], field);
+    assert.equal(forRat.can('groups:read-only', inside), true);
+    assert.equal(forRat.can('groups:read-only', outside), false);
+
+    // Its payload is signed: a RAT's JWT cannot be turned into an unrestricted one.
+    const [header, payload, signature] = jwt.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
+    const { resource: _resource, role: _role, ...rest } = claims;
+    const unbound = { ...rest, token_kind: 'personal' };
+    await rejects(offline.verify(`${header}.${b64(unbound)}.${signature}`), 'invalid_token', /signature/);
+  });
+
   test('refuses forged JWTs: alg none, HS256 with the public key, a tampered payload, a foreign key with Tessera’s kid', async () => {
     const verifier = createVerifier({ issuer: tessera.url, audience: JWT_API });
     const genuine = await tokenFor(clients.billing, JWT_API);
@@ -180,8 +292,10 @@ describe('tessera/verify against a running Tessera', () => {
     assert.equal((await verifier.verify(genuine)).subject, clients.billing.client_id);
   });
 
-  test('Auth0’s express-oauth2-jwt-bearer accepts a Tessera JWT and rejects it for another audience', async (t: TestContext) => {
+  test('Auth0’s express-oauth2-jwt-bearer accepts a Tessera JWT and an exchanged one, and rejects them for another audience', async (t: TestContext) => {
     const jwt = await tokenFor(clients.billing, JWT_API, 'groups:read-only');
+    const pat = await createPat(env, 'bob', 'groups:read-only');
+    const exchangedJwt = (await exchanged(tessera.url, exchanger, pat.token)).access_token;
     const app = express();
     // The library leaves its RFC 6750 headers on the error for the app's error handler to send.
     const sendAuthError: ErrorRequestHandler = (
@@ -238,5 +352,16 @@ describe('tessera/verify against a running Tessera', () => {
     assert.equal(refused.status, 401);
     assert.match(refused.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
     assert.match(((await refused.json()) as { message: string }).message, /aud/);
+
+    // The JWT exchanged for a PAT: RFC 9068 to the letter, speaking for the PAT's owner.
+    const ours = await fetch(`${base}/ours`, { headers: { authorization: `Bearer ${exchangedJwt}` } });
+    assert.equal(ours.status, 200, await ours.clone().text());
+    assert.deepEqual(await ours.json(), { sub: bobId, typ: 'at+jwt' });
+    const strictly = await fetch(`${base}/strict`, { headers: { authorization: `Bearer ${exchangedJwt}` } });
+    assert.equal(strictly.status, 200, await strictly.clone().text());
+    const theirs = await fetch(`${base}/theirs`, { headers: { authorization: `Bearer ${exchangedJwt}` } });
+    assert.equal(theirs.status, 401);
+    assert.match(theirs.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
+    assert.match(((await theirs.json()) as { message: string }).message, /aud/);
   });
 });
