@@ -101,6 +101,7 @@ export const startServer = async (
       accessTokens: domain.accessTokens,
       resources: domain.resources,
       audit: domain.audit,
+      users: domain.users,
     }),
     readiness: [
       { name: 'storage', check: storage.ping },

@@ -46,7 +46,7 @@ export const createDomain = (deps: DomainDeps) => {
       changes,
       secretHash: createPepperHash(deps.pepper, CLIENT_SECRET_HASH_PURPOSE),
     }),
-    users: createUserService({ repositories, permissions, now }),
+    users: createUserService({ repositories, permissions, policy, now }),
     resources: createResourceService({ repositories, policy, permissions, now }),
     accessTokens: createAccessTokenService({
       repositories,

@@ -2,6 +2,11 @@ import type { Cluster, Redis } from 'ioredis';
 import type { Config } from '../config/load-config.ts';
 import { createPepperHash } from '../crypto/pepper-hash.ts';
 import { createSealedBox } from '../crypto/sealed-box.ts';
+import {
+  type AttemptCounters,
+  createMemoryAttemptCounters,
+  createRedisAttemptCounters,
+} from './attempt-counters.ts';
 import { type ChangeBus, createLocalChangeBus, createRedisChangeBus } from './change-bus.ts';
 import { createDatabase, type Database } from './database.ts';
 import { migrateLatest } from './migrate.ts';
@@ -18,6 +23,8 @@ export type Storage = {
   repositories: Repositories;
   /** Where oidc-provider keeps tokens, grants and sessions: Redis when configured, else SQL. */
   tokenStore: OidcAdapterFactory;
+  /** Rate-limit counters: shared through Redis when configured, else this process's memory. */
+  attemptCounters: AttemptCounters;
   /** Deletes expired token-store rows now and then (Redis expires its keys itself). Returns a stop function. */
   startExpirySweep(intervalMs: number): () => void;
   ping(): Promise<void>;
@@ -61,6 +68,9 @@ export const openStorage = async (
     changes,
     repositories: createRepositories(database.knex),
     tokenStore,
+    attemptCounters: redis
+      ? createRedisAttemptCounters(redis, config.redisPrefix)
+      : createMemoryAttemptCounters(),
     startExpirySweep: (intervalMs) => sqlTokenStore?.startExpirySweep(intervalMs) ?? (() => {}),
     async ping() {
       await database.knex.raw('select 1');

@@ -19,6 +19,7 @@ const bindTables = (knex: Knex) => ({
   },
   clients: {
     insert: (input: Parameters<typeof clients.insertClient>[1]) => clients.insertClient(knex, input),
+    upsert: (input: Parameters<typeof clients.upsertClient>[1]) => clients.upsertClient(knex, input),
     findById: (clientId: string) => clients.findClientById(knex, clientId),
     list: () => clients.listClients(knex),
     deleteById: (clientId: string) => clients.deleteClientById(knex, clientId),

@@ -4,6 +4,7 @@ import type { Repositories } from '../../storage/repositories.ts';
 import type { SubjectRow } from '../../storage/tables/subjects.ts';
 import type { Actor } from '../actors.ts';
 import { recordAudit } from '../audit/audit-log.ts';
+import type { Policy } from '../permissions/policy.ts';
 import type { Permissions } from '../permissions/subject-permissions.ts';
 import { DECOY_PASSWORD_HASH, hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from './password.ts';
 
@@ -26,11 +27,21 @@ const viewOf = (row: SubjectRow): UserView => ({
   createdAt: row.createdAt,
 });
 
+/** The caller of the API as it may see itself. */
+export type CallerView = {
+  id: string;
+  kind: 'user' | 'bot' | 'client';
+  username: string | null;
+  scopes: string[];
+  grantableScopes: string[];
+};
+
 export type UserService = ReturnType<typeof createUserService>;
 
 export const createUserService = (deps: {
   repositories: Repositories;
   permissions: Permissions;
+  policy: Policy;
   now?: () => Date;
 }) => {
   const { repositories } = deps;
@@ -81,6 +92,31 @@ export const createUserService = (deps: {
       });
       await deps.permissions.changed(user.id);
       return viewOf(row ?? user);
+    },
+
+    /** An enabled user by id: who an OpenID Connect session or token speaks for (`sub`). */
+    async findActive(id: string): Promise<UserView | undefined> {
+      const found = await deps.permissions.of(id);
+      return deps.permissions.isActive(found) && found.subject.kind === 'user'
+        ? viewOf(found.subject)
+        : undefined;
+    },
+
+    /**
+     * Who the caller is and what its credential carries, and for a person the scopes a personal
+     * access token of theirs may carry (what they hold today): what a console offers in its form.
+     */
+    async describe(actor: Actor): Promise<CallerView> {
+      if (actor.kind === 'operator') throw invalidInput('operators are not callers of the API');
+      const found = actor.kind === 'client' ? undefined : await deps.permissions.of(actor.id);
+      return {
+        id: actor.id,
+        kind: actor.kind,
+        username: found?.subject.username ?? null,
+        scopes: [...actor.credential.scopes],
+        grantableScopes:
+          actor.kind === 'user' && found ? deps.policy.sorted(deps.permissions.holdings(found)) : [],
+      };
     },
 
     /**

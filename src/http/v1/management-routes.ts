@@ -1,6 +1,7 @@
 import type { AccessTokenService } from '../../domain/access-tokens/access-token.ts';
 import type { AuditService } from '../../domain/audit/audit-event.ts';
 import type { ResourceService } from '../../domain/resources/resource.ts';
+import type { UserService } from '../../domain/users/user-service.ts';
 import type { Route } from './define-route.ts';
 import { createOpenApiDocument, type OpenApiDocument } from './openapi-document.ts';
 import { createAuditEventRoutes } from './routes/audit-event-routes.ts';
@@ -14,6 +15,7 @@ export type ManagementRouteDeps = {
   accessTokens: AccessTokenService;
   resources: ResourceService;
   audit: AuditService;
+  users: Pick<UserService, 'describe'>;
   /** Where the API is reached: `Location` headers and the document's server are under `<issuer>/v1`. */
   issuer: string;
 };

@@ -101,6 +101,34 @@ export const insertClient = async (knex: Knex, input: NewClient): Promise<Client
   }
 };
 
+/**
+ * Creates the client or replaces its definition, keeping its creation time: for the clients Tessera
+ * defines itself (the console), whose redirect URIs follow the issuer. The secret hash is replaced
+ * too, so a first-party public client stays public.
+ */
+export const upsertClient = async (knex: Knex, input: NewClient): Promise<ClientRow> => {
+  const values = {
+    client_id: input.clientId,
+    name: input.name,
+    secret_hash: input.secretHash,
+    grant_types: input.grantTypes,
+    resources: input.resources,
+    scopes: input.scopes,
+    introspects: input.introspects ?? [],
+    redirect_uris: input.redirectUris ?? [],
+    post_logout_redirect_uris: input.postLogoutRedirectUris ?? [],
+    token_endpoint_auth_method: input.tokenEndpointAuthMethod ?? 'client_secret_basic',
+    first_party: input.firstParty ?? false,
+  };
+  const { client_id: _id, ...changes } = values;
+  const [record] = await knex<ClientRecord>(TABLE)
+    .insert(values)
+    .onConflict('client_id')
+    .merge({ ...changes, updated_at: knex.fn.now() })
+    .returning('*');
+  return toRow(record as ClientRecord);
+};
+
 export const findClientById = async (knex: Knex, clientId: string): Promise<ClientRow | undefined> => {
   const record = await knex<ClientRecord>(TABLE).where({ client_id: clientId }).first();
   return record ? toRow(record as ClientRecord) : undefined;

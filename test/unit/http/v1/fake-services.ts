@@ -163,5 +163,18 @@ export const createFakeServices = () => {
     },
   };
 
-  return { accessTokens, resources, audit, calls };
+  const users = {
+    describe: async (actor: Actor) => {
+      record('describe', actor);
+      return {
+        id: actor.id,
+        kind: actor.kind === 'operator' ? ('user' as const) : actor.kind,
+        username: actor.kind === 'user' ? 'alice' : null,
+        scopes: actor.kind === 'operator' ? ['admin'] : actor.credential.scopes,
+        grantableScopes: actor.kind === 'user' ? ['tokens:read', 'tokens:write'] : [],
+      };
+    },
+  };
+
+  return { accessTokens, resources, audit, users, calls };
 };

@@ -152,4 +152,16 @@ describe('resource and membership routes', () => {
       ],
     });
   });
+
+  test('tells the caller who it is, what its token carries and what its tokens may carry', async () => {
+    const reply = await api.request('GET', '/v1/me', { token: api.tokenWith(['tokens:read']) });
+    assert.equal(reply.status, 200);
+    assert.deepEqual(reply.json(), {
+      id: 'usr_alice',
+      kind: 'user',
+      username: 'alice',
+      scopes: ['tokens:read'],
+      grantable_scopes: ['tokens:read', 'tokens:write'],
+    });
+  });
 });

@@ -1,0 +1,77 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { ChangeBus } from '../../storage/change-bus.ts';
+import type { Repositories } from '../../storage/repositories.ts';
+import type { ClientRow } from '../../storage/tables/clients.ts';
+import { MANAGEMENT_API } from '../api-resources/management-api.ts';
+import { CLIENTS_TOPIC } from './client-service.ts';
+
+/**
+ * The console (`/console`) signs people in with authorization code + PKCE against Tessera itself.
+ * It is a first-party public client: no secret (its code exchange runs on the server, but a secret
+ * known to every instance would add nothing PKCE does not give), consent skipped, and access to the
+ * management API limited to what managing one's own tokens needs.
+ */
+export const CONSOLE_CLIENT_ID = 'tessera-console';
+export const CONSOLE_SCOPES = ['tokens:read', 'tokens:write'] as const;
+
+type ConsoleClientDefinition = {
+  clientId: string;
+  name: string;
+  secretHash: string | null;
+  grantTypes: string[];
+  resources: string[];
+  scopes: string[];
+  introspects: string[];
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  tokenEndpointAuthMethod: string;
+  firstParty: boolean;
+};
+
+export const consoleRedirectUri = (issuer: string) => `${issuer}/console/callback`;
+export const consolePostLogoutUri = (issuer: string) => `${issuer}/console/signed-out`;
+
+const definition = (issuer: string): ConsoleClientDefinition => ({
+  clientId: CONSOLE_CLIENT_ID,
+  name: 'Tessera console',
+  secretHash: null,
+  grantTypes: ['authorization_code', 'refresh_token'],
+  resources: [MANAGEMENT_API],
+  scopes: [...CONSOLE_SCOPES],
+  introspects: [],
+  redirectUris: [consoleRedirectUri(issuer)],
+  postLogoutRedirectUris: [consolePostLogoutUri(issuer)],
+  tokenEndpointAuthMethod: 'none',
+  firstParty: true,
+});
+
+const definitionOf = (row: ClientRow): ConsoleClientDefinition => ({
+  clientId: row.clientId,
+  name: row.name,
+  secretHash: row.secretHash,
+  grantTypes: row.grantTypes,
+  resources: row.resources,
+  scopes: row.scopes,
+  introspects: row.introspects,
+  redirectUris: row.redirectUris,
+  postLogoutRedirectUris: row.postLogoutRedirectUris,
+  tokenEndpointAuthMethod: row.tokenEndpointAuthMethod,
+  firstParty: row.firstParty,
+});
+
+/**
+ * Makes the console client match this server's issuer, at every start: a changed issuer moves its
+ * redirect URIs, an operator's edits or deletion are undone. Unchanged, it writes nothing, so N
+ * instances starting together do not churn the row or every cache.
+ */
+export const ensureConsoleClient = async (
+  deps: { repositories: Repositories; changes: ChangeBus },
+  issuer: string,
+): Promise<ClientRow> => {
+  const wanted = definition(issuer);
+  const existing = await deps.repositories.clients.findById(CONSOLE_CLIENT_ID);
+  if (existing && isDeepStrictEqual(definitionOf(existing), wanted)) return existing;
+  const row = await deps.repositories.clients.upsert(wanted);
+  await deps.changes.publish(CLIENTS_TOPIC, CONSOLE_CLIENT_ID);
+  return row;
+};
