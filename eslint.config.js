@@ -22,6 +22,11 @@ export default tseslint.config(
     },
   },
   {
+    // The pages' script runs in browsers, not in Node.
+    files: ['src/http/web/assets/**'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     // Command-line programs, tests and benchmarks talk to a terminal; config files need a default export.
     files: ['src/cli/**', 'test/**', 'bench/**', 'examples/**', '*.config.js'],
     rules: { 'no-console': 'off', 'no-restricted-exports': 'off' },

@@ -6,6 +6,13 @@ import { API_RESOURCES_TOPIC } from './domain/api-resources/api-resource-service
 import { createCachedLookup } from './domain/cache/cached-lookup.ts';
 import { CLIENT_SECRET_HASH_PURPOSE } from './domain/clients/client-secret.ts';
 import { CLIENTS_TOPIC } from './domain/clients/client-service.ts';
+import { CONSOLE_SESSION_MODEL } from './http/console/console-sessions.ts';
+import { createConsole } from './http/console/create-console.ts';
+import { createInteractionRoutes } from './http/interaction/create-interaction-routes.ts';
+import { createProviderPages } from './http/interaction/provider-pages.ts';
+import { ensureConsoleClient } from './domain/clients/console-client.ts';
+import { createSignIn } from './domain/users/sign-in.ts';
+import { createSealedBox } from './crypto/sealed-box.ts';
 import { createLiveKeyRing } from './domain/keys/live-key-ring.ts';
 import { controlSocketPath } from './embedded/control-socket-path.ts';
 import { startControlSocket } from './embedded/control-socket-server.ts';
@@ -19,6 +26,12 @@ import { createJwtAccessTokens, REVOKED_JWT_MODEL } from './oidc/jwt-access-toke
 import { openDomain } from './open-domain.ts';
 
 export type RunningServer = { url: string; server: Server; close: () => Promise<void> };
+
+/** This process as seen from itself: a wildcard listen address is reached on loopback. */
+const loopbackUrl = ({ address, port }: AddressInfo): string => {
+  const host = ['0.0.0.0', '::', '::ffff:0.0.0.0'].includes(address) ? '127.0.0.1' : address;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+};
 
 /** The composition root: config → storage → domain → keys → provider → app → listen. */
 export const startServer = async (
@@ -45,6 +58,10 @@ export const startServer = async (
     topic: API_RESOURCES_TOPIC,
   });
   const secretHash = createPepperHash(secrets.pepper, CLIENT_SECRET_HASH_PURPOSE);
+  await ensureConsoleClient(storage, config.issuer);
+  const providerPages = createProviderPages({ clients });
+  // Known once the server listens: the console calls this process's /token and /v1 over loopback.
+  let selfUrl = config.issuer;
   const denyList = storage.tokenStore(REVOKED_JWT_MODEL);
 
   // Everything that depends on the signing keys is rebuilt when they change.
@@ -67,6 +84,8 @@ export const startServer = async (
       secretHash,
       accessTokens: domain.accessTokenResolver,
       trustProxy: config.trustProxy,
+      accounts: domain.users,
+      pages: providerPages,
       onServerError: (error, ctx) =>
         logger.error({ err: error, path: ctx.path }, 'oidc-provider server error'),
     });
@@ -103,6 +122,28 @@ export const startServer = async (
       audit: domain.audit,
       users: domain.users,
     }),
+    interactions: createInteractionRoutes({
+      provider: () => runtime.provider,
+      signIn: createSignIn({
+        users: domain.users,
+        counters: storage.attemptCounters,
+        keyHash: createPepperHash(secrets.pepper, 'sign-in-attempts'),
+      }),
+      csrf: createPepperHash(secrets.pepper, 'csrf'),
+      logger,
+    }),
+    console: createConsole({
+      issuer: config.issuer,
+      selfUrl: () => selfUrl,
+      publicJwks: () => keyRing.current().publicJwks,
+      sessionStore: storage.tokenStore(CONSOLE_SESSION_MODEL),
+      sessionBox: createSealedBox(secrets.pepper, 'console-session'),
+      signInBox: createSealedBox(secrets.pepper, 'console-sign-in'),
+      csrf: createPepperHash(secrets.pepper, 'csrf'),
+      policy: domain.policy,
+      maxLifetimeDays: config.tokenMaxLifetimeDays,
+      logger,
+    }),
     readiness: [
       { name: 'storage', check: storage.ping },
       { name: 'keys', check: async () => void keyRing.current() },
@@ -120,7 +161,9 @@ export const startServer = async (
       ? await startControlSocket({ path: controlSocketPath(config.dataDir), domain, logger })
       : undefined;
 
-  const { port } = server.address() as AddressInfo;
+  const address = server.address() as AddressInfo;
+  const { port } = address;
+  selfUrl = loopbackUrl(address);
   logger.info(
     { issuer: config.issuer, port, profile: config.profile, tokenStore: storage.redis ? 'redis' : 'sql' },
     'tessera is listening',

@@ -5,6 +5,7 @@ import { accessLog } from './middleware/access-log.ts';
 import { errorBoundary } from './middleware/error-boundary.ts';
 import { requestId } from './middleware/request-id.ts';
 import { createHealthRoutes, type ReadinessCheck } from './routes/health.ts';
+import { staticAssets } from './web/static-assets.ts';
 
 export type AppDeps = {
   logger: Logger;
@@ -13,6 +14,10 @@ export type AppDeps = {
   provider: () => Provider;
   /** The management API, answering /v1/… (and passing everything else on). */
   managementApi: Koa.Middleware;
+  /** Tessera's sign-in and consent pages, under /interaction. */
+  interactions: Koa.Middleware;
+  /** The console, under /console. */
+  console: Koa.Middleware;
   readiness: ReadinessCheck[];
 };
 
@@ -29,6 +34,9 @@ export const createApp = (deps: AppDeps): Koa => {
   app.use(errorBoundary(deps.logger));
   app.use(createHealthRoutes(deps.readiness).routes());
   app.use(deps.managementApi);
+  app.use(staticAssets);
+  app.use(deps.interactions);
+  app.use(deps.console);
 
   // RFC 8414 metadata is the same document as OpenID discovery.
   app.use(async (ctx, next) => {

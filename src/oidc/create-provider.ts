@@ -11,6 +11,12 @@ import type { ClientRow } from '../storage/tables/clients.ts';
 import { createClientAdapter } from './client-adapter.ts';
 import { allowedScopesFor, resourceServerInfo } from './configuration/resource-server-info.ts';
 import { createTokenPolicies } from './configuration/token-policies.ts';
+import {
+  type Accounts,
+  endUserFlows,
+  type ProviderPages,
+  rpInitiatedLogout,
+} from './configuration/end-user-flows.ts';
 import { CLIENT_CREDENTIALS_PARAMETERS, createClientCredentialsGrant } from './grants/client-credentials.ts';
 import {
   createTokenExchangeGrant,
@@ -38,6 +44,10 @@ export type OidcDeps = {
   /** Personal and resource access tokens, for introspection. */
   accessTokens: AccessTokenResolver;
   trustProxy: boolean;
+  /** People who sign in (`findAccount`). */
+  accounts: Accounts;
+  /** The sign-out pages, in Tessera's look. */
+  pages: ProviderPages;
   onServerError: (error: unknown, ctx: KoaContextWithOIDC) => void;
 };
 
@@ -83,6 +93,7 @@ export const createProvider = (deps: OidcDeps): Provider => {
     },
     features: {
       devInteractions: { enabled: false },
+      rpInitiatedLogout: rpInitiatedLogout(deps.pages),
       clientCredentials: { enabled: true },
       introspection: {
         enabled: true,
@@ -126,8 +137,7 @@ export const createProvider = (deps: OidcDeps): Provider => {
       Grant: 14 * 24 * 3600,
       RefreshToken: 14 * 24 * 3600,
     },
-    // People and bots become token subjects in a later step; until then no account exists.
-    findAccount: async () => undefined,
+    ...endUserFlows({ accounts: deps.accounts, clients: deps.clients }),
     renderError: async (ctx, out) => {
       ctx.type = 'json';
       ctx.body = out;

@@ -1,0 +1,236 @@
+import { Router } from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import type { JSONWebKeySet } from 'jose';
+import type { PepperHash } from '../../crypto/pepper-hash.ts';
+import type { SealedBox } from '../../crypto/sealed-box.ts';
+import type { Policy } from '../../domain/permissions/policy.ts';
+import type { Logger } from '../../logging/create-logger.ts';
+import type { OidcAdapter } from '../../storage/oidc-adapter/contract.ts';
+import { messagePage } from '../interaction/interaction-pages.ts';
+import { setPageHeaders } from '../web/page-headers.ts';
+import { renderPage } from '../web/page-layout.ts';
+import { FormBodyError, readFormBody } from '../web/read-form-body.ts';
+import { createConsoleCookies } from './console-cookies.ts';
+import type { ConsoleKit, SignedIn } from './console-kit.ts';
+import { createConsoleSessions } from './console-sessions.ts';
+import { ConsoleSignInError, createConsoleSignIn } from './console-sign-in.ts';
+import { createManagementApiClient, SessionExpiredError } from './management-api-client.ts';
+import { registerPersonalTokenPages } from './personal-token-pages.ts';
+import { registerResourcePages } from './resource-pages.ts';
+
+/**
+ * The console at /console: server-rendered pages over the management API, signed in through
+ * Tessera's own OpenID Connect flow. Its access and refresh tokens stay on the server, in the
+ * session store; the browser holds only a random session id in an HttpOnly cookie. Every form that
+ * changes something carries a CSRF token bound to the session.
+ */
+export type ConsoleDeps = {
+  issuer: string;
+  /** Where this process listens, for the console's calls to /token and /v1. */
+  selfUrl: () => string;
+  publicJwks: () => JSONWebKeySet;
+  /** The token-store model that keeps console sessions. */
+  sessionStore: OidcAdapter;
+  sessionBox: SealedBox;
+  signInBox: SealedBox;
+  csrf: PepperHash;
+  policy: Policy;
+  maxLifetimeDays: number | undefined;
+  logger: Logger;
+  now?: () => Date;
+};
+
+/** Only paths of the console itself may be returned to after sign-in: never another site. */
+const safeReturn = (path: string | undefined) =>
+  path && /^\/console(?:[/?#]|$)/.test(path) && !path.includes('\\') && !path.startsWith('//')
+    ? path
+    : '/console/tokens';
+
+/** After a post, the page the form was on (a post cannot be replayed after signing in again). */
+const returnPathOf = (ctx: Context) =>
+  ctx.method === 'GET' ? ctx.url : ctx.path.replace(/\/[^/]+\/delete$/, '').replace(/\/sign-out$/, '');
+
+export const createConsole = (deps: ConsoleDeps): Middleware => {
+  const now = deps.now ?? (() => new Date());
+  const seconds = () => Math.floor(now().getTime() / 1000);
+  const cookies = createConsoleCookies({ secure: deps.issuer.startsWith('https:') });
+  const sessions = createConsoleSessions({ store: deps.sessionStore, box: deps.sessionBox, now: seconds });
+  const signIn = createConsoleSignIn({
+    issuer: deps.issuer,
+    selfUrl: deps.selfUrl,
+    publicJwks: deps.publicJwks,
+    box: deps.signInBox,
+    now: seconds,
+  });
+  const apiAs = createManagementApiClient({ selfUrl: deps.selfUrl });
+  const csrfBinding = (sessionId: string) => `console:${sessionId}`;
+
+  const message = (ctx: Context, status: number, page: Parameters<typeof messagePage>[0]) => {
+    setPageHeaders(ctx);
+    ctx.status = status;
+    ctx.type = 'html';
+    ctx.body = messagePage(page);
+  };
+
+  const beginSignIn = (ctx: Context, returnTo: string) => {
+    const { url, pending } = signIn.begin(safeReturn(returnTo));
+    cookies.setSignIn(ctx, signIn.seal(pending));
+    setPageHeaders(ctx);
+    ctx.status = ctx.method === 'GET' ? 302 : 303;
+    ctx.redirect(url);
+  };
+
+  const kit: ConsoleKit = {
+    policy: deps.policy,
+    maxLifetimeDays: deps.maxLifetimeDays,
+    sessions,
+    now,
+    async signedIn(ctx) {
+      const session = await sessions.find(cookies.session(ctx));
+      if (!session) {
+        beginSignIn(ctx, returnPathOf(ctx));
+        return undefined;
+      }
+      // A minute of margin: the token must still be good when the API reads it.
+      if (session.tokens.accessTokenExpiresAt - seconds() < 60) {
+        const refreshed = await signIn.refresh(session.tokens).catch((error: unknown) => {
+          deps.logger.warn({ err: error }, 'console token refresh failed');
+          return undefined;
+        });
+        if (!refreshed) {
+          await sessions.destroy(session.id);
+          beginSignIn(ctx, returnPathOf(ctx));
+          return undefined;
+        }
+        session.tokens = refreshed;
+        await sessions.save(session);
+      }
+      return {
+        session,
+        api: apiAs(session.tokens.accessToken),
+        csrfToken: deps.csrf.digest(csrfBinding(session.id)),
+      };
+    },
+    async readPost(ctx, user) {
+      let form: URLSearchParams;
+      try {
+        form = await readFormBody(ctx);
+      } catch (error) {
+        if (!(error instanceof FormBodyError)) throw error;
+        message(ctx, error.status, { title: 'Something is wrong with this form', message: error.message });
+        return undefined;
+      }
+      if (!deps.csrf.matches(csrfBinding(user.session.id), form.get('csrf') ?? '')) {
+        message(ctx, 403, {
+          title: 'This form has expired',
+          message: 'The page was open for too long or in another session. Reload it and try again.',
+          link: { href: returnPathOf(ctx), label: 'Reload the page' },
+        });
+        return undefined;
+      }
+      return form;
+    },
+    render(ctx, user: SignedIn, page) {
+      setPageHeaders(ctx);
+      ctx.status = page.status ?? 200;
+      ctx.type = 'html';
+      ctx.body = renderPage({
+        title: page.title,
+        main: page.main,
+        signedIn: { username: user.session.username, csrfToken: user.csrfToken, current: page.section },
+      });
+    },
+    seeOther(ctx, path) {
+      ctx.status = 303;
+      ctx.redirect(path);
+    },
+  };
+
+  const router = new Router();
+  router.get('/console', (ctx) => ctx.redirect('/console/tokens'));
+
+  router.get('/console/callback', async (ctx) => {
+    const pending = signIn.unseal(cookies.signIn(ctx));
+    cookies.clearSignIn(ctx);
+    if (ctx.query.error === 'access_denied') {
+      return message(ctx, 200, {
+        title: 'Sign-in cancelled',
+        message: 'You did not sign in to the console.',
+        link: { href: '/console', label: 'Sign in' },
+      });
+    }
+    if (!pending) {
+      return message(ctx, 400, {
+        title: 'Sign-in could not finish',
+        message:
+          'This browser has no sign-in in progress: it took too long, or cookies are blocked for this site.',
+        link: { href: '/console', label: 'Sign in again' },
+      });
+    }
+    try {
+      const { userId, tokens } = await signIn.complete(pending, ctx.query);
+      const me = await apiAs(tokens.accessToken).get<{ username: string | null }>('/me');
+      const previous = cookies.session(ctx);
+      if (previous) await sessions.destroy(previous);
+      const session = await sessions.create({
+        userId,
+        username: (me.ok && me.body.username) || userId,
+        tokens,
+      });
+      cookies.setSession(ctx, session.id);
+      ctx.redirect(safeReturn(pending.returnTo));
+    } catch (error) {
+      if (!(error instanceof ConsoleSignInError) && !(error instanceof SessionExpiredError)) throw error;
+      deps.logger.warn({ err: error }, 'console sign-in failed');
+      message(ctx, 400, {
+        title: 'Sign-in failed',
+        message: 'Tessera could not complete your sign-in. Try again.',
+        link: { href: '/console', label: 'Sign in again' },
+      });
+    }
+  });
+
+  router.post('/console/sign-out', async (ctx) => {
+    const session = await sessions.find(cookies.session(ctx));
+    if (!session) return kit.seeOther(ctx, '/console/signed-out');
+    const user: SignedIn = { session, api: apiAs(session.tokens.accessToken), csrfToken: '' };
+    if (!(await kit.readPost(ctx, user))) return;
+    await sessions.destroy(session.id);
+    cookies.clearSession(ctx);
+    await signIn.revoke(session.tokens);
+    // RP-initiated logout ends the browser's session at Tessera too, then comes back to /console/signed-out.
+    kit.seeOther(ctx, signIn.logoutUrl(session.tokens.idToken));
+  });
+
+  router.get('/console/signed-out', (ctx) =>
+    message(ctx, 200, {
+      title: 'You are signed out',
+      message: 'You have signed out of the Tessera console.',
+      link: { href: '/console', label: 'Sign in again' },
+    }),
+  );
+
+  registerPersonalTokenPages(router, kit);
+  registerResourcePages(router, kit);
+
+  const routes = router.routes();
+  return async (ctx, next) => {
+    if (ctx.path !== '/console' && !ctx.path.startsWith('/console/')) return next();
+    try {
+      await routes(ctx as Parameters<typeof routes>[0], async () => {
+        message(ctx, 404, {
+          title: 'Page not found',
+          message: 'There is no such page in the console.',
+          link: { href: '/console', label: 'Go to the console' },
+        });
+      });
+    } catch (error) {
+      if (!(error instanceof SessionExpiredError)) throw error;
+      // The API no longer takes the session's token (revoked, user disabled): sign in again.
+      const stale = cookies.session(ctx);
+      if (stale) await sessions.destroy(stale);
+      cookies.clearSession(ctx);
+      beginSignIn(ctx, returnPathOf(ctx));
+    }
+  };
+};

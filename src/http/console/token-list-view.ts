@@ -1,0 +1,159 @@
+import { type Html, html } from '../web/html.ts';
+import { formatDate, formatDateTime } from './format.ts';
+import type { NewTokenNotice } from './console-sessions.ts';
+
+/** A page of tokens as the management API lists them, the state filters, and the one-time notice. */
+export type TokenJson = {
+  id: string;
+  name: string;
+  scopes: string[];
+  state: 'active' | 'expired' | 'revoked';
+  display_hint: string;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  revoked_at: string | null;
+  bot_id?: string;
+  role?: string;
+};
+
+export const STATES = ['active', 'expired', 'revoked', 'all'] as const;
+export type StateFilter = (typeof STATES)[number];
+
+const STATE_LABELS: Record<StateFilter, string> = {
+  active: 'Active',
+  expired: 'Expired',
+  revoked: 'Revoked',
+  all: 'All',
+};
+
+const time = (iso: string, withTime = false) =>
+  html`<time datetime="${iso}" title="${iso}">${withTime ? formatDateTime(iso) : formatDate(iso)}</time>`;
+
+export const stateFilters = (basePath: string, current: StateFilter): Html =>
+  html`<nav aria-label="Which tokens">
+    <ul class="filters">
+      ${STATES.map(
+        (state) =>
+          html`<li>
+            <a href="${basePath}?state=${state}" ${state === current ? html` aria-current="page"` : ''}
+              >${STATE_LABELS[state]}</a
+            >
+          </li>`,
+      )}
+    </ul>
+  </nav>`;
+
+const expiresCell = (token: TokenJson) => {
+  if (token.expires_at === null) return html`Never`;
+  return token.state === 'expired' ? html`Expired ${time(token.expires_at)}` : time(token.expires_at);
+};
+
+export const tokenTable = (options: {
+  tokens: TokenJson[];
+  caption: string;
+  /** Where each token's delete page is: `${deleteBase}/${id}/delete`. */
+  deleteBase: string;
+  resourceTokens: boolean;
+  emptyText: string;
+}): Html => {
+  if (options.tokens.length === 0) return html`<p class="empty">${options.emptyText}</p>`;
+  return html`<table class="tokens">
+    <caption class="visually-hidden">
+      ${options.caption}
+    </caption>
+    <thead>
+      <tr>
+        <th scope="col">Name</th>
+        ${options.resourceTokens ? html`<th scope="col">Role and bot</th>` : ''}
+        <th scope="col">Scopes</th>
+        <th scope="col">Created</th>
+        <th scope="col">Last used</th>
+        <th scope="col">Expires</th>
+        <th scope="col"><span class="visually-hidden">Actions</span></th>
+      </tr>
+    </thead>
+    <tbody>
+      ${options.tokens.map(
+        (token) =>
+          html`<tr>
+            <td data-label="Name">
+              <strong>${token.name}</strong><br /><span class="mono muted">${token.display_hint}</span>${
+                token.state === 'active'
+                  ? ''
+                  : html` <span class="state state-${token.state}">${token.state}</span>`
+              }
+            </td>
+            ${
+              options.resourceTokens
+                ? html`<td data-label="Role and bot">
+                    ${token.role ?? ''}<br /><span class="mono muted">${token.bot_id ?? ''}</span>
+                  </td>`
+                : ''
+            }
+            <td data-label="Scopes">
+              <ul class="scope-list">
+                ${token.scopes.map((scope) => html`<li>${scope}</li>`)}
+              </ul>
+            </td>
+            <td data-label="Created">${time(token.created_at)}</td>
+            <td data-label="Last used">
+              ${token.last_used_at ? time(token.last_used_at, true) : html`<span class="muted">Never used</span>`}
+            </td>
+            <td data-label="Expires">${expiresCell(token)}</td>
+            <td data-label="Actions">
+              ${
+                token.state === 'active'
+                  ? html`<a
+                      class="button button-small button-danger-quiet"
+                      href="${options.deleteBase}/${token.id}/delete"
+                      aria-label="Delete ${token.name}"
+                      >Delete</a
+                    >`
+                  : token.revoked_at
+                    ? html`<span class="muted">Deleted ${time(token.revoked_at)}</span>`
+                    : ''
+              }
+            </td>
+          </tr>`,
+      )}
+    </tbody>
+  </table>`;
+};
+
+/** The token just created, shown this once with a copy button. */
+export const newTokenNotice = (notice: NewTokenNotice): Html =>
+  html`<section class="notice notice-ok new-token" aria-labelledby="new-token-title">
+    <h2 id="new-token-title">Your new token “${notice.name}”</h2>
+    <p>
+      <strong>Copy it now: it will not be shown again.</strong> Tessera keeps only a hash of it; if you lose
+      it, delete it and add another.
+    </p>
+    <div class="copy-row">
+      <label for="new-token-value" class="visually-hidden">New token</label>
+      <input
+        type="text"
+        id="new-token-value"
+        class="token-value"
+        value="${notice.token}"
+        readonly
+        autocomplete="off"
+        spellcheck="false"
+        data-select-on-focus
+        autofocus
+      />
+      <button
+        type="button"
+        class="button"
+        data-copy-target="new-token-value"
+        data-copy-status="copy-status"
+        hidden
+      >
+        Copy
+      </button>
+    </div>
+    <p class="copy-status" id="copy-status" role="status" aria-live="polite"></p>
+  </section>`;
+
+export const confirmation = (message: string | undefined): Html =>
+  message ? html`<div class="notice notice-ok" role="status"><p>${message}</p></div>` : html``;

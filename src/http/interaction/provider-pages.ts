@@ -1,0 +1,30 @@
+import type { CachedLookup } from '../../domain/cache/cached-lookup.ts';
+import type { ProviderPages } from '../../oidc/configuration/end-user-flows.ts';
+import type { ClientRow } from '../../storage/tables/clients.ts';
+import { originOf, setPageHeaders } from '../web/page-headers.ts';
+import { logoutPage, signedOutPage } from './interaction-pages.ts';
+
+/**
+ * The pages oidc-provider renders itself (RP-initiated logout), in Tessera's look. A sign-out the
+ * console asked for (its own ID token as the hint, so no other site can ask for it) goes through
+ * without a second click when scripts run.
+ */
+export const createProviderPages = (deps: { clients: CachedLookup<ClientRow> }): ProviderPages => ({
+  async logout(ctx, form) {
+    const client = ctx.oidc.client;
+    const firstParty = client ? (await deps.clients.get(client.clientId))?.firstParty === true : false;
+    const hinted = typeof ctx.oidc.params?.id_token_hint === 'string';
+    setPageHeaders(ctx, {
+      formTargets: [originOf(ctx.oidc.params?.post_logout_redirect_uri)].filter(
+        (origin) => origin !== undefined,
+      ),
+    });
+    ctx.type = 'html';
+    ctx.body = logoutPage({ form, autoSubmit: firstParty && hinted });
+  },
+  async signedOut(ctx) {
+    setPageHeaders(ctx);
+    ctx.type = 'html';
+    ctx.body = signedOutPage();
+  },
+});

@@ -1,0 +1,81 @@
+import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import type { CachedLookup } from '../../domain/cache/cached-lookup.ts';
+import type { ClientRow } from '../../storage/tables/clients.ts';
+
+/**
+ * How people take part in OAuth flows: who an account is, where sign-in and consent happen
+ * (Tessera's own pages under /interaction, served by http/interaction), when consent is skipped,
+ * refresh tokens for first-party clients, and the look of the sign-out pages.
+ */
+export type Accounts = {
+  /** An enabled person by id (`sub`); undefined for anyone unknown, disabled or not a person. */
+  findActive(id: string): Promise<{ id: string; username: string } | undefined>;
+};
+
+/** Pages the provider shows itself, rendered by the HTTP layer so they look like the rest. */
+export type ProviderPages = {
+  /** "Sign out?": `form` is the provider's own form (with its CSRF secret) the buttons submit. */
+  logout(ctx: KoaContextWithOIDC, form: string): Promise<void>;
+  /** Shown after sign-out when the client named nowhere to return to. */
+  signedOut(ctx: KoaContextWithOIDC): Promise<void>;
+};
+
+export type EndUserFlowDeps = {
+  accounts: Accounts;
+  clients: CachedLookup<ClientRow>;
+};
+
+export const INTERACTION_PATH = '/interaction';
+
+export const endUserFlows = (deps: EndUserFlowDeps): Partial<Configuration> => {
+  const isFirstParty = async (clientId: string) => (await deps.clients.get(clientId))?.firstParty === true;
+
+  /**
+   * The grant a request runs under. A first-party client (the console) is Tessera's own: it gets
+   * what it asks for, within what its registration allows, without a consent page. Every other
+   * client keeps the library's behaviour: what was consented before, else the consent prompt.
+   */
+  const loadExistingGrant = async (ctx: KoaContextWithOIDC) => {
+    const { oidc } = ctx;
+    const client = oidc.client;
+    const accountId = oidc.session?.accountId;
+    if (!client || !accountId) return undefined;
+    const grantId = oidc.result?.consent?.grantId ?? oidc.session.grantIdFor(client.clientId);
+    const existing = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
+    if (!(await isFirstParty(client.clientId))) return existing;
+
+    const grant = existing ?? new oidc.provider.Grant({ clientId: client.clientId, accountId });
+    const requested = oidc.requestParamScopes;
+    grant.addOIDCScope([...oidc.requestParamOIDCScopes].join(' '));
+    for (const [indicator, server] of Object.entries(oidc.resourceServers ?? {})) {
+      const scopes = [...requested].filter((scope) => server.scopes.has(scope));
+      if (scopes.length > 0) grant.addResourceScope(indicator, scopes.join(' '));
+    }
+    await grant.save();
+    return grant;
+  };
+
+  return {
+    findAccount: async (_ctx, sub) => {
+      const user = await deps.accounts.findActive(sub);
+      return user ? { accountId: user.id, claims: () => ({ sub: user.id }) } : undefined;
+    },
+    interactions: {
+      url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}`,
+    },
+    loadExistingGrant,
+    // Refresh tokens only for first-party clients: the console keeps its session without a new
+    // sign-in every time its 15-minute management token runs out. Not rotated: the console keeps
+    // them on the server, out of any browser's reach, and rotation would make two of a user's
+    // requests refreshing at once (two tabs, two instances) revoke the whole grant as a replay.
+    issueRefreshToken: async (_ctx, client) =>
+      client.grantTypeAllowed('refresh_token') && (await isFirstParty(client.clientId)),
+    rotateRefreshToken: false,
+  };
+};
+
+export const rpInitiatedLogout = (pages: ProviderPages) => ({
+  enabled: true,
+  logoutSource: async (ctx: KoaContextWithOIDC, form: string) => pages.logout(ctx, form),
+  postLogoutSuccessSource: async (ctx: KoaContextWithOIDC) => pages.signedOut(ctx),
+});
