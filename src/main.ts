@@ -43,6 +43,7 @@ export const startServer = async (
     secrets,
     storage,
     domain,
+    cacheTtlMs,
     close: closeDomain,
   } = await openDomain(config, { migrate: true, onBackgroundError });
   const stopSweep = storage.startExpirySweep(10 * 60_000);
@@ -51,11 +52,13 @@ export const startServer = async (
     load: storage.repositories.clients.findById,
     bus: storage.changes,
     topic: CLIENTS_TOPIC,
+    ttlMs: cacheTtlMs,
   });
   const apiResources = createCachedLookup({
     load: storage.repositories.apiResources.findByIdentifier,
     bus: storage.changes,
     topic: API_RESOURCES_TOPIC,
+    ttlMs: cacheTtlMs,
   });
   const secretHash = createPepperHash(secrets.pepper, CLIENT_SECRET_HASH_PURPOSE);
   await ensureConsoleClient(storage, config.issuer);

@@ -1,4 +1,4 @@
-import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, hkdfSync, timingSafeEqual } from 'node:crypto';
 
 /**
  * Keyed hashing of high-entropy secrets (token ids, client secrets) with the server pepper.
@@ -17,7 +17,9 @@ export const deriveKey = (pepper: string, purpose: string, length = 32): Buffer 
   Buffer.from(hkdfSync('sha256', pepper, Buffer.alloc(0), `tessera:${purpose}`, length));
 
 export const createPepperHash = (pepper: string, purpose: string): PepperHash => {
-  const key = deriveKey(pepper, purpose);
+  // A KeyObject, made once: given a Buffer, createHmac builds a new key object on every call, which
+  // cost the token endpoint ~10 µs per hash (see bench/README.md).
+  const key = createSecretKey(deriveKey(pepper, purpose));
   const digest = (value: string): string => createHmac('sha256', key).update(value).digest('base64url');
   return {
     digest,

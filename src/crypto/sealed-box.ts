@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, randomBytes } from 'node:crypto';
 import { deriveKey } from './pepper-hash.ts';
 
 /**
@@ -12,7 +12,7 @@ export type SealedBox = {
 };
 
 export const createSealedBox = (pepper: string, purpose: string): SealedBox => {
-  const key = deriveKey(pepper, purpose);
+  const key = createSecretKey(deriveKey(pepper, purpose));
   return {
     seal(plaintext) {
       const iv = randomBytes(12);

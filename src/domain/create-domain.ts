@@ -25,6 +25,8 @@ export type DomainDeps = {
   policy?: PolicyDefinition | undefined;
   tokenMaxLifetimeDays?: number | undefined;
   onBackgroundError?: (error: unknown) => void;
+  /** Lifetime of cached permissions; changes arrive over the bus before it runs out. */
+  cacheTtlMs?: number | undefined;
   now?: () => Date;
 };
 
@@ -32,7 +34,7 @@ export type DomainDeps = {
 export const createDomain = (deps: DomainDeps) => {
   const { repositories, changes } = deps;
   const policy = createPolicy(deps.policy);
-  const permissions = createPermissions({ repositories, policy, changes });
+  const permissions = createPermissions({ repositories, policy, changes, cacheTtlMs: deps.cacheTtlMs });
   const tokenHash = createPepperHash(deps.pepper, ACCESS_TOKEN_HASH_PURPOSE);
   const lastUsed = createLastUsed({ repositories, onError: deps.onBackgroundError ?? (() => {}) });
   const now = deps.now;

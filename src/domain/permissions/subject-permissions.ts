@@ -22,11 +22,13 @@ export const createPermissions = (deps: {
   repositories: Repositories;
   policy: Policy;
   changes: ChangeBus;
+  cacheTtlMs?: number | undefined;
 }) => {
   const { repositories, policy } = deps;
   const cache = createCachedLookup<SubjectPermissions>({
     bus: deps.changes,
     topic: SUBJECTS_TOPIC,
+    ttlMs: deps.cacheTtlMs,
     load: async (subjectId) => {
       const subject = await repositories.subjects.findById(subjectId);
       if (!subject) return undefined;

@@ -8,9 +8,12 @@ import type { Logger } from '../../logging/create-logger.ts';
 export const accessLog =
   (logger: Logger) =>
   async (ctx: Context, next: Next): Promise<void> => {
+    // Below info (LOG_LEVEL=warn) only failures are logged: skip the bookkeeping for the rest.
+    const everyRequest = logger.isLevelEnabled('info');
     const started = process.hrtime.bigint();
     ctx.res.once('close', () => {
       const status = ctx.res.statusCode;
+      if (!everyRequest && status < 500) return;
       const line = {
         requestId: ctx.state.requestId as string,
         method: ctx.method,
