@@ -1,0 +1,176 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LoadResult, LoadSpec } from '../load/load-spec.ts';
+import { cpuMs, onCleanup, ROOT, type Started, startProcess } from './processes.ts';
+
+/**
+ * Runs one measured load against one server process: a load generator in its own process
+ * (autocannon, or wrk when installed), the server's CPU time read from /proc right before and
+ * right after the measured window.
+ */
+export type Loader = 'autocannon' | 'wrk';
+
+export type Measurement = LoadResult & {
+  /** Server CPU (user + system) per response, from /proc/<pid>/stat. */
+  serverCpuMsPerRequest: number;
+  /** Share of one core the server used during the window. */
+  serverCpuShare: number;
+  errors: number;
+};
+
+export const wrkAvailable = (): boolean => {
+  try {
+    execFileSync('sh', ['-c', 'command -v wrk'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+let scratch: string | undefined;
+/** A private temporary folder for specs and value files, removed at clean-up. */
+export const scratchDir = (): string => {
+  if (!scratch) {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
+    scratch = dir;
+    onCleanup('remove scratch folder', () => rmSync(dir, { recursive: true, force: true }));
+  }
+  return scratch;
+};
+
+let specCounter = 0;
+
+const readJsonLines = (
+  stream: NodeJS.ReadableStream,
+  onMessage: (message: Record<string, unknown>) => void,
+): void => {
+  let buffered = '';
+  stream.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    let newline = buffered.indexOf('\n');
+    while (newline >= 0) {
+      const line = buffered.slice(0, newline).trim();
+      buffered = buffered.slice(newline + 1);
+      if (line.startsWith('{')) onMessage(JSON.parse(line) as Record<string, unknown>);
+      newline = buffered.indexOf('\n');
+    }
+  });
+};
+
+const withServerCpu = (result: LoadResult, serverCpu: number): Measurement => ({
+  ...result,
+  serverCpuMsPerRequest: result.requests > 0 ? serverCpu / result.requests : 0,
+  serverCpuShare: serverCpu / 1000 / result.durationSeconds,
+  errors: result.non2xx + result.socketErrors,
+});
+
+/** The server's CPU time; a server that died mid-run is an error that says so, with its output. */
+const serverCpuMs = (server: Started): number => {
+  try {
+    return cpuMs(server.pid);
+  } catch {
+    throw new Error(
+      `${server.name} (pid ${server.pid}) is no longer running (exit code ${server.child.exitCode}, ` +
+        `signal ${server.child.signalCode}); its last output:\n${server.output().slice(-4000)}`,
+    );
+  }
+};
+
+const runAutocannon = async (spec: LoadSpec, server: Started): Promise<Measurement> => {
+  const specFile = join(scratchDir(), `load-${++specCounter}.json`);
+  writeFileSync(specFile, JSON.stringify(spec));
+  const generator = startProcess('autocannon', ['bench/load/autocannon-worker.ts', specFile], { env: {} });
+  let cpuAtStart = 0;
+  const result = await new Promise<LoadResult>((done, fail) => {
+    readJsonLines(generator.child.stdout as NodeJS.ReadableStream, (message) => {
+      try {
+        if (message.type === 'ready') {
+          cpuAtStart = serverCpuMs(server);
+          generator.child.stdin?.write('go\n');
+        } else if (message.type === 'result') {
+          const { type: _type, ...rest } = message;
+          done(rest as unknown as LoadResult);
+        }
+      } catch (error) {
+        void generator.stop();
+        fail(error);
+      }
+    });
+    void generator.exited.then((code) =>
+      fail(new Error(`load generator exited (${code}) without a result:\n${generator.output()}`)),
+    );
+  });
+  const serverCpu = serverCpuMs(server) - cpuAtStart;
+  await generator.exited;
+  return withServerCpu(result, serverCpu);
+};
+
+/**
+ * wrk (C, one thread here: the other core belongs to the server) with a Lua script that varies
+ * requests like the autocannon worker does and prints its summary as one JSON line.
+ */
+const runWrk = async (spec: LoadSpec, server: Started): Promise<Measurement> => {
+  const script = join(ROOT, 'bench/load/wrk-script.lua');
+  // wrk's Lua has no JSON parser: the spec travels as plain environment variables.
+  const env: Record<string, string> = {
+    BENCH_METHOD: spec.method,
+    BENCH_PATH: spec.path,
+    BENCH_HEADERS: Object.entries(spec.headers)
+      .map(([name, value]) => `${name}: ${value}`)
+      .join('\n'),
+    BENCH_BODY: spec.body ?? '',
+    ...(spec.rotate
+      ? {
+          BENCH_ROTATE_FILE: spec.rotate.file,
+          BENCH_ROTATE_INTO: spec.rotate.into,
+          BENCH_ROTATE_TEMPLATE: spec.rotate.template,
+        }
+      : {}),
+  };
+  const wrk = (seconds: number) =>
+    new Promise<string>((done, fail) => {
+      let stdout = '';
+      const child = execFileWrk(
+        [
+          '-t1',
+          `-c${spec.connections}`,
+          `-d${seconds}s`,
+          '--timeout',
+          '10s',
+          '-s',
+          script,
+          `${spec.url}${spec.path}`,
+        ],
+        env,
+      );
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      void child.exited.then((code) =>
+        code === 0 ? done(stdout) : fail(new Error(`wrk failed (${code}):\n${child.output()}`)),
+      );
+    });
+  if (spec.warmupSeconds > 0) await wrk(Math.max(1, Math.round(spec.warmupSeconds)));
+  const cpuAtStart = serverCpuMs(server);
+  const output = await wrk(Math.max(1, Math.round(spec.durationSeconds)));
+  const serverCpu = serverCpuMs(server) - cpuAtStart;
+  const line = output.split('\n').find((candidate) => candidate.startsWith('{"type":"result"'));
+  if (!line) throw new Error(`wrk printed no result:\n${output}`);
+  const { type: _type, ...rest } = JSON.parse(line) as Record<string, unknown>;
+  return withServerCpu(rest as unknown as LoadResult, serverCpu);
+};
+
+const execFileWrk = (args: string[], env: Record<string, string>) => {
+  // wrk is not node: spawn it through the same registry so it is stopped on Ctrl-C as well.
+  const started = startProcess('wrk', args, { env, command: 'wrk' });
+  return {
+    stdout: started.child.stdout as NodeJS.ReadableStream,
+    exited: started.exited,
+    output: started.output,
+  };
+};
+
+export const runLoad = (loader: Loader, spec: LoadSpec, server: Started): Promise<Measurement> =>
+  loader === 'wrk' ? runWrk(spec, server) : runAutocannon(spec, server);

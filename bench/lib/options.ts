@@ -1,0 +1,141 @@
+import { parseArgs } from 'node:util';
+import type { Loader } from './load.ts';
+
+/**
+ * Command-line options of `npm run bench -- …`. Three presets:
+ *   full (default)  3 runs of 10 s per scenario and target (after 3 s of warm-up), medians;
+ *                   scale: 10 thousand vs 1 million tokens, 10 vs 100 thousand clients.
+ *   --quick         one run of 3 s each and smaller scale sets: about a minute, a smoke run.
+ *   --smoke         one run of 1 s, no warm-up, tiny sets: for the harness's own test.
+ * Every number can be overridden.
+ */
+export type Mode = 'full' | 'quick' | 'smoke';
+
+export type BenchOptions = {
+  mode: Mode;
+  runs: number;
+  durationSeconds: number;
+  warmupSeconds: number;
+  connections: number;
+  /** Live opaque tokens: the small and the large case of scenario 8. */
+  scaleTokens: [number, number];
+  /** Registered clients: the small and the large case of scenario 8. */
+  scaleClients: [number, number];
+  /** Distinct tokens a scenario-3 run rotates over (the baseline's memory adapter keeps 1000 entries). */
+  introspectionTokens: number;
+  es256Seconds: number;
+  /** Scenario ids (or numbers) to run; empty: all. */
+  scenarios: string[];
+  profile: boolean;
+  loader: Loader | undefined;
+  out: string | undefined;
+  help: boolean;
+};
+
+const PRESETS: Record<
+  Mode,
+  Omit<BenchOptions, 'mode' | 'scenarios' | 'profile' | 'loader' | 'out' | 'help'>
+> = {
+  full: {
+    runs: 3,
+    durationSeconds: 10,
+    warmupSeconds: 3,
+    connections: 20,
+    scaleTokens: [10_000, 1_000_000],
+    scaleClients: [10_000, 100_000],
+    introspectionTokens: 500,
+    es256Seconds: 2,
+  },
+  quick: {
+    runs: 1,
+    durationSeconds: 3,
+    warmupSeconds: 1,
+    connections: 20,
+    scaleTokens: [10_000, 100_000],
+    scaleClients: [1_000, 10_000],
+    introspectionTokens: 500,
+    es256Seconds: 1,
+  },
+  smoke: {
+    runs: 1,
+    durationSeconds: 1,
+    warmupSeconds: 0,
+    connections: 4,
+    scaleTokens: [100, 500],
+    scaleClients: [50, 200],
+    introspectionTokens: 50,
+    es256Seconds: 0.5,
+  },
+};
+
+export const USAGE = `Usage: npm run bench -- [options]
+  --quick                 about a minute: one short run per scenario, smaller scale sets
+  --smoke                 seconds: one 1 s run, tiny sets (the harness's own test)
+  --scenario <ids>        comma-separated ids or numbers (repeatable), e.g. 1,3 or scale-clients
+  --runs <n>              runs per scenario and target (medians are reported)
+  --duration <s>          measured seconds per run
+  --warmup <s>            warm-up seconds before each run
+  --connections <n>       concurrent connections of the load generator
+  --scale-tokens <a,b>    live opaque tokens, small and large case (default 10000,1000000)
+  --scale-clients <a,b>   registered clients, small and large case (default 10000,100000)
+  --loader <name>         autocannon or wrk (default: wrk when installed, else autocannon)
+  --profile               run Tessera and the baseline with --cpu-prof into bench/results/profiles
+  --out <file>            where to write the JSON (default bench/results/<timestamp>.json)
+  -h, --help`;
+
+const pair = (value: string, name: string): [number, number] => {
+  const numbers = value.split(',').map(Number);
+  if (numbers.length !== 2 || numbers.some((n) => !Number.isInteger(n) || n < 1) || numbers[0]! > numbers[1]!)
+    throw new Error(`${name} must be two whole numbers, small,large`);
+  return [numbers[0]!, numbers[1]!];
+};
+
+const positive = (value: string | undefined, name: string, integer: boolean): number | undefined => {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!(number >= 0) || (integer && !Number.isInteger(number))) throw new Error(`${name} must be a number`);
+  return number;
+};
+
+export const parseOptions = (argv: string[]): BenchOptions => {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      smoke: { type: 'boolean', default: false },
+      scenario: { type: 'string', multiple: true, default: [] },
+      runs: { type: 'string' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      connections: { type: 'string' },
+      'scale-tokens': { type: 'string' },
+      'scale-clients': { type: 'string' },
+      loader: { type: 'string' },
+      profile: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  const mode: Mode = values.smoke ? 'smoke' : values.quick ? 'quick' : 'full';
+  const preset = PRESETS[mode];
+  if (values.loader !== undefined && values.loader !== 'autocannon' && values.loader !== 'wrk')
+    throw new Error('--loader must be autocannon or wrk');
+  return {
+    ...preset,
+    mode,
+    runs: positive(values.runs, '--runs', true) ?? preset.runs,
+    durationSeconds: positive(values.duration, '--duration', false) ?? preset.durationSeconds,
+    warmupSeconds: positive(values.warmup, '--warmup', false) ?? preset.warmupSeconds,
+    connections: positive(values.connections, '--connections', true) ?? preset.connections,
+    scaleTokens: values['scale-tokens'] ? pair(values['scale-tokens'], '--scale-tokens') : preset.scaleTokens,
+    scaleClients: values['scale-clients']
+      ? pair(values['scale-clients'], '--scale-clients')
+      : preset.scaleClients,
+    scenarios: values.scenario.flatMap((value) => value.split(',')).filter(Boolean),
+    profile: values.profile,
+    loader: values.loader as Loader | undefined,
+    out: values.out,
+    help: values.help,
+  };
+};

@@ -1,0 +1,78 @@
+-- The wrk side of bench/lib/load.ts: builds each request like bench/load/autocannon-worker.ts
+-- (a random value from BENCH_ROTATE_FILE per request, when set), counts non-2xx responses, and
+-- prints the summary as one JSON line for the parent to parse. Run with -t1.
+
+local method = os.getenv("BENCH_METHOD")
+local path = os.getenv("BENCH_PATH")
+local body = os.getenv("BENCH_BODY")
+local rotate_file = os.getenv("BENCH_ROTATE_FILE")
+local rotate_into = os.getenv("BENCH_ROTATE_INTO")
+local rotate_template = os.getenv("BENCH_ROTATE_TEMPLATE")
+
+local headers = {}
+for line in string.gmatch(os.getenv("BENCH_HEADERS") or "", "[^\n]+") do
+  local name, value = string.match(line, "^([^:]+): (.*)$")
+  if name then headers[name] = value end
+end
+if body == "" then body = nil end
+
+local values = {}
+local count = 0
+local fixed = nil
+
+function init(args)
+  math.randomseed(os.time())
+  if rotate_file then
+    for line in io.lines(rotate_file) do
+      if #line > 0 then
+        count = count + 1
+        values[count] = line
+      end
+    end
+  else
+    fixed = wrk.format(method, path, headers, body)
+  end
+end
+
+-- string.gsub would treat "%" in a token as a capture reference: splice by position instead.
+local function fill(value)
+  local at = string.find(rotate_template, "{}", 1, true)
+  return string.sub(rotate_template, 1, at - 1) .. value .. string.sub(rotate_template, at + 2)
+end
+
+function request()
+  if fixed then return fixed end
+  local value = fill(values[math.random(count)])
+  if rotate_into == "body" then
+    return wrk.format(method, path, headers, value)
+  end
+  headers["authorization"] = value
+  return wrk.format(method, path, headers, body)
+end
+
+non2xx = 0
+
+function response(status, _headers, _body)
+  if status < 200 or status > 299 then non2xx = non2xx + 1 end
+end
+
+local threads = {}
+function setup(thread)
+  table.insert(threads, thread)
+end
+
+function done(summary, latency, _requests)
+  local bad = 0
+  for _, thread in ipairs(threads) do bad = bad + thread:get("non2xx") end
+  local seconds = summary.duration / 1e6
+  local e = summary.errors
+  local ms = function(us) return us / 1000 end
+  io.write(string.format(
+    '{"type":"result","loader":"wrk","requests":%d,"durationSeconds":%.3f,"requestsPerSecond":%.3f,'
+      .. '"latencyMs":{"p50":%.3f,"p90":%.3f,"p99":%.3f,"p999":%.3f,"max":%.3f},'
+      .. '"statusCounts":{},"non2xx":%d,"socketErrors":%d,"timeouts":%d,"loaderCpuShare":-1}\n',
+    summary.requests, seconds, summary.requests / seconds,
+    ms(latency:percentile(50)), ms(latency:percentile(90)), ms(latency:percentile(99)),
+    ms(latency:percentile(99.9)), ms(latency.max),
+    bad, e.connect + e.read + e.write + e.timeout, e.timeout))
+end
