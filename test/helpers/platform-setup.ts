@@ -24,23 +24,26 @@ export const createUser = async (
   return (JSON.parse(result.stdout) as { id: string }).id;
 };
 
-/** Resources as `type/id`, each after its parent; `parent` null for a root. */
+/**
+ * Resources as `type/id` with their parent (null for a root). Each is put as soon as its parent is
+ * there, so siblings go in parallel: every CLI call is a Node start.
+ */
 export const putResources = async (
   env: Record<string, string>,
   resources: [ref: string, parent: string | null][],
 ): Promise<void> => {
+  const done = new Map<string, Promise<unknown>>();
   for (const [ref, parent] of resources) {
     const [type, id] = ref.split('/') as [string, string];
-    await cliJson(env, [
-      'resources',
-      'put',
-      type,
-      id,
-      '--name',
+    const after = (parent && done.get(parent)) || Promise.resolve();
+    done.set(
       ref,
-      ...(parent ? ['--parent', parent] : []),
-    ]);
+      after.then(() =>
+        cliJson(env, ['resources', 'put', type, id, '--name', ref, ...(parent ? ['--parent', parent] : [])]),
+      ),
+    );
   }
+  await Promise.all(done.values());
 };
 
 export const putMember = async (
