@@ -14,12 +14,17 @@ export type ResourceTarget = ResourceRef & { ancestors?: readonly ResourceRef[] 
 export type Principal = {
   /** `sub`: the client (client credentials), the person (PAT) or the bot (RAT). */
   subject: string;
-  /** `client_id`: the OAuth client the token was issued to; absent for PATs and RATs, which no client holds. */
+  /**
+   * `client_id`: the OAuth client the token was issued to — the service itself (client
+   * credentials), or the client that exchanged a PAT or RAT for a JWT (RFC 8693). Absent when a PAT
+   * or RAT is presented as is: no client holds those.
+   */
   clientId?: string;
   /** The token's effective scopes, as Tessera granted them. */
   scopes: string[];
-  /** Tessera's public id of a PAT or RAT (`tok_…`), also carried by JWTs exchanged for one. */
+  /** Tessera's public id of a PAT or RAT (`tok_…`), also carried by a JWT exchanged for one (`token_id`). */
   tokenId?: string;
+  /** What speaks: a client, or a PAT or RAT — presented as is or exchanged for a JWT (`token_kind`). */
   kind: TokenKind;
   /** RATs: the one resource the token acts on (with its sub-resources). */
   resource?: ResourceRef;
