@@ -6,6 +6,7 @@ import { basicAuth, deleteRedisPrefix, OPAQUE_API, OPAQUE_SCOPE } from '../lib/t
 import { inBatches, tesseraStorage, usedMemory } from '../lib/tessera-storage.ts';
 import { FORM } from './client-credentials.ts';
 import { type BenchContext, check, type Row, type TesseraOnlyScenario } from './scenario.ts';
+import { TOKEN_STORE_MODEL } from '../../src/oidc/token-models-adapter.ts';
 
 /**
  * Scenario 8, tokens: introspection p50/p99 with few vs many live opaque tokens in Redis, and
@@ -17,7 +18,8 @@ import { type BenchContext, check, type Row, type TesseraOnlyScenario } from './
  * the server cannot tell them from issued tokens. Every request introspects a token picked at
  * random from the whole live set, so the measurement is not one hot key.
  */
-const ENTRY = 'ClientCredentials';
+// Access, client-credentials and refresh tokens share one key space (src/oidc/token-models-adapter.ts).
+const ENTRY = TOKEN_STORE_MODEL;
 
 const runs = async (ctx: BenchContext, label: string, tokens: string[], file: string): Promise<Row> => {
   const { target, fixtures } = ctx.tessera;

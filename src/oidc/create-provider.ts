@@ -3,9 +3,8 @@ import { type Configuration, errors, type KoaContextWithOIDC, Provider } from 'o
 import type { PepperHash } from '../crypto/pepper-hash.ts';
 import type { ApiResource } from '../domain/api-resources/api-resource.ts';
 import type { CachedLookup } from '../domain/cache/cached-lookup.ts';
-import type { OidcAdapter, OidcAdapterFactory } from '../storage/oidc-adapter/contract.ts';
+import type { OidcAdapterFactory } from '../storage/oidc-adapter/contract.ts';
 import type { AccessTokenResolver } from '../domain/access-tokens/access-token-resolver.ts';
-import { looksLikeTesseraToken } from '../verify/token-format.ts';
 import { createPersonalTokenIntrospection } from './middleware/personal-token-introspection.ts';
 import type { ClientRow } from '../storage/tables/clients.ts';
 import { createClientAdapter } from './client-adapter.ts';
@@ -29,6 +28,7 @@ import { clientCredentialsSubject } from './middleware/client-credentials-subjec
 import { createJwtIntrospectionAndRevocation } from './middleware/jwt-introspection-and-revocation.ts';
 import { rfcErrorCorrections } from './middleware/rfc-error-corrections.ts';
 import { compareClientSecretsByHash } from './provider-internals.ts';
+import { createTokenModelAdapters, TOKEN_MODELS } from './token-models-adapter.ts';
 
 export type OidcDeps = {
   issuer: string;
@@ -52,21 +52,14 @@ export type OidcDeps = {
 };
 
 const SIGNING_ALGS = ['ES256', 'RS256', 'EdDSA'] as const;
-const TOKEN_MODELS = new Set(['AccessToken', 'ClientCredentials', 'RefreshToken']);
-
-const skipTesseraTokens = (adapter: OidcAdapter): OidcAdapter => ({
-  ...adapter,
-  find: (id) => (looksLikeTesseraToken(id) ? Promise.resolve(undefined) : adapter.find(id)),
-});
 
 export const createProvider = (deps: OidcDeps): Provider => {
   const clientAdapter = createClientAdapter(deps.clients);
   // oidc-provider instantiates its adapter with `new Adapter(modelName)`.
+  const tokenModel = createTokenModelAdapters(deps.adapterFactory);
   function Adapter(this: unknown, name: string) {
     if (name === 'Client') return clientAdapter;
-    const adapter = deps.adapterFactory(name);
-    // PATs and RATs are Tessera's, never the library's: skip the token store for them.
-    return TOKEN_MODELS.has(name) ? skipTesseraTokens(adapter) : adapter;
+    return TOKEN_MODELS.has(name) ? tokenModel(name) : deps.adapterFactory(name);
   }
   const policies = createTokenPolicies(deps.clients);
   const { jwtAccessTokens } = deps;

@@ -97,7 +97,7 @@ describe('secrets at rest', () => {
       }),
     );
     assert.ok(
-      keys.some((key) => key.includes('ClientCredentials')),
+      keys.some((key) => key.includes(':Token:')),
       'opaque tokens live in Redis',
     );
     assertNoneIn([...keys, ...values].join('\n'), secrets, 'Redis');
