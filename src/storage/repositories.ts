@@ -45,6 +45,7 @@ const bindTables = (knex: Knex) => ({
     wouldCreateCycle: (type: string, id: string, parentType: string | null, parentId: string | null) =>
       resources.wouldCreateCycle(knex, type, id, parentType, parentId),
     listByKeys: (keys: readonly resources.ResourceKey[]) => resources.listResourcesByKeys(knex, keys),
+    listDescendants: (keys: readonly resources.ResourceKey[]) => resources.listDescendants(knex, keys),
   },
   memberships: {
     upsert: (input: memberships.MembershipInput) => memberships.upsertMembership(knex, input),

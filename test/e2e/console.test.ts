@@ -276,6 +276,10 @@ const consoleSuite = (profile: Profile, skip: string | false) =>
       await page.goto(`${tessera.url}/console/resources`);
       await signIn(page, 'alice');
       await page.getByRole('heading', { name: 'Resources' }).waitFor();
+      // The group's membership reaches the application below it: shown in the tree, nested.
+      const shop = page.locator('.tree li li .node').filter({ hasText: 'Shop' });
+      assert.match(await shop.innerText(), /maintainer\s+from Platform team/);
+      await shop.getByRole('link', { name: 'Settings → Access tokens of Shop' }).waitFor();
       await shot(page, 'resources');
       await page.getByRole('link', { name: 'Settings → Access tokens of Platform team' }).click();
       await page.getByRole('heading', { name: 'Access tokens of Platform team' }).waitFor();

@@ -212,18 +212,45 @@ export const createResourceService = (deps: {
         throw forbidden('only people and bots are members of resources');
       const permissionsOf = await permissions.of(actor.id);
       if (!permissionsOf) return [];
-      const rows = await repositories.resources.listByKeys(
-        permissionsOf.memberships.map((membership) => ({
-          type: membership.resourceType,
-          id: membership.resourceId,
-        })),
+      const keyOf = (ref: ResourceRef) => `${ref.type}/${ref.id}`;
+      const direct = new Map(
+        permissionsOf.memberships.map((m) => [keyOf({ type: m.resourceType, id: m.resourceId }), m.role]),
       );
-      return rows.map((row) => ({
-        ...viewOf(row),
-        role:
-          permissionsOf.memberships.find((m) => m.resourceType === row.type && m.resourceId === row.id)
-            ?.role ?? 'guest',
-      }));
+      const roots = permissionsOf.memberships.map((m) => ({ type: m.resourceType, id: m.resourceId }));
+      const rows = new Map<string, ResourceRow>();
+      for (const row of [
+        ...(await repositories.resources.listByKeys(roots)),
+        ...(await repositories.resources.listDescendants(roots)),
+      ]) {
+        rows.set(keyOf(row), row);
+      }
+      // The role on a resource is the highest membership on it or on one of its ancestors.
+      const roleOf = (row: ResourceRow) => {
+        let best: { role: string; from: ResourceRow } | undefined;
+        const seen = new Set<string>();
+        for (let node: ResourceRow | undefined = row; node && !seen.has(keyOf(node));) {
+          seen.add(keyOf(node));
+          const role = direct.get(keyOf(node));
+          if (role && (!best || policy.roleRank(role) > policy.roleRank(best.role)))
+            best = { role, from: node };
+          node =
+            node.parentType && node.parentId
+              ? rows.get(keyOf({ type: node.parentType, id: node.parentId }))
+              : undefined;
+        }
+        return best;
+      };
+      return [...rows.values()].flatMap((row) => {
+        const held = roleOf(row);
+        if (!held) return [];
+        return [
+          {
+            ...viewOf(row),
+            role: held.role,
+            inheritedFrom: held.from === row ? null : { type: held.from.type, id: held.from.id },
+          },
+        ];
+      });
     },
   };
 };

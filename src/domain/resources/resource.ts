@@ -10,6 +10,8 @@ export type ResourceView = {
   updatedAt: Date;
 };
 
+export type MyResourceView = ResourceView & { role: string; inheritedFrom: ResourceRef | null };
+
 export type MemberView = {
   subjectId: string;
   subjectKind: 'user' | 'bot';
@@ -36,6 +38,10 @@ export type ResourceService = {
   ): Promise<{ member: MemberView; created: boolean }>;
   removeMember(actor: Actor, ref: ResourceRef, subjectId: string): Promise<void>;
   listMembers(actor: Actor, ref: ResourceRef): Promise<MemberView[]>;
-  /** The resources the actor is a member of, with the role, for the console's tree. */
-  listMine(actor: Actor): Promise<(ResourceView & { role: string })[]>;
+  /**
+   * The resources the actor is a member of and everything below them, each with the actor's role
+   * there (the highest that reaches it) and, when that role comes from a membership further up,
+   * the resource it comes from: the console's tree.
+   */
+  listMine(actor: Actor): Promise<MyResourceView[]>;
 };

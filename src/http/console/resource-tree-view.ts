@@ -1,9 +1,9 @@
 import { type Html, html } from '../web/html.ts';
 
 /**
- * The user's resources as a tree. Membership applies below a resource, so a resource sits under its
- * parent when the user is a member of both; a parent the user is not a member of is shown only by
- * its reference, for context, since its details are not theirs to see.
+ * The user's resources as a tree: those they are a member of and everything below them (a
+ * membership applies below its resource), each with the role that reaches it. A parent above all of
+ * the user's memberships is shown only by its reference, for context: its details are not theirs.
  */
 export type MyResource = {
   type: string;
@@ -11,12 +11,18 @@ export type MyResource = {
   name: string;
   parent: { type: string; id: string } | null;
   role: string;
+  /** Where the role comes from when it is not a membership on this resource. */
+  inherited_from: { type: string; id: string } | null;
 };
 
 const keyOf = (ref: { type: string; id: string }) => `${ref.type}/${ref.id}`;
 const singular = (type: string) => type.replace(/s$/, '');
 
-type Options = { mayManage: (role: string) => boolean; tokensPath: (type: string, id: string) => string };
+type Options = {
+  mayManage: (role: string) => boolean;
+  tokensPath: (type: string, id: string) => string;
+  nameOf: (ref: { type: string; id: string }) => string;
+};
 
 const node = (resource: MyResource, children: Map<string, MyResource[]>, options: Options): Html => {
   const below = children.get(keyOf(resource)) ?? [];
@@ -26,6 +32,11 @@ const node = (resource: MyResource, children: Map<string, MyResource[]>, options
       <span class="node-name">${resource.name}</span>
       <span class="mono muted">${resource.id}</span>
       <span class="node-role" title="Your role">${resource.role}</span>
+      ${
+        resource.inherited_from
+          ? html`<span class="muted">from ${options.nameOf(resource.inherited_from)}</span>`
+          : ''
+      }
       ${
         options.mayManage(resource.role)
           ? html`<span class="node-actions"
@@ -49,14 +60,16 @@ const node = (resource: MyResource, children: Map<string, MyResource[]>, options
   </li>`;
 };
 
-export const resourceTree = (resources: MyResource[], options: Options): Html => {
+export const resourceTree = (resources: MyResource[], options: Omit<Options, 'nameOf'>): Html => {
   if (resources.length === 0) {
     return html`<p class="empty">
       You are not a member of any resource yet. The platform adds members; ask a maintainer.
     </p>`;
   }
   const sorted = [...resources].sort((a, b) => a.name.localeCompare(b.name));
-  const known = new Set(sorted.map(keyOf));
+  const byKey = new Map(sorted.map((resource) => [keyOf(resource), resource]));
+  const known = new Set(byKey.keys());
+  const withNames: Options = { ...options, nameOf: (ref) => byKey.get(keyOf(ref))?.name ?? keyOf(ref) };
   const children = new Map<string, MyResource[]>();
   const outside = new Map<string, MyResource[]>();
   const roots: MyResource[] = [];
@@ -68,7 +81,7 @@ export const resourceTree = (resources: MyResource[], options: Options): Html =>
     else outside.set(keyOf(parent), [...(outside.get(keyOf(parent)) ?? []), resource]);
   }
   return html`<ul class="tree" aria-label="Your resources">
-    ${roots.map((root) => node(root, children, options))}
+    ${roots.map((root) => node(root, children, withNames))}
     ${[...outside].map(
       ([parent, members]) =>
         html`<li>
@@ -77,7 +90,7 @@ export const resourceTree = (resources: MyResource[], options: Options): Html =>
             ><span class="muted">(not a member)</span>
           </div>
           <ul>
-            ${members.map((member) => node(member, children, options))}
+            ${members.map((member) => node(member, children, withNames))}
           </ul>
         </li>`,
     )}

@@ -55,8 +55,8 @@ const expiryField = (view: TokenFormView): Html => {
     <p class="hint" id="token-expiry-hint">
       ${
         max === undefined
-          ? 'The token stops working at the end of that day (UTC).'
-          : `Tokens here live at most ${max} days.`
+          ? 'Days count from now; a date lasts until midnight at its end (UTC).'
+          : `Tokens here live at most ${max} days. A date lasts until midnight at its end (UTC).`
       }
     </p>
     <div class="inline-fields">

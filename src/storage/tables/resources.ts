@@ -187,3 +187,23 @@ export const listResourcesByKeys = async (
     .select('*');
   return (records as ResourceRecord[]).map(toRow);
 };
+
+/**
+ * Every resource below the given ones, at any depth, the given ones excluded unless they sit below
+ * another: what a membership reaches besides the resource it is on.
+ */
+export const listDescendants = async (knex: Knex, keys: readonly ResourceKey[]): Promise<ResourceRow[]> => {
+  if (keys.length === 0) return [];
+  const roots = keys.map(() => '(?, ?)').join(', ');
+  const result = (await knex.raw(
+    `with recursive below as (
+       select ${COLUMNS.join(', ')} from resources where (parent_type, parent_id) in (values ${roots})
+       union all
+       select ${COLUMNS.map((column) => `child.${column}`).join(', ')}
+       from below join resources child on child.parent_type = below.type and child.parent_id = below.id
+     ) cycle type, id set is_cycle using visited
+     select distinct ${COLUMNS.join(', ')} from below where not is_cycle order by type, id`,
+    keys.flatMap((key) => [key.type, key.id]),
+  )) as { rows: ResourceRecord[] };
+  return result.rows.map(toRow);
+};

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { MemberView, ResourceView } from '../../../domain/resources/resource.ts';
+import type { MemberView, MyResourceView, ResourceView } from '../../../domain/resources/resource.ts';
 import {
   displayNameSchema,
   resourceIdSchema,
@@ -30,7 +30,14 @@ export const resourceSchema = z
   .meta({ id: 'Resource', description: 'A resource of the platform, as synced to Tessera.' });
 
 export const myResourceSchema = resourceSchema
-  .extend({ role: z.string().describe("The caller's role on the resource.") })
+  .extend({
+    role: z.string().describe("The caller's role on the resource: the highest that reaches it."),
+    inherited_from: resourceRefSchema
+      .nullable()
+      .describe(
+        'The resource further up whose membership gives the role; null for a membership on this one.',
+      ),
+  })
   .meta({ id: 'MyResource', description: 'A resource the caller is a member of, with the role.' });
 
 export const memberSchema = z
@@ -53,11 +60,10 @@ export const presentResource = (view: ResourceView): z.input<typeof resourceSche
   updated_at: toTimestamp(view.updatedAt),
 });
 
-export const presentMyResource = (
-  view: ResourceView & { role: string },
-): z.input<typeof myResourceSchema> => ({
+export const presentMyResource = (view: MyResourceView): z.input<typeof myResourceSchema> => ({
   ...presentResource(view),
   role: view.role,
+  inherited_from: view.inheritedFrom ? { type: view.inheritedFrom.type, id: view.inheritedFrom.id } : null,
 });
 
 export const presentMember = (view: MemberView): z.input<typeof memberSchema> => ({

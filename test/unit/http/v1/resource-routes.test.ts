@@ -148,6 +148,7 @@ describe('resource and membership routes', () => {
           created_at: T,
           updated_at: T,
           role: 'owner',
+          inherited_from: null,
         },
       ],
     });

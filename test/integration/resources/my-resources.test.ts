@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Actor } from '../../../src/domain/actors.ts';
+import { createDomain } from '../../../src/domain/create-domain.ts';
+import { operatorActor } from '../../../src/domain/operator.ts';
+import { createLocalChangeBus } from '../../../src/storage/change-bus.ts';
+import { createRepositories } from '../../../src/storage/repositories.ts';
+import { migratedDatabases } from '../storage/migrated-databases.ts';
+
+/** "My resources", the console's tree: memberships reach every resource below them. */
+const OPERATOR = operatorActor('test');
+
+for (const [driver, open] of migratedDatabases()) {
+  describe(`the resources a person is a member of (${driver})`, () => {
+    test('include everything below a membership, with the highest role that reaches each and where it comes from', async (t) => {
+      const knex = await open(t);
+      if (!knex) return;
+      const domain = createDomain({
+        repositories: createRepositories(knex),
+        changes: createLocalChangeBus(),
+        pepper: 'a-test-pepper-that-is-long-enough-for-tessera',
+        tokenEntries: undefined,
+      });
+      const user = await domain.users.create(OPERATOR, {
+        username: 'erin',
+        password: 'a long enough password',
+      });
+      const put = (type: string, id: string, parent: { type: string; id: string } | null) =>
+        domain.resources.put(OPERATOR, { type, id }, { name: `${type} ${id}`, parent });
+      await put('groups', 'g', null);
+      await put('applications', 'a1', { type: 'groups', id: 'g' });
+      await put('applications', 'a2', { type: 'groups', id: 'g' });
+      await put('instances', 'i1', { type: 'applications', id: 'a1' });
+      await put('groups', 'elsewhere', null);
+      await domain.resources.putMember(OPERATOR, { type: 'groups', id: 'g' }, user.id, 'developer');
+      await domain.resources.putMember(OPERATOR, { type: 'applications', id: 'a1' }, user.id, 'owner');
+      await domain.resources.putMember(OPERATOR, { type: 'applications', id: 'a2' }, user.id, 'guest');
+
+      const actor: Actor = {
+        kind: 'user',
+        id: user.id,
+        meta: {},
+        credential: {
+          type: 'jwt',
+          tokenId: 'jti',
+          clientId: 'tessera-console',
+          scopes: ['tokens:read'],
+          expiresAt: null,
+        },
+      };
+      const mine = await domain.resources.listMine(actor);
+      assert.deepEqual(
+        mine
+          .map((resource) => [
+            `${resource.type}/${resource.id}`,
+            resource.role,
+            resource.inheritedFrom ? `${resource.inheritedFrom.type}/${resource.inheritedFrom.id}` : null,
+          ])
+          .sort(),
+        [
+          ['applications/a1', 'owner', null],
+          ['applications/a2', 'developer', 'groups/g'],
+          ['groups/g', 'developer', null],
+          ['instances/i1', 'owner', 'applications/a1'],
+        ],
+      );
+    });
+  });
+}
