@@ -97,6 +97,7 @@ const main = async (options: BenchOptions, loader: Loader): Promise<void> => {
     scaleTokens: options.scaleTokens,
     scaleClients: options.scaleClients,
     introspectionTokens: options.introspectionTokens,
+    patMemoryTokens: options.patMemoryTokens,
   };
   const header =
     `Tessera bench · ${options.mode}: ${options.runs} run(s) × ${options.durationSeconds} s ` +

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LoadResult, LoadSpec } from '../load/load-spec.ts';
-import { cpuMs, onCleanup, ROOT, type Started, startProcess } from './processes.ts';
+import { onCleanup, ROOT, type Started, startProcess, treeCpuMs } from './processes.ts';
 
 /**
  * Runs one measured load against one server process: a load generator in its own process
@@ -15,7 +15,7 @@ export type Loader = 'autocannon' | 'wrk';
 export type Measurement = LoadResult & {
   /** Server CPU (user + system) per response, from /proc/<pid>/stat. */
   serverCpuMsPerRequest: number;
-  /** Share of one core the server used during the window. */
+  /** Cores the server (with its workers) used during the window: 1.0 is one core busy. */
   serverCpuShare: number;
   errors: number;
 };
@@ -66,10 +66,13 @@ const withServerCpu = (result: LoadResult, serverCpu: number): Measurement => ({
   errors: result.non2xx + result.socketErrors,
 });
 
-/** The server's CPU time; a server that died mid-run is an error that says so, with its output. */
+/**
+ * The server's CPU time, its worker processes included; a server that died mid-run is an error
+ * that says so, with its output.
+ */
 const serverCpuMs = (server: Started): number => {
   try {
-    return cpuMs(server.pid);
+    return treeCpuMs(server.pid);
   } catch {
     throw new Error(
       `${server.name} (pid ${server.pid}) is no longer running (exit code ${server.child.exitCode}, ` +
@@ -128,6 +131,7 @@ const runWrk = async (spec: LoadSpec, server: Started): Promise<Measurement> => 
           BENCH_ROTATE_TEMPLATE: spec.rotate.template,
         }
       : {}),
+    ...(spec.unique ? { BENCH_UNIQUE_TEMPLATE: spec.unique.template } : {}),
   };
   const wrk = (seconds: number) =>
     new Promise<string>((done, fail) => {

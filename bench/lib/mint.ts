@@ -31,3 +31,28 @@ export const mintTokens = async (
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
   return tokens;
 };
+
+/**
+ * One introspection before a load: a run of `{"active": false}` answers is all 200s, so a wrong
+ * fixture would pass for fast. Fails unless the token is active; returns the answer.
+ */
+export const introspectActive = async (
+  url: string,
+  credentials: Credentials,
+  token: string,
+): Promise<Record<string, unknown>> => {
+  const response = await fetch(`${url}/token/introspection`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: basicAuth(credentials),
+    },
+    body: new URLSearchParams({ token }).toString(),
+  });
+  const json = (await response.json()) as Record<string, unknown>;
+  if (!response.ok || json.active !== true)
+    throw new Error(
+      `introspection of ${token.slice(0, 12)}… answered ${response.status}: ${JSON.stringify(json)}`,
+    );
+  return json;
+};

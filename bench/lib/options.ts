@@ -4,7 +4,8 @@ import type { Loader } from './load.ts';
 /**
  * Command-line options of `npm run bench -- …`. Three presets:
  *   full (default)  3 runs of 10 s per scenario and target (after 3 s of warm-up), medians;
- *                   scale: 10 thousand vs 1 million tokens, 10 vs 100 thousand clients.
+ *                   scale: 10 thousand vs 1 million tokens, 10 vs 100 thousand clients,
+ *                   Redis bytes over 10 thousand PATs.
  *   --quick         one run of 3 s each and smaller scale sets: about a minute, a smoke run.
  *   --smoke         one run of 1 s, no warm-up, tiny sets: for the harness's own test.
  * Every number can be overridden.
@@ -23,6 +24,8 @@ export type BenchOptions = {
   scaleClients: [number, number];
   /** Distinct tokens a scenario-3 run rotates over (the baseline's memory adapter keeps 1000 entries). */
   introspectionTokens: number;
+  /** PATs whose Redis entries are measured (scenario 8, memory per PAT). */
+  patMemoryTokens: number;
   es256Seconds: number;
   /** Scenario ids (or numbers) to run; empty: all. */
   scenarios: string[];
@@ -44,6 +47,7 @@ const PRESETS: Record<
     scaleTokens: [10_000, 1_000_000],
     scaleClients: [10_000, 100_000],
     introspectionTokens: 500,
+    patMemoryTokens: 10_000,
     es256Seconds: 2,
   },
   quick: {
@@ -54,6 +58,7 @@ const PRESETS: Record<
     scaleTokens: [10_000, 100_000],
     scaleClients: [1_000, 10_000],
     introspectionTokens: 500,
+    patMemoryTokens: 1_000,
     es256Seconds: 1,
   },
   smoke: {
@@ -64,6 +69,7 @@ const PRESETS: Record<
     scaleTokens: [100, 500],
     scaleClients: [50, 200],
     introspectionTokens: 50,
+    patMemoryTokens: 50,
     es256Seconds: 0.5,
   },
 };
@@ -78,6 +84,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --connections <n>       concurrent connections of the load generator
   --scale-tokens <a,b>    live opaque tokens, small and large case (default 10000,1000000)
   --scale-clients <a,b>   registered clients, small and large case (default 10000,100000)
+  --pat-memory <n>        PATs whose Redis entries are measured (default 10000)
   --loader <name>         autocannon or wrk (default: wrk when installed, else autocannon)
   --profile               run Tessera and the baseline with --cpu-prof into bench/results/profiles
   --out <file>            where to write the JSON (default bench/results/<timestamp>.json)
@@ -110,6 +117,7 @@ export const parseOptions = (argv: string[]): BenchOptions => {
       connections: { type: 'string' },
       'scale-tokens': { type: 'string' },
       'scale-clients': { type: 'string' },
+      'pat-memory': { type: 'string' },
       loader: { type: 'string' },
       profile: { type: 'boolean', default: false },
       out: { type: 'string' },
@@ -132,6 +140,10 @@ export const parseOptions = (argv: string[]): BenchOptions => {
     scaleClients: values['scale-clients']
       ? pair(values['scale-clients'], '--scale-clients')
       : preset.scaleClients,
+    patMemoryTokens: Math.max(
+      1,
+      positive(values['pat-memory'], '--pat-memory', true) ?? preset.patMemoryTokens,
+    ),
     scenarios: values.scenario.flatMap((value) => value.split(',')).filter(Boolean),
     profile: values.profile,
     loader: values.loader as Loader | undefined,

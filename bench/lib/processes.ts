@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 
@@ -153,6 +153,46 @@ export const cpuMs = (pid: number): number => {
   return ((utime + stime) * 1000) / CLOCK_TICKS;
 };
 
+/** The process and every descendant alive now (Linux /proc/<pid>/task/<tid>/children). */
+export const processTree = (pid: number): number[] => {
+  const pids = [pid];
+  for (let index = 0; index < pids.length; index++) {
+    const parent = pids[index] as number;
+    let tasks: string[];
+    try {
+      tasks = readdirSync(`/proc/${parent}/task`);
+    } catch {
+      continue;
+    }
+    for (const task of tasks) {
+      try {
+        const children = readFileSync(`/proc/${parent}/task/${task}/children`, 'utf8').trim();
+        if (children) pids.push(...children.split(' ').map(Number));
+      } catch {
+        // the thread ended meanwhile
+      }
+    }
+  }
+  return pids;
+};
+
+/**
+ * CPU milliseconds of a process and its live descendants: a `serve --workers N` primary does
+ * little itself, its workers do the work — and /proc's cutime only counts children that exited.
+ * Throws when `pid` itself is gone; a descendant that ends between listing and reading counts 0.
+ */
+export const treeCpuMs = (pid: number): number => {
+  let total = cpuMs(pid);
+  for (const child of processTree(pid).slice(1)) {
+    try {
+      total += cpuMs(child);
+    } catch {
+      // exited between the listing and the read
+    }
+  }
+  return total;
+};
+
 /** /proc reports CPU times in USER_HZ ticks: 100 on every mainstream Linux build, asked anyway. */
 const CLOCK_TICKS = (() => {
   try {
@@ -162,15 +202,23 @@ const CLOCK_TICKS = (() => {
   }
 })();
 
-/** Runs a short-lived node script to completion and returns its stdout (stderr on failure). */
-export const runScript = (name: string, args: string[], env: Record<string, string> = {}): Promise<string> =>
+/**
+ * Runs a short-lived node script to completion and returns its stdout (stderr on failure).
+ * `input` is written to its standard input (e.g. a password for `--password-stdin`).
+ */
+export const runScript = (
+  name: string,
+  args: string[],
+  env: Record<string, string> = {},
+  input?: string,
+): Promise<string> =>
   new Promise((done, fail) => {
     const started = startProcess(name, args, { env });
     let stdout = '';
     started.child.stdout?.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
     });
-    started.child.stdin?.end();
+    started.child.stdin?.end(input);
     void started.exited.then((code) =>
       code === 0 ? done(stdout) : fail(new Error(`${name} failed (${code}):\n${started.output()}`)),
     );

@@ -8,6 +8,7 @@ import type { BaselineConfig } from '../baseline/oidc-provider-server.ts';
 import {
   freePort,
   onCleanup,
+  processTree,
   ROOT,
   runScript,
   startProcess,
@@ -20,7 +21,7 @@ import {
  * a bare koa app — and the fixtures they serve. Whatever is created here is registered for
  * clean-up right away: Tessera's database, its Redis keys (by prefix), its folders, the processes.
  */
-export type TargetName = 'tessera' | 'baseline' | 'koa';
+export type TargetName = 'tessera' | 'baseline' | 'koa' | 'jose';
 export type Target = { name: TargetName; url: string; process: Started };
 
 export const POSTGRES_URL = process.env.DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test';
@@ -63,8 +64,9 @@ export type TesseraSetup = {
   fixtures: Fixtures;
 };
 
-const cli = async <T>(env: Record<string, string>, args: string[]): Promise<T> =>
-  JSON.parse(await runScript('tessera-cli', ['src/cli/main.ts', ...args, '--json'], env)) as T;
+/** Tessera's CLI with `--json`, against the bench's database and Redis; `input` goes to its stdin. */
+export const cli = async <T>(env: Record<string, string>, args: string[], input?: string): Promise<T> =>
+  JSON.parse(await runScript('tessera-cli', ['src/cli/main.ts', ...args, '--json'], env, input)) as T;
 
 /** SCAN + UNLINK of one prefix, in batches: the Redis server may be shared, so never FLUSHALL. */
 export const deleteRedisPrefix = async (redis: Redis, prefix: string, match = '*'): Promise<number> => {
@@ -204,6 +206,35 @@ export const startTessera = async (options: { profileDir?: string }): Promise<Te
       resourceServer: credentials(resourceServer),
     },
   };
+};
+
+/**
+ * A second Tessera on the same database, Redis prefix, pepper and keys, as `tessera serve
+ * --workers N` (node's cluster: N worker processes behind one port). Its own port, so its own
+ * issuer: tokens are minted from it for what it is loaded with.
+ */
+export const startTesseraWorkers = async (setup: TesseraSetup, workers: number): Promise<Target> => {
+  const port = await freePort();
+  const env = {
+    ...setup.env,
+    PORT: String(port),
+    TESSERA_ISSUER: `http://127.0.0.1:${port}`,
+  };
+  const started = startProcess(
+    `tessera-${workers}-workers`,
+    ['src/cli/main.ts', 'serve', '--workers', String(workers)],
+    {
+      env,
+    },
+  );
+  await waitForHttp(started, `${env.TESSERA_ISSUER}/readyz`);
+  // One ready worker answers /readyz already; the primary hands connections only to workers that
+  // listen. Wait until all are forked, then give the slower ones time to finish starting.
+  const deadline = Date.now() + 30_000;
+  while (processTree(started.pid).length < workers + 1 && Date.now() < deadline)
+    await new Promise((wait) => setTimeout(wait, 100));
+  await new Promise((wait) => setTimeout(wait, 3_000));
+  return { name: 'tessera', url: env.TESSERA_ISSUER, process: started };
 };
 
 /** The bare oidc-provider, serving the same APIs to the same client credentials. */

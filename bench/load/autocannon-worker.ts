@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
@@ -23,9 +24,15 @@ if (spec.rotate && values.length === 0) throw new Error(`no values in ${spec.rot
 
 const pick = () => values[Math.floor(Math.random() * values.length)] as string;
 
+// Unique per generator process (a warm-up and a measured window share it) and per request.
+const uniquePrefix = randomBytes(6).toString('hex');
+let uniqueCounter = 0;
+
 type Request = autocannon.Request;
 const setupRequest = (request: Request): Request => {
-  const { rotate } = spec;
+  const { rotate, unique } = spec;
+  if (unique)
+    return { ...request, body: unique.template.replace('{}', `${uniquePrefix}-${++uniqueCounter}`) };
   if (!rotate) return request;
   const value = rotate.template.replace('{}', pick());
   if (rotate.into === 'body') return { ...request, body: value };
@@ -52,7 +59,7 @@ const run = (seconds: number, window: Window | undefined): Promise<autocannon.Re
             path: spec.path,
             headers: spec.headers,
             ...(spec.body === undefined ? {} : { body: spec.body }),
-            ...(spec.rotate ? { setupRequest } : {}),
+            ...(spec.rotate || spec.unique ? { setupRequest } : {}),
           },
         ],
       },

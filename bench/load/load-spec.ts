@@ -14,6 +14,12 @@ export type LoadSpec = {
    * line) replaces `{}` in `template`, which becomes the body or the Authorization header.
    */
   rotate?: { file: string; into: 'body' | 'authorization'; template: string };
+  /**
+   * A body that must differ on every request (a name unique among active tokens): `{}` in
+   * `template` becomes a random prefix of this generator process and a counter. Not combined with
+   * `rotate`.
+   */
+  unique?: { template: string };
   connections: number;
   durationSeconds: number;
   /** Load applied and thrown away before the measured window (JIT, caches, connection set-up). */

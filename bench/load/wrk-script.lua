@@ -8,6 +8,7 @@ local body = os.getenv("BENCH_BODY")
 local rotate_file = os.getenv("BENCH_ROTATE_FILE")
 local rotate_into = os.getenv("BENCH_ROTATE_INTO")
 local rotate_template = os.getenv("BENCH_ROTATE_TEMPLATE")
+local unique_template = os.getenv("BENCH_UNIQUE_TEMPLATE")
 
 local headers = {}
 for line in string.gmatch(os.getenv("BENCH_HEADERS") or "", "[^\n]+") do
@@ -20,8 +21,14 @@ local values = {}
 local count = 0
 local fixed = nil
 
+local unique_prefix = nil
+local unique_counter = 0
+
 function init(args)
   math.randomseed(os.time())
+  -- wrk runs a warm-up and a measured window as two processes within seconds: a clock-seeded
+  -- prefix alone could repeat, so the address of a fresh table (per process) goes in as well.
+  unique_prefix = string.format("%x-%s", os.time(), string.match(tostring({}), "0x(%x+)") or math.random(1e9))
   if rotate_file then
     for line in io.lines(rotate_file) do
       if #line > 0 then
@@ -29,20 +36,24 @@ function init(args)
         values[count] = line
       end
     end
-  else
+  elseif not unique_template then
     fixed = wrk.format(method, path, headers, body)
   end
 end
 
 -- string.gsub would treat "%" in a token as a capture reference: splice by position instead.
-local function fill(value)
-  local at = string.find(rotate_template, "{}", 1, true)
-  return string.sub(rotate_template, 1, at - 1) .. value .. string.sub(rotate_template, at + 2)
+local function fill(template, value)
+  local at = string.find(template, "{}", 1, true)
+  return string.sub(template, 1, at - 1) .. value .. string.sub(template, at + 2)
 end
 
 function request()
   if fixed then return fixed end
-  local value = fill(values[math.random(count)])
+  if unique_template then
+    unique_counter = unique_counter + 1
+    return wrk.format(method, path, headers, fill(unique_template, unique_prefix .. "-" .. unique_counter))
+  end
+  local value = fill(rotate_template, values[math.random(count)])
   if rotate_into == "body" then
     return wrk.format(method, path, headers, value)
   end

@@ -8,11 +8,12 @@ import type { Fixtures, Target, TargetName, TesseraSetup } from '../lib/targets.
  * A scenario module is one of three kinds:
  * - `compared`: the same requests against Tessera and the baseline, interleaved run by run
  *   (scenarios 1–3); the harness computes the ratios and the 1.0× / 1.2× targets;
- * - `tessera-only`: drives its own runs and returns rows, figures and checks (scenario 8);
- * - `unavailable`: listed as "not yet available" with the reason (4–7, 9 until they exist).
+ * - `tessera-only`: drives its own runs and returns rows, figures and checks (scenarios 4–9);
+ * - `unavailable`: listed as "not yet available" with the reason, for a feature that has not
+ *   landed yet (none at the moment).
  * A new scenario is a new module added to index.ts.
  */
-export type LoadPlan = Pick<LoadSpec, 'method' | 'path' | 'headers' | 'body' | 'rotate'> & {
+export type LoadPlan = Pick<LoadSpec, 'method' | 'path' | 'headers' | 'body' | 'rotate' | 'unique'> & {
   /** What the request varies over, for the output ("500 tokens, random per request"). */
   note?: string;
 };

@@ -1,0 +1,65 @@
+import { availableParallelism } from 'node:os';
+import { interleavedRows, rateRatio } from '../lib/interleave.ts';
+import { startTesseraWorkers } from '../lib/targets.ts';
+import { clientCredentialsJwt, clientCredentialsOpaque } from './client-credentials.ts';
+import { introspectionOpaque } from './introspection.ts';
+import { type Check, check, type ComparedScenario, type Row, type TesseraOnlyScenario } from './scenario.ts';
+
+/**
+ * Scenario 9: scenarios 1–3 against `tessera serve --workers 2` (node's cluster: two worker
+ * processes behind one port) vs the one-process server, on the same database, Redis and keys,
+ * interleaved run by run. The server's CPU counts every worker. Target: 2 workers ≥ 1.6× one.
+ * On a machine with 2 cores the load generator needs a core too: its CPU share is in the notes,
+ * and `srv cores` says how much of the machine the server got.
+ */
+const WORKERS = 2;
+const SHORT: Record<string, string> = {
+  'client-credentials-jwt': 'client_credentials JWT',
+  'client-credentials-opaque': 'client_credentials opaque',
+  'introspection-opaque': 'introspection opaque',
+};
+const COMPARED: ComparedScenario[] = [clientCredentialsJwt, clientCredentialsOpaque, introspectionOpaque];
+
+export const workers: TesseraOnlyScenario = {
+  kind: 'tessera-only',
+  id: 'workers',
+  number: 9,
+  title: 'the same scenarios with 2 worker processes vs 1',
+  async run(ctx) {
+    const { tessera } = ctx;
+    ctx.log(`  starting tessera serve --workers ${WORKERS} on the same database and Redis…`);
+    const two = await startTesseraWorkers(tessera, WORKERS);
+    const rows: Row[] = [];
+    const checks: Check[] = [];
+    const notes: string[] = [];
+    const figures: Record<string, number> = {};
+    try {
+      for (const scenario of COMPARED) {
+        const short = SHORT[scenario.id] ?? scenario.id;
+        const [one, many] = (await interleavedRows(ctx, 'workers', [
+          {
+            label: `${short}, 1 process`,
+            target: tessera.target,
+            plan: () => scenario.plan(ctx, tessera.target, tessera.fixtures),
+          },
+          {
+            label: `${short}, ${WORKERS} workers`,
+            target: two,
+            plan: () => scenario.plan(ctx, two, tessera.fixtures),
+          },
+        ])) as [Row, Row];
+        rows.push(one, many);
+        const ratio = rateRatio(many, one);
+        figures[`${scenario.id}.workersOverOne`] = Math.round(ratio * 1000) / 1000;
+        checks.push(check('workers', `9 ${short}: ${WORKERS} workers vs 1`, ratio, 'at-least', 1.6, '×'));
+        const cpuRatio = many.summary.serverCpuMsPerRequest / one.summary.serverCpuMsPerRequest;
+        notes.push(
+          `${short}: ${ratio.toFixed(2)}× req/s with ${WORKERS} workers, ${cpuRatio.toFixed(2)}× CPU/req; server cores used ${one.summary.serverCpuShare.toFixed(2)} → ${many.summary.serverCpuShare.toFixed(2)}, load generator ${one.summary.loaderCpuShare.toFixed(2)} → ${many.summary.loaderCpuShare.toFixed(2)} of a core (${availableParallelism()} cores in all)`,
+        );
+      }
+    } finally {
+      await two.process.stop();
+    }
+    return { rows, figures, checks, notes };
+  },
+};
