@@ -132,6 +132,8 @@ export const createProvider = (deps: OidcDeps): Provider => {
     },
     ...endUserFlows({ accounts: deps.accounts, clients: deps.clients }),
     renderError: async (ctx, out) => {
+      // A person in a browser gets a page; a program keeps the JSON of RFC 6749.
+      if (ctx.accepts('json', 'html') === 'html') return deps.pages.error(ctx, out);
       ctx.type = 'json';
       ctx.body = out;
     },

@@ -39,7 +39,7 @@ const consoleSuite = (profile: Profile, skip: string | false) =>
     let tessera: TesseraInstance;
     let browser: Browser;
     let resourceServer: RegisteredClient;
-    let sql: ((text: string, values?: unknown[]) => Promise<unknown>) | undefined;
+    let production: Awaited<ReturnType<typeof productionEnv>>;
     const watches: PageWatch[] = [];
     const shot = (page: Page, name: string) => screenshot(page, `${profile}-${name}`);
 
@@ -70,10 +70,9 @@ const consoleSuite = (profile: Profile, skip: string | false) =>
     before(async () => {
       let env: Record<string, string>;
       if (profile === 'production') {
-        const production = await productionEnv(scope);
+        production = await productionEnv(scope);
         assert.ok(production, 'PostgreSQL and Redis are needed');
         env = production.env;
-        sql = production.sql;
       } else {
         env = testEnv(scope);
       }
@@ -408,7 +407,7 @@ const consoleSuite = (profile: Profile, skip: string | false) =>
       },
       async () => {
         // The CLI registers only machine clients so far: a partner web app is written in directly.
-        await sql?.(
+        await production?.sql(
           `insert into clients (client_id, name, secret_hash, grant_types, resources, scopes, redirect_uris,
              token_endpoint_auth_method, first_party)
            values ('partner-app', 'Partner app', null, $1, $2, $3, $4, 'none', false)`,
@@ -451,6 +450,90 @@ const consoleSuite = (profile: Profile, skip: string | false) =>
         await context.close();
       },
     );
+
+    test('sign-in is refused for a while after too many wrong passwords for a username', async () => {
+      // Unwatched: the 429 page is the expected outcome, and Chromium reports it as a console error.
+      const { context, page } = await open({ unwatched: true });
+      await page.goto(`${tessera.url}/console`);
+      for (let i = 0; i < 10; i += 1) {
+        await signIn(page, 'mallory-target', `guess number ${i}`);
+        await page.getByRole('alert').getByText('Wrong username or password.').waitFor();
+      }
+      const refused = page.waitForResponse((response) => response.url().endsWith('/login'));
+      await signIn(page, 'mallory-target', 'guess number 11');
+      const response = await refused;
+      assert.equal(response.status(), 429);
+      assert.ok(Number(response.headers()['retry-after']) > 0);
+      await page.getByRole('alert').getByText('Too many sign-in attempts.').waitFor();
+      await shot(page, 'sign-in-throttled');
+      await context.close();
+    });
+
+    test('a user disabled while signed in is sent to sign in, and cannot', async () => {
+      const created = await cli(
+        ['users', 'create', '--username', 'dave', '--password-stdin'],
+        `${PASSWORD}\n`,
+      );
+      assert.equal(created.code, 0, created.stderr);
+      const { context, page } = await open();
+      await page.goto(`${tessera.url}/console/tokens`);
+      await signIn(page, 'dave');
+      await page.getByRole('heading', { name: 'Personal access tokens' }).waitFor();
+      assert.equal((await cli(['users', 'disable', 'dave'])).code, 0);
+      await page.reload();
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+      await signIn(page, 'dave');
+      await page.getByRole('alert').getByText('Wrong username or password.').waitFor();
+      assert.equal(await sessionCookies(context), 0);
+      await context.close();
+    });
+
+    test(
+      'the console renews its short-lived access token with its refresh token',
+      {
+        skip:
+          profile === 'embedded' && 'shortening the management token lifetime needs SQL beside the server',
+      },
+      async () => {
+        // Under the console's one-minute margin, every page must renew the token first.
+        await production?.sql(
+          `update api_resources set access_token_ttl = 30 where identifier = 'urn:tessera:management'`,
+        );
+        // What an operator's change would announce: every instance drops its cached copy.
+        await production?.redis.publish(
+          `${production.redisPrefix}changes:api-resources`,
+          JSON.stringify({ origin: 'test', id: 'urn:tessera:management' }),
+        );
+        await cli(['users', 'create', '--username', 'frank', '--password-stdin'], `${PASSWORD}\n`);
+        const { context, page } = await open();
+        await page.goto(`${tessera.url}/console/tokens`);
+        const tokenCalls = () =>
+          tessera
+            .logs()
+            .split('\n')
+            .filter((line) => line.includes('"path":"/token"')).length;
+        await signIn(page, 'frank');
+        await page.getByRole('heading', { name: 'Personal access tokens' }).waitFor();
+        const afterSignIn = tokenCalls();
+        await page.getByRole('link', { name: 'Resources' }).click();
+        await page.getByRole('heading', { name: 'Resources' }).waitFor();
+        await page.getByRole('link', { name: 'Access tokens' }).click();
+        await page.getByRole('heading', { name: 'Personal access tokens' }).waitFor();
+        assert.ok(tokenCalls() >= afterSignIn + 2, 'each page renewed the token');
+        await context.close();
+      },
+    );
+
+    test('an authorization error that cannot go back to the client is a page for browsers and JSON for programs', async () => {
+      const url = `${tessera.url}/auth?client_id=no-such-client&response_type=code&scope=openid`;
+      const page = await fetch(url, { headers: { accept: 'text/html,application/xhtml+xml' } });
+      assert.equal(page.status, 400);
+      assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+      assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+      assert.match(await page.text(), /This request cannot go on[\s\S]*invalid_client/);
+      const json = await fetch(url);
+      assert.equal(((await json.json()) as { error: string }).error, 'invalid_client');
+    });
 
     test('the pages fit a phone screen', async () => {
       const { context, page } = await open({ mobile: true });

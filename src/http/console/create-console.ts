@@ -225,7 +225,15 @@ export const createConsole = (deps: ConsoleDeps): Middleware => {
         });
       });
     } catch (error) {
-      if (!(error instanceof SessionExpiredError)) throw error;
+      if (!(error instanceof SessionExpiredError)) {
+        deps.logger.error({ err: error, requestId: ctx.state.requestId }, 'console page failed');
+        return message(ctx, 500, {
+          title: 'Something went wrong',
+          message:
+            'Tessera could not complete this page. Try again in a moment; if you were adding or deleting a token, look at the list first.',
+          link: { href: '/console', label: 'Back to the console' },
+        });
+      }
       // The API no longer takes the session's token (revoked, user disabled): sign in again.
       const stale = cookies.session(ctx);
       if (stale) await sessions.destroy(stale);

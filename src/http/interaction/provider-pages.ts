@@ -2,7 +2,7 @@ import type { CachedLookup } from '../../domain/cache/cached-lookup.ts';
 import type { ProviderPages } from '../../oidc/configuration/end-user-flows.ts';
 import type { ClientRow } from '../../storage/tables/clients.ts';
 import { originOf, setPageHeaders } from '../web/page-headers.ts';
-import { logoutPage, signedOutPage } from './interaction-pages.ts';
+import { logoutPage, messagePage, signedOutPage } from './interaction-pages.ts';
 
 /**
  * The pages oidc-provider renders itself (RP-initiated logout), in Tessera's look. A sign-out the
@@ -21,6 +21,16 @@ export const createProviderPages = (deps: { clients: CachedLookup<ClientRow> }):
     });
     ctx.type = 'html';
     ctx.body = logoutPage({ form, autoSubmit: firstParty && hinted });
+  },
+  async error(ctx, out) {
+    setPageHeaders(ctx);
+    ctx.type = 'html';
+    ctx.body = messagePage({
+      title: 'This request cannot go on',
+      message: `The application sent a request Tessera cannot accept (${out.error}${
+        out.error_description ? `: ${out.error_description}` : ''
+      }). Go back to the application and try again.`,
+    });
   },
   async signedOut(ctx) {
     setPageHeaders(ctx);

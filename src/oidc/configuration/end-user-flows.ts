@@ -1,4 +1,4 @@
-import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import { type Configuration, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { CachedLookup } from '../../domain/cache/cached-lookup.ts';
 import type { ClientRow } from '../../storage/tables/clients.ts';
 
@@ -18,6 +18,8 @@ export type ProviderPages = {
   logout(ctx: KoaContextWithOIDC, form: string): Promise<void>;
   /** Shown after sign-out when the client named nowhere to return to. */
   signedOut(ctx: KoaContextWithOIDC): Promise<void>;
+  /** An error that cannot go back to the client (unknown client, bad redirect URI…), for a browser. */
+  error(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }): Promise<void>;
 };
 
 export type EndUserFlowDeps = {
@@ -26,6 +28,26 @@ export type EndUserFlowDeps = {
 };
 
 export const INTERACTION_PATH = '/interaction';
+
+/**
+ * The library's prompts (login, then consent), with one more reason to ask for a sign-in: the
+ * browser's session names an account that `findAccount` no longer finds (disabled or deleted
+ * since). The library would go on to consent without an account; this asks who is there instead.
+ */
+const interactionPrompts = () => {
+  const { Check, base } = interactionPolicy;
+  const prompts = base();
+  prompts
+    .get('login')
+    ?.checks.add(
+      new Check('account_gone', 'the signed-in account is disabled or unknown', (ctx) =>
+        ctx.oidc.session?.accountId !== undefined && !ctx.oidc.account
+          ? Check.REQUEST_PROMPT
+          : Check.NO_NEED_TO_PROMPT,
+      ),
+    );
+  return prompts;
+};
 
 export const endUserFlows = (deps: EndUserFlowDeps): Partial<Configuration> => {
   const isFirstParty = async (clientId: string) => (await deps.clients.get(clientId))?.firstParty === true;
@@ -61,6 +83,7 @@ export const endUserFlows = (deps: EndUserFlowDeps): Partial<Configuration> => {
       return user ? { accountId: user.id, claims: () => ({ sub: user.id }) } : undefined;
     },
     interactions: {
+      policy: interactionPrompts(),
       url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}`,
     },
     loadExistingGrant,
