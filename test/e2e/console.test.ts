@@ -9,7 +9,7 @@ import {
   type PageWatch,
   screenshot,
 } from '../helpers/browser.ts';
-import { productionEnv, productionSkipReason } from '../helpers/production-env.ts';
+import { productionEnv, productionSkipReason, redisKeys } from '../helpers/production-env.ts';
 import {
   cliJson,
   runCli,
@@ -520,6 +520,61 @@ const consoleSuite = (profile: Profile, skip: string | false) =>
         await page.getByRole('link', { name: 'Access tokens' }).click();
         await page.getByRole('heading', { name: 'Personal access tokens' }).waitFor();
         assert.ok(tokenCalls() >= afterSignIn + 2, 'each page renewed the token');
+        await context.close();
+      },
+    );
+
+    test(
+      'the tokens the console holds are sealed at rest and never logged',
+      { skip: profile === 'embedded' && 'reading the token store needs Redis beside the server' },
+      async () => {
+        const { context, page } = await open({ unwatched: true });
+        await page.goto(`${tessera.url}/console/tokens`);
+        await signIn(page, 'alice');
+        await page.getByRole('heading', { name: 'Personal access tokens' }).waitFor();
+        // Stop after the post: the new token waits in the console session for the next page.
+        await page.route(`${tessera.url}/console/tokens`, async (route) => {
+          if (route.request().method() !== 'POST') return route.continue();
+          const answer = await route.fetch({ maxRedirects: 0 });
+          await route.fulfill({
+            status: 200,
+            contentType: 'text/plain',
+            body: `answered ${answer.status()}`,
+          });
+        });
+        await page.getByLabel('Name', { exact: true }).fill('at rest');
+        await page.getByRole('checkbox', { name: 'tokens:read' }).check();
+        await page.getByRole('button', { name: 'Add token' }).click();
+        await page.getByText('answered 303').waitFor();
+        const redis = production?.redis;
+        assert.ok(redis && production);
+        const keys = await redisKeys(redis, production.redisPrefix);
+        const values = await Promise.all(
+          keys.map(async (key) => {
+            const type = await redis.type(key);
+            if (type === 'string') return redis.get(key);
+            if (type === 'set') return JSON.stringify(await redis.smembers(key));
+            if (type === 'hash') return JSON.stringify(await redis.hgetall(key));
+            return type;
+          }),
+        );
+        assert.ok(
+          keys.some((key) => key.includes('ConsoleSession')),
+          'the console session is in Redis',
+        );
+        const store = [...keys, ...values].join('\n');
+        const database = JSON.stringify(await production.sql('select * from oidc_models'));
+        const bearer = /tsr_(pat|rat)_[0-9A-Za-z]{20,}|eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/;
+        for (const [where, dump] of [
+          ['Redis', store],
+          ['the SQL token store', database],
+          ['the logs', tessera.logs()],
+        ] as const) {
+          assert.doesNotMatch(dump, bearer, `${where} holds a token in clear`);
+        }
+        await page.unroute(`${tessera.url}/console/tokens`);
+        await page.goto(`${tessera.url}/console/tokens`);
+        assert.match(await page.getByRole('textbox', { name: 'New token' }).inputValue(), /^tsr_pat_/);
         await context.close();
       },
     );
