@@ -586,6 +586,16 @@ const consoleSuite = (profile: Profile, skip: string | false) =>
       assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
       assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'self'/);
       assert.match(await page.text(), /This request cannot go on[\s\S]*invalid_client/);
+      // A callback this browser did not start (another tab's, a forged one) signs nobody in.
+      const stray = await fetch(`${tessera.url}/console/callback?code=forged&state=forged`, {
+        redirect: 'manual',
+      });
+      assert.equal(stray.status, 400);
+      assert.equal(stray.headers.get('set-cookie')?.includes('tessera_console='), false);
+      assert.match(
+        await stray.text(),
+        new RegExp(`Sign-in could not finish[\\s\\S]*href="${tessera.url}/console"`),
+      );
       const json = await fetch(url);
       assert.equal(((await json.json()) as { error: string }).error, 'invalid_client');
     });

@@ -163,8 +163,9 @@ export const createConsole = (deps: ConsoleDeps): Middleware => {
       return message(ctx, 400, {
         title: 'Sign-in could not finish',
         message:
-          'This browser has no sign-in in progress: it took too long, or cookies are blocked for this site.',
-        link: { href: '/console', label: 'Sign in again' },
+          'This browser has no sign-in in progress here: it took too long, cookies are blocked, or the console was opened at another address than Tessera’s own.',
+        // The issuer's address: a console opened under another host name must sign in there.
+        link: { href: `${deps.issuer}/console`, label: 'Sign in again' },
       });
     }
     try {
