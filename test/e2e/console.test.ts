@@ -52,7 +52,7 @@ const consoleSuite = (profile: Profile, skip: string | false) =>
         sub?: string;
       };
 
-    const open = async (options: { mobile?: boolean; unwatched?: boolean } = {}) => {
+    const open = async (options: { mobile?: boolean; unwatched?: boolean; javaScript?: boolean } = {}) => {
       const opened = await newWatchedContext(browser, { origin: tessera.url, ...options });
       if (!options.unwatched) watches.push(opened.watch);
       return opened;
@@ -598,6 +598,33 @@ const consoleSuite = (profile: Profile, skip: string | false) =>
       );
       const json = await fetch(url);
       assert.equal(((await json.json()) as { error: string }).error, 'invalid_client');
+    });
+
+    test('everything works without JavaScript, down to sign-out', async () => {
+      const { context, page } = await open({ javaScript: false });
+      await page.goto(`${tessera.url}/console/tokens`);
+      await signIn(page, 'alice');
+      await page.getByLabel('Name', { exact: true }).fill('no script');
+      // Without the script the date field is always there; the chosen option decides.
+      await page.getByLabel('Expiration', { exact: true }).selectOption('date');
+      await page.getByLabel('Expiration date').fill('2099-12-31');
+      await page.getByRole('checkbox', { name: 'tokens:read' }).check();
+      await page.getByRole('button', { name: 'Add token' }).click();
+      const token = await page.getByRole('textbox', { name: 'New token' }).inputValue();
+      assert.equal((await introspect(token)).active, true);
+      assert.equal(await page.getByRole('button', { name: 'Copy' }).isVisible(), false);
+      const row = page.getByRole('row').filter({ hasText: 'no script' });
+      assert.match(await row.innerText(), /31 Dec 2099/);
+      await shot(page, 'no-script-new-token');
+
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('heading', { name: 'Sign out of Tessera?' }).waitFor();
+      await shot(page, 'sign-out-confirm');
+      await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+      await page.getByRole('heading', { name: 'You are signed out' }).waitFor();
+      await page.goto(`${tessera.url}/console/tokens`);
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+      await context.close();
     });
 
     test('the pages fit a phone screen', async () => {

@@ -57,11 +57,12 @@ export const watchContext = (context: BrowserContext): PageWatch => {
 
 export const newWatchedContext = async (
   browser: Browser,
-  options: { origin: string; mobile?: boolean },
+  options: { origin: string; mobile?: boolean; javaScript?: boolean },
 ): Promise<{ context: BrowserContext; page: Page; watch: PageWatch }> => {
   const context = await browser.newContext({
     viewport: options.mobile ? { width: 390, height: 844 } : { width: 1280, height: 900 },
     ...(options.mobile ? { deviceScaleFactor: 2, isMobile: true, hasTouch: true } : {}),
+    javaScriptEnabled: options.javaScript ?? true,
   });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: options.origin });
   const watch = watchContext(context);
