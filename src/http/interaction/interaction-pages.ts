@@ -1,3 +1,4 @@
+import { describeScope } from '../console/scope-catalogue.ts';
 import { type Html, html, trustedHtml } from '../web/html.ts';
 import { renderPage } from '../web/page-layout.ts';
 
@@ -62,6 +63,14 @@ export const signInPage = (view: SignInView): string =>
     </div>`,
   });
 
+/** What a scope on the consent page lets the client do, in words. */
+const describeConsentScope = (scope: string): string =>
+  scope === 'openid'
+    ? 'Know who you are: your Tessera user id.'
+    : scope === 'offline_access'
+      ? 'Keep access while you are away.'
+      : describeScope(scope);
+
 export type ConsentView = {
   uid: string;
   csrfToken: string;
@@ -80,8 +89,13 @@ export const consentPage = (view: ConsentView): string =>
       ${view.requests.map(
         (request) =>
           html`<h2>${request.audience}</h2>
-            <ul class="scope-list">
-              ${request.scopes.map((scope) => html`<li>${scope}</li>`)}
+            <ul class="consent-scopes">
+              ${request.scopes.map(
+                (scope) =>
+                  html`<li>
+                    <code>${scope}</code> <span class="muted">${describeConsentScope(scope)}</span>
+                  </li>`,
+              )}
             </ul>`,
       )}
       <form method="post" action="/interaction/${view.uid}/confirm" class="actions">
