@@ -6,7 +6,7 @@ import type { Loader } from './load.ts';
  *   full (default)  3 runs of 10 s per scenario and target (after 3 s of warm-up), medians;
  *                   scale: 10 thousand vs 1 million tokens, 10 vs 100 thousand clients,
  *                   Redis bytes over 10 thousand PATs.
- *   --quick         one run of 3 s each and smaller scale sets: about a minute, a smoke run.
+ *   --quick         one run of 3 s each and smaller scale sets: a few minutes, a smoke run.
  *   --smoke         one run of 1 s, no warm-up, tiny sets: for the harness's own test.
  * Every number can be overridden.
  */
@@ -75,7 +75,7 @@ const PRESETS: Record<
 };
 
 export const USAGE = `Usage: npm run bench -- [options]
-  --quick                 about a minute: one short run per scenario, smaller scale sets
+  --quick                 a few minutes: one short run per scenario, smaller scale sets
   --smoke                 seconds: one 1 s run, tiny sets (the harness's own test)
   --scenario <ids>        comma-separated ids or numbers (repeatable), e.g. 1,3 or scale-clients
   --runs <n>              runs per scenario and target (medians are reported)
