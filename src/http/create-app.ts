@@ -23,14 +23,28 @@ export type AppDeps = {
 
 type Handler = ReturnType<Provider['callback']>;
 
+const PROVIDER_HOT_PATHS = new Set(['/token', '/token/introspection', '/token/revocation', '/jwks']);
+
 /** Every `app.use`, in order: the HTTP surface at a glance. */
 export const createApp = (deps: AppDeps): Koa => {
   const app = new Koa({ proxy: deps.trustProxy });
   app.silent = true; // errors are logged by errorBoundary and the provider's server_error event
   const handlers = new WeakMap<Provider, Handler>();
+  const toProvider = async (ctx: Koa.Context) => {
+    const provider = deps.provider();
+    let handle = handlers.get(provider);
+    if (!handle) {
+      handle = provider.callback();
+      handlers.set(provider, handle);
+    }
+    ctx.respond = false;
+    await handle(ctx.req, ctx.res);
+  };
 
   app.use(requestId);
   app.use(accessLog(deps.logger));
+  // The hot OAuth endpoints go straight to the provider: none of the routes below serve them.
+  app.use(async (ctx, next) => (PROVIDER_HOT_PATHS.has(ctx.path) ? toProvider(ctx) : next()));
   app.use(errorBoundary(deps.logger));
   app.use(createHealthRoutes(deps.readiness).routes());
   app.use(deps.managementApi);
@@ -46,15 +60,6 @@ export const createApp = (deps: AppDeps): Koa => {
   });
 
   // Everything else is the OAuth / OpenID Connect surface served by oidc-provider.
-  app.use(async (ctx) => {
-    const provider = deps.provider();
-    let handle = handlers.get(provider);
-    if (!handle) {
-      handle = provider.callback();
-      handlers.set(provider, handle);
-    }
-    ctx.respond = false;
-    await handle(ctx.req, ctx.res);
-  });
+  app.use(toProvider);
   return app;
 };
