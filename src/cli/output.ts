@@ -1,4 +1,9 @@
 /** Output helpers: JSON for scripts (`--json`), aligned plain text for people. */
+
+/** A domain value as it comes back from an admin operation: dates travel as ISO strings. */
+export type Json<T> = {
+  [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K];
+};
 export const printJson = (value: unknown): void => {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 };

@@ -8,9 +8,7 @@ import {
 } from '../../domain/api-resources/api-resource.ts';
 import { parseScopeList } from '../../domain/scopes/scope-list.ts';
 import type { CommandContext } from '../command-context.ts';
-import { printFields, printJson, printTable } from '../output.ts';
-
-type Json<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] };
+import { type Json, printFields, printJson, printTable } from '../output.ts';
 
 const FLAGS = {
   identifier: '--identifier',

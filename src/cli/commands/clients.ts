@@ -2,11 +2,8 @@ import type { Command } from 'commander';
 import { type Client, GRANT_TYPES, type GrantType } from '../../domain/clients/client.ts';
 import { parseScopeList } from '../../domain/scopes/scope-list.ts';
 import type { CommandContext } from '../command-context.ts';
-import { printFields, printJson, printTable } from '../output.ts';
+import { type Json, printFields, printJson, printTable } from '../output.ts';
 
-type Json<T> = {
-  [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K];
-};
 type CreatedJson = { clientId: string; clientSecret: string; client: Json<Client> };
 
 const FLAGS = {

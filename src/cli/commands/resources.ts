@@ -2,10 +2,8 @@ import type { Command } from 'commander';
 import type { UserView } from '../../domain/users/user-service.ts';
 import type { MemberView, ResourceView } from '../../domain/resources/resource.ts';
 import type { CommandContext } from '../command-context.ts';
-import { printFields, printJson, printTable } from '../output.ts';
+import { type Json, printFields, printJson, printTable } from '../output.ts';
 import { parseResourceRef } from '../resource-ref.ts';
-
-type Json<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] };
 
 const FLAGS = { name: '--name', parent: '--parent', role: '--role', type: 'TYPE', id: 'ID' };
 

@@ -3,12 +3,9 @@ import type { AccessTokenView, IssuedAccessToken, Page } from '../../domain/acce
 import { parseScopeList } from '../../domain/scopes/scope-list.ts';
 import { CliUsageError } from '../cli-error.ts';
 import type { CommandContext } from '../command-context.ts';
-import { printFields, printJson, printTable } from '../output.ts';
+import { type Json, printFields, printJson, printTable } from '../output.ts';
 import { parseResourceRef } from '../resource-ref.ts';
 
-type Json<T> = {
-  [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K];
-};
 type View = Json<AccessTokenView>;
 
 const FLAGS = {

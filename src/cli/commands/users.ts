@@ -1,12 +1,8 @@
 import type { Command } from 'commander';
 import type { UserView } from '../../domain/users/user-service.ts';
 import type { CommandContext } from '../command-context.ts';
-import { printFields, printJson, printTable } from '../output.ts';
+import { type Json, printFields, printJson, printTable } from '../output.ts';
 import { promptPassword, readPasswordFromStdin } from '../read-password.ts';
-
-type Json<T> = {
-  [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K];
-};
 
 const FLAGS = { username: '--username', password: '--password-stdin' };
 
