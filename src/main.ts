@@ -21,7 +21,9 @@ import { createBearerAuthenticator } from './http/authenticate-bearer.ts';
 import { createApp } from './http/create-app.ts';
 import { createManagementApi } from './http/v1/create-management-api.ts';
 import { createLogger, type Logger } from './logging/create-logger.ts';
+import { createTokenPolicies } from './oidc/configuration/token-policies.ts';
 import { createProvider } from './oidc/create-provider.ts';
+import { createFastLane } from './oidc/fast-lane/create-fast-lane.ts';
 import { createJwtAccessTokens, REVOKED_JWT_MODEL } from './oidc/jwt-access-tokens.ts';
 import { openDomain } from './open-domain.ts';
 
@@ -92,7 +94,20 @@ export const startServer = async (
       onServerError: (error, ctx) =>
         logger.error({ err: error, path: ctx.path }, 'oidc-provider server error'),
     });
-    return { provider, jwtAccessTokens };
+    const fastLane = config.fastLane
+      ? createFastLane(
+          {
+            clients,
+            apiResources,
+            secretHash,
+            accessTokens: domain.accessTokenResolver,
+            policies: createTokenPolicies(clients),
+            logger,
+          },
+          provider,
+        )
+      : undefined;
+    return { provider, jwtAccessTokens, fastLane };
   };
   const keyRing = await createLiveKeyRing({
     keysDir: config.keysDir,
@@ -111,6 +126,7 @@ export const startServer = async (
     logger,
     trustProxy: config.trustProxy,
     provider: () => runtime.provider,
+    fastLane: () => runtime.fastLane,
     managementApi: createManagementApi({
       issuer: config.issuer,
       logger,

@@ -28,6 +28,8 @@ export type Config = {
   secretPepper: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   trustProxy: boolean;
+  /** Whether plain token and introspection requests take the fast lane (src/oidc/fast-lane/). */
+  fastLane: boolean;
   /** Seconds a stopping server waits for in-flight requests before it closes connections. */
   shutdownGraceSeconds: number;
   /** Longest lifetime of a personal or resource access token; undefined: no limit, "never" allowed. */
@@ -123,6 +125,7 @@ const baseShape = {
     })
     .default('info'),
   TESSERA_TRUST_PROXY: boolean.default(false),
+  TESSERA_FAST_LANE: boolean.default(true),
   TESSERA_SHUTDOWN_GRACE_SECONDS: z
     .string()
     .regex(/^\d+$/, 'must be a whole number of seconds')
@@ -178,6 +181,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     secretPepper: values.TESSERA_SECRET_PEPPER,
     logLevel: values.LOG_LEVEL,
     trustProxy: values.TESSERA_TRUST_PROXY,
+    fastLane: values.TESSERA_FAST_LANE,
     shutdownGraceSeconds: values.TESSERA_SHUTDOWN_GRACE_SECONDS,
     tokenMaxLifetimeDays: values.TESSERA_TOKEN_MAX_LIFETIME_DAYS,
     policyFile: values.TESSERA_POLICY_FILE ? resolve(values.TESSERA_POLICY_FILE) : undefined,

@@ -1,6 +1,7 @@
 import Koa from 'koa';
 import type { Provider } from 'oidc-provider';
 import type { Logger } from '../logging/create-logger.ts';
+import type { FastLane } from '../oidc/fast-lane/create-fast-lane.ts';
 import { accessLog } from './middleware/access-log.ts';
 import { errorBoundary } from './middleware/error-boundary.ts';
 import { requestId } from './middleware/request-id.ts';
@@ -12,6 +13,8 @@ export type AppDeps = {
   trustProxy: boolean;
   /** The provider in service now; it is replaced when the signing keys change. */
   provider: () => Provider;
+  /** Answers the plain token and introspection requests before the provider; see fast-lane/. */
+  fastLane: () => FastLane | undefined;
   /** The management API, answering /v1/… (and passing everything else on). */
   managementApi: Koa.Middleware;
   /** Tessera's sign-in and consent pages, under /interaction. */
@@ -44,7 +47,14 @@ export const createApp = (deps: AppDeps): Koa => {
   app.use(requestId);
   app.use(accessLog(deps.logger));
   // The hot OAuth endpoints go straight to the provider: none of the routes below serve them.
-  app.use(async (ctx, next) => (PROVIDER_HOT_PATHS.has(ctx.path) ? toProvider(ctx) : next()));
+  app.use(async (ctx, next) => {
+    if (!PROVIDER_HOT_PATHS.has(ctx.path)) return next();
+    if (await deps.fastLane()?.(ctx)) {
+      ctx.state.fastLane = true;
+      return;
+    }
+    await toProvider(ctx);
+  });
   app.use(errorBoundary(deps.logger));
   app.use(createHealthRoutes(deps.readiness).routes());
   app.use(deps.managementApi);

@@ -3,6 +3,7 @@
  * Each patch names the internal it depends on, so an upgrade of the pinned version knows what to
  * re-check (test/integration/oidc/ covers every one of them).
  */
+import type { IncomingMessage } from 'node:http';
 import type { Provider } from 'oidc-provider';
 import type { PepperHash } from '../crypto/pepper-hash.ts';
 
@@ -31,3 +32,22 @@ export const GRANT_NOT_ALLOWED_DESCRIPTION = 'requested grant type is not allowe
 
 /** The error oidc-provider raises for JWTs at introspection and revocation (lib/shared/reject_structured_tokens.js). */
 export const STRUCTURED_TOKEN_ERROR = 'unsupported_token_type';
+
+/**
+ * The library reads a POST body from the request stream itself (lib/shared/selective_body.js reads
+ * `req.readable`, `req.readableEncoding` and `req.iterator()`). The fast lane reads the body first;
+ * to hand a request it does not answer to the library unchanged, it puts the bytes back behind
+ * exactly those three.
+ */
+export const replayRequestBody = (req: IncomingMessage, body: Buffer): void => {
+  Object.defineProperties(req, {
+    readable: { value: true, configurable: true },
+    readableEncoding: { value: null, configurable: true },
+    iterator: {
+      value: async function* replay() {
+        yield body;
+      },
+      configurable: true,
+    },
+  });
+};

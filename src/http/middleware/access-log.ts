@@ -21,6 +21,7 @@ export const accessLog =
         status,
         ms: Number(process.hrtime.bigint() - started) / 1e6,
         ip: ctx.ip,
+        ...(ctx.state.fastLane ? { fastLane: true } : {}),
       };
       if (status >= 500) logger.error(line, 'request failed');
       else logger.info(line, 'request');

@@ -1,4 +1,4 @@
-import { errors, type KoaContextWithOIDC, type Provider } from 'oidc-provider';
+import { type Client, errors, type KoaContextWithOIDC, type Provider } from 'oidc-provider';
 import type { ApiResource } from '../../domain/api-resources/api-resource.ts';
 import type { CachedLookup } from '../../domain/cache/cached-lookup.ts';
 import type { ClientRow } from '../../storage/tables/clients.ts';
@@ -13,42 +13,79 @@ import { allowedScopesFor, resourceServerInfo } from '../configuration/resource-
  */
 export const CLIENT_CREDENTIALS_PARAMETERS = ['scope', 'resource'];
 
+/** RFC 6749 §3.3 scope syntax, as the library checks it before a grant runs (lib/helpers/is_valid_scope.js). */
+const SCOPE_SYNTAX = /^[\x21\x23-\x5B\x5D-\x7E]+(?: [\x21\x23-\x5B\x5D-\x7E]+)*$/u;
+
+export type ClientCredentialsDeps = {
+  clients: CachedLookup<ClientRow>;
+  apiResources: CachedLookup<ApiResource>;
+};
+
+export type ClientCredentialsRequest = { resource?: string | string[]; scope?: string };
+
+export type TokenResponse = {
+  access_token: string;
+  expires_in: number;
+  token_type: 'Bearer';
+  scope?: string;
+};
+
+/**
+ * Issues the token for an authenticated client: the grant below and the fast lane
+ * (src/oidc/fast-lane/) both come here, so they cannot disagree. Throws the library's OAuth errors.
+ */
+export const issueClientCredentialsToken = async (
+  provider: Provider,
+  deps: ClientCredentialsDeps,
+  client: Client,
+  row: ClientRow,
+  request: ClientCredentialsRequest,
+) => {
+  if (request.scope !== undefined && !SCOPE_SYNTAX.test(request.scope)) {
+    throw new errors.InvalidScope('scope contains invalid characters', request.scope);
+  }
+  const resources = request.resource === undefined ? [] : [request.resource].flat();
+  if (resources.length > 1) {
+    throw new errors.InvalidTarget('only one resource may be requested with client_credentials');
+  }
+  const identifier = resources[0] ?? row.resources[0];
+  if (identifier === undefined) {
+    throw new errors.InvalidTarget('no resource requested and the client has no API resource');
+  }
+  const api = row.resources.includes(identifier) ? await deps.apiResources.get(identifier) : undefined;
+  if (!api) throw new errors.InvalidTarget('resource is unknown or not allowed for this client');
+
+  const allowed = allowedScopesFor(row.scopes, api);
+  const scopes =
+    request.scope === undefined ? allowed : [...new Set(request.scope.split(' ').filter(Boolean))];
+  const denied = scopes.filter((scope) => !allowed.includes(scope));
+  if (denied.length > 0) {
+    throw new errors.InvalidScope(`requested scope is not allowed: ${denied.join(' ')}`, denied.join(' '));
+  }
+
+  const token = new provider.ClientCredentials({ client, scope: scopes.join(' ') || undefined });
+  token.resourceServer = new provider.ResourceServer(identifier, resourceServerInfo(api, allowed));
+  const accessToken = await token.save();
+  const body: TokenResponse = {
+    access_token: accessToken,
+    expires_in: token.expiration,
+    token_type: 'Bearer',
+    ...(token.scope ? { scope: token.scope } : {}),
+  };
+  return { token, body };
+};
+
 export const createClientCredentialsGrant =
-  (provider: Provider, deps: { clients: CachedLookup<ClientRow>; apiResources: CachedLookup<ApiResource> }) =>
+  (provider: Provider, deps: ClientCredentialsDeps) =>
   async (ctx: KoaContextWithOIDC): Promise<void> => {
     const client = ctx.oidc.client;
     const row = client && (await deps.clients.get(client.clientId));
     if (!client || !row) throw new errors.InvalidClient('client authentication failed');
 
-    const requested = ctx.oidc.params?.resource as string | string[] | undefined;
-    const resources = requested === undefined ? [] : [requested].flat();
-    if (resources.length > 1) {
-      throw new errors.InvalidTarget('only one resource may be requested with client_credentials');
-    }
-    const identifier = resources[0] ?? row.resources[0];
-    if (identifier === undefined) {
-      throw new errors.InvalidTarget('no resource requested and the client has no API resource');
-    }
-    const api = row.resources.includes(identifier) ? await deps.apiResources.get(identifier) : undefined;
-    if (!api) throw new errors.InvalidTarget('resource is unknown or not allowed for this client');
-
-    const allowed = allowedScopesFor(row.scopes, api);
-    const scopeParam = ctx.oidc.params?.scope as string | undefined;
-    const scopes = scopeParam === undefined ? allowed : [...new Set(scopeParam.split(' ').filter(Boolean))];
-    const denied = scopes.filter((scope) => !allowed.includes(scope));
-    if (denied.length > 0) {
-      throw new errors.InvalidScope(`requested scope is not allowed: ${denied.join(' ')}`, denied.join(' '));
-    }
-
-    const token = new provider.ClientCredentials({ client, scope: scopes.join(' ') || undefined });
-    token.resourceServer = new provider.ResourceServer(identifier, resourceServerInfo(api, allowed));
+    const { token, body } = await issueClientCredentialsToken(provider, deps, client, row, {
+      resource: ctx.oidc.params?.resource as string | string[] | undefined,
+      scope: ctx.oidc.params?.scope as string | undefined,
+    });
     ctx.oidc.entity('ClientCredentials', token);
-    const accessToken = await token.save();
-
-    ctx.body = {
-      access_token: accessToken,
-      expires_in: token.expiration,
-      token_type: 'Bearer',
-      ...(token.scope ? { scope: token.scope } : {}),
-    };
+    ctx.body = body;
   };

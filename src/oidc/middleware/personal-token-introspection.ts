@@ -6,9 +6,23 @@ import { looksLikeTesseraToken } from '../../verify/token-format.ts';
 
 /**
  * Introspection of personal and resource access tokens, which live in Tessera, not in the
- * library's token store. It runs after the library has authenticated the calling client and found
- * nothing (the adapter guard makes that lookup free), and answers for resource servers only:
- * clients registered with `--introspects` for an API the token is good for.
+ * library's token store. It answers for resource servers only: clients registered with
+ * `--introspects` for an API the token is good for; for anyone else the token is inactive.
+ */
+export const introspectPersonalToken = async (
+  accessTokens: AccessTokenResolver,
+  caller: ClientRow | undefined,
+  token: string,
+  ip: string,
+) => {
+  if (!caller || caller.introspects.length === 0) return undefined;
+  const resolved = await accessTokens.resolve(token, { ip });
+  return resolved && accessTokens.introspection(resolved, caller.introspects);
+};
+
+/**
+ * The same, around the library's introspection: it runs after the library has authenticated the
+ * calling client and found nothing (the adapter guard makes that lookup free).
  */
 export const createPersonalTokenIntrospection =
   (deps: { accessTokens: AccessTokenResolver; clients: CachedLookup<ClientRow> }) =>
@@ -22,8 +36,6 @@ export const createPersonalTokenIntrospection =
       return;
 
     const caller = await deps.clients.get(client.clientId);
-    if (!caller || caller.introspects.length === 0) return;
-    const resolved = await deps.accessTokens.resolve(token, { ip: ctx.ip });
-    const answer = resolved && deps.accessTokens.introspection(resolved, caller.introspects);
+    const answer = await introspectPersonalToken(deps.accessTokens, caller, token, ctx.ip);
     if (answer) ctx.body = answer;
   };

@@ -82,6 +82,8 @@ describe('loading the configuration', () => {
     assert.equal(config.secretPepper, PEPPER);
     assert.deepEqual(config.cookieKeys, [COOKIE_KEY, PEPPER]);
     assert.equal(loadConfig({ TESSERA_TRUST_PROXY: '0' }).trustProxy, false);
+    assert.equal(loadConfig({}).fastLane, true);
+    assert.equal(loadConfig({ TESSERA_FAST_LANE: 'false' }).fastLane, false);
   });
 
   test('rejects a PORT that is not a port number', () => {
@@ -224,6 +226,7 @@ describe('loading the configuration', () => {
 
   test('rejects a TESSERA_TRUST_PROXY that is not a boolean', () => {
     rejects({ TESSERA_TRUST_PROXY: 'maybe' }, 'TESSERA_TRUST_PROXY', /true or false/);
+    rejects({ TESSERA_FAST_LANE: 'off' }, 'TESSERA_FAST_LANE', /true or false/);
   });
 
   test('refuses the production profile without a pepper or cookie keys, naming both', () => {

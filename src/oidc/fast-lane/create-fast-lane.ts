@@ -1,0 +1,63 @@
+import type { Context } from 'koa';
+import type { Provider } from 'oidc-provider';
+import type { Logger } from '../../logging/create-logger.ts';
+import type { ClientCredentialsDeps } from '../grants/client-credentials.ts';
+import { createBuiltClients } from './built-clients.ts';
+import { readFormPost } from './form-post.ts';
+import { createIntrospectionLane, type IntrospectionLaneDeps } from './introspection-lane.ts';
+import type { LaneRequest } from './lane-request.ts';
+import { createTokenLane } from './token-lane.ts';
+
+/**
+ * The fast lane answers the two requests an authorization server serves most — a
+ * client_credentials token and the introspection of one by its resource server — without the
+ * library's generic per-request machinery (a second koa context, a dozen middleware, parameter
+ * objects, client validation on every call). It answers only the plain, successful case, with the
+ * library's own models and the very functions the full path uses; every other request — an error,
+ * an unusual header or parameter, another grant, a JWT — is handed to the library as it came,
+ * so the wire behaviour is the library's. test/e2e/fast-lane.test.ts compares both, answer by answer.
+ *
+ * Returns true when it has answered.
+ */
+export type FastLane = (ctx: Context) => Promise<boolean>;
+
+export type FastLaneDeps = ClientCredentialsDeps & IntrospectionLaneDeps & { logger: Logger };
+
+type Lane = (request: LaneRequest) => Promise<Record<string, unknown> | undefined>;
+
+export const createFastLane = (deps: FastLaneDeps, provider: Provider): FastLane => {
+  const built = createBuiltClients(provider);
+  const lanes = new Map<string, Lane>([
+    ['/token', createTokenLane(deps, provider, built)],
+    ['/token/introspection', createIntrospectionLane(deps, provider)],
+  ]);
+
+  return async (ctx) => {
+    const lane = lanes.get(ctx.path);
+    if (!lane) return false;
+    const form = await readFormPost(ctx);
+    if (!form) return false;
+    let body: Record<string, unknown> | undefined;
+    try {
+      if (form.params)
+        body = await lane({ params: form.params, authorization: ctx.headers.authorization, ip: ctx.ip });
+    } catch (error) {
+      // Storage trouble, or a bug here: the library gets the request and answers it its own way.
+      deps.logger.warn(
+        { err: error, path: ctx.path },
+        'fast lane failed; handing the request to the provider',
+      );
+    }
+    if (!body) {
+      form.handOver();
+      return false;
+    }
+    // The library's headers for these endpoints (no_cache.js, cors.js without an Origin).
+    ctx.set('Cache-Control', 'no-store');
+    ctx.vary('Origin');
+    ctx.set('Access-Control-Allow-Origin', '*');
+    ctx.set('Access-Control-Expose-Headers', 'WWW-Authenticate');
+    ctx.body = body;
+    return true;
+  };
+};

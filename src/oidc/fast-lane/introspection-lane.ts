@@ -1,0 +1,56 @@
+import type { Provider } from 'oidc-provider';
+import type { AccessTokenResolver } from '../../domain/access-tokens/access-token-resolver.ts';
+import { looksLikeTesseraToken } from '../../verify/token-format.ts';
+import type { TokenPolicies } from '../configuration/token-policies.ts';
+import { introspectPersonalToken } from '../middleware/personal-token-introspection.ts';
+import { CLIENT_AUTH_PARAMETERS, authenticateClient } from './client-secret-auth.ts';
+import { onlyParameters } from './form-post.ts';
+import type { LaneRequest } from './lane-request.ts';
+
+const PARAMETERS = new Set(['token', 'token_type_hint', ...CLIENT_AUTH_PARAMETERS]);
+
+export type IntrospectionLaneDeps = Parameters<typeof authenticateClient>[0] & {
+  accessTokens: AccessTokenResolver;
+  policies: TokenPolicies;
+};
+
+type Introspection = { active: boolean; [claim: string]: unknown };
+
+/**
+ * `POST /token/introspection` by a client with a secret, for the tokens a resource server asks
+ * about on every request: client_credentials tokens and Tessera's PATs and RATs. It answers
+ * exactly what the library and Tessera's middleware answer together (create-provider.ts): the
+ * same policy, the same claims in the same order. JWTs, tokens the token store holds under another
+ * model, and sender-constrained tokens are left to the library.
+ */
+export const createIntrospectionLane =
+  (deps: IntrospectionLaneDeps, provider: Provider) =>
+  async ({ params, authorization, ip }: LaneRequest): Promise<Introspection | undefined> => {
+    const { token } = params;
+    if (token === undefined || token.includes('.') || !onlyParameters(params, PARAMETERS)) return undefined;
+    const caller = await authenticateClient(deps, authorization, params);
+    if (!caller) return undefined;
+
+    if (looksLikeTesseraToken(token)) {
+      return (await introspectPersonalToken(deps.accessTokens, caller, token, ip)) ?? { active: false };
+    }
+
+    const found = await provider.ClientCredentials.find(token);
+    if (!found) return undefined;
+    if (found.jkt || found['x5t#S256'] || found.extra) return undefined;
+    if (!found.isValid || !(await deps.policies.mayIntrospect(caller.clientId, found))) {
+      return { active: false };
+    }
+    // lib/actions/introspection.js renderTokenResponse, then client-credentials-subject.ts.
+    return {
+      active: true,
+      client_id: found.clientId,
+      exp: found.exp,
+      iat: found.iat,
+      iss: provider.issuer,
+      aud: found.aud,
+      ...(found.scope ? { scope: found.scope } : {}),
+      token_type: found.tokenType,
+      sub: found.clientId,
+    };
+  };

@@ -1,0 +1,43 @@
+import { errors, type Provider } from 'oidc-provider';
+import type { ClientRow } from '../../storage/tables/clients.ts';
+import {
+  CLIENT_CREDENTIALS_PARAMETERS,
+  type ClientCredentialsDeps,
+  issueClientCredentialsToken,
+  type TokenResponse,
+} from '../grants/client-credentials.ts';
+import type { BuiltClients } from './built-clients.ts';
+import { CLIENT_AUTH_PARAMETERS, authenticateClient } from './client-secret-auth.ts';
+import { onlyParameters } from './form-post.ts';
+import type { LaneRequest } from './lane-request.ts';
+
+const PARAMETERS = new Set(['grant_type', ...CLIENT_CREDENTIALS_PARAMETERS, ...CLIENT_AUTH_PARAMETERS]);
+
+/**
+ * `POST /token` with `grant_type=client_credentials` and a client secret: the service-to-service
+ * call that dominates an authorization server's traffic. The token comes from the same function
+ * the registered grant uses; any OAuth error is left to the library to answer.
+ */
+export const createTokenLane =
+  (
+    deps: ClientCredentialsDeps & Parameters<typeof authenticateClient>[0],
+    provider: Provider,
+    built: BuiltClients,
+  ) =>
+  async ({ params, authorization }: LaneRequest): Promise<TokenResponse | undefined> => {
+    if (params.grant_type !== 'client_credentials' || !onlyParameters(params, PARAMETERS)) return undefined;
+    const row: ClientRow | undefined = await authenticateClient(deps, authorization, params);
+    if (!row?.grantTypes.includes('client_credentials')) return undefined;
+    const client = await built.get(row);
+    if (!client) return undefined;
+    try {
+      const { body } = await issueClientCredentialsToken(provider, deps, client, row, {
+        resource: params.resource,
+        scope: params.scope,
+      });
+      return body;
+    } catch (error) {
+      if (error instanceof errors.OIDCProviderError) return undefined;
+      throw error;
+    }
+  };
