@@ -41,7 +41,9 @@ export const createRedis = (config: RedisConfig, options: CreateRedisOptions = {
   };
   // Commands issued while (re)connecting wait for the connection, bounded by maxRetriesPerRequest.
   const queueing = { enableOfflineQueue: true, lazyConnect: false };
-  const common: RedisOptions = { ...perNode, ...queueing };
+  // Commands issued in one event-loop turn (many concurrent requests) go out in one write.
+  const pipelining = { enableAutoPipelining: true };
+  const common: RedisOptions = { ...perNode, ...queueing, ...pipelining };
 
   let client: RedisClient;
   if (config.mode === 'standalone') {
@@ -62,6 +64,7 @@ export const createRedis = (config: RedisConfig, options: CreateRedisOptions = {
   } else {
     const clusterOptions: ClusterOptions = {
       ...queueing,
+      ...pipelining,
       redisOptions: {
         ...perNode,
         username: config.username,
