@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import type { CachedLookup } from '../../domain/cache/cached-lookup.ts';
 import type { PepperHash } from '../../crypto/pepper-hash.ts';
 import type { ClientRow } from '../../storage/tables/clients.ts';
@@ -51,14 +52,48 @@ export const readClientCredentials = (
   return clientId && secret ? { clientId, secret } : undefined;
 };
 
-/** The client whose secret the request presents, or undefined (unknown client, wrong secret, …). */
-export const authenticateClient = async (
-  deps: { clients: CachedLookup<ClientRow>; secretHash: PepperHash },
-  authorization: string | undefined,
-  params: Record<string, string>,
-): Promise<ClientRow | undefined> => {
-  const credentials = readClientCredentials(authorization, params);
-  if (!credentials) return undefined;
-  const row = await deps.clients.get(credentials.clientId);
-  return row?.secretHash && deps.secretHash.matches(credentials.secret, row.secretHash) ? row : undefined;
+export type ClientAuthDeps = { clients: CachedLookup<ClientRow>; secretHash: PepperHash };
+
+/** Remembered credentials at most; beyond that the memory starts over. */
+const MAX_REMEMBERED = 10_000;
+
+/**
+ * The client whose secret the request presents, or undefined (unknown client, wrong secret, …).
+ *
+ * Checking a secret costs an HMAC with the pepper on every request of a busy service. Credentials
+ * that passed are remembered by their SHA-256 — never the secret itself; the secrets are 256-bit
+ * random values, so the digest gives nothing away — together with the client record they passed
+ * for. The record is the cache's object: a rotated secret or a deleted client comes with a new
+ * record (or none), and the credentials are checked again.
+ */
+export const createClientAuthenticator = (deps: ClientAuthDeps) => {
+  const passed = new Map<string, { clientId: string; row: ClientRow }>();
+
+  return async (
+    authorization: string | undefined,
+    params: Record<string, string>,
+  ): Promise<ClientRow | undefined> => {
+    const presented =
+      authorization !== undefined
+        ? params.client_id === undefined && params.client_secret === undefined
+          ? `header ${authorization}`
+          : undefined
+        : params.client_id && params.client_secret
+          ? `post ${params.client_id}\u0000${params.client_secret}`
+          : undefined;
+    if (presented === undefined) return undefined;
+    const key = hash('sha256', presented, 'base64url');
+    const remembered = passed.get(key);
+    if (remembered && (await deps.clients.get(remembered.clientId)) === remembered.row) return remembered.row;
+
+    const credentials = readClientCredentials(authorization, params);
+    if (!credentials) return undefined;
+    const row = await deps.clients.get(credentials.clientId);
+    if (!row?.secretHash || !deps.secretHash.matches(credentials.secret, row.secretHash)) return undefined;
+    if (passed.size >= MAX_REMEMBERED) passed.clear();
+    passed.set(key, { clientId: credentials.clientId, row });
+    return row;
+  };
 };
+
+export type ClientAuthenticator = ReturnType<typeof createClientAuthenticator>;

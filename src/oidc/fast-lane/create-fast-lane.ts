@@ -3,6 +3,7 @@ import type { Provider } from 'oidc-provider';
 import type { Logger } from '../../logging/create-logger.ts';
 import type { ClientCredentialsDeps } from '../grants/client-credentials.ts';
 import { createBuiltClients } from './built-clients.ts';
+import { type ClientAuthDeps, createClientAuthenticator } from './client-secret-auth.ts';
 import { readFormPost } from './form-post.ts';
 import { createIntrospectionLane, type IntrospectionLaneDeps } from './introspection-lane.ts';
 import type { LaneRequest } from './lane-request.ts';
@@ -21,15 +22,17 @@ import { createTokenLane } from './token-lane.ts';
  */
 export type FastLane = (ctx: Context) => Promise<boolean>;
 
-export type FastLaneDeps = ClientCredentialsDeps & IntrospectionLaneDeps & { logger: Logger };
+export type FastLaneDeps = ClientCredentialsDeps &
+  ClientAuthDeps &
+  IntrospectionLaneDeps & { logger: Logger };
 
 type Lane = (request: LaneRequest) => Promise<Record<string, unknown> | undefined>;
 
 export const createFastLane = (deps: FastLaneDeps, provider: Provider): FastLane => {
-  const built = createBuiltClients(provider);
+  const authenticate = createClientAuthenticator(deps);
   const lanes = new Map<string, Lane>([
-    ['/token', createTokenLane(deps, provider, built)],
-    ['/token/introspection', createIntrospectionLane(deps, provider)],
+    ['/token', createTokenLane(deps, provider, authenticate, createBuiltClients(provider))],
+    ['/token/introspection', createIntrospectionLane(deps, provider, authenticate)],
   ]);
 
   return async (ctx) => {

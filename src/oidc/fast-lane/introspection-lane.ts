@@ -3,16 +3,13 @@ import type { AccessTokenResolver } from '../../domain/access-tokens/access-toke
 import { looksLikeTesseraToken } from '../../verify/token-format.ts';
 import type { TokenPolicies } from '../configuration/token-policies.ts';
 import { introspectPersonalToken } from '../middleware/personal-token-introspection.ts';
-import { CLIENT_AUTH_PARAMETERS, authenticateClient } from './client-secret-auth.ts';
+import { CLIENT_AUTH_PARAMETERS, type ClientAuthenticator } from './client-secret-auth.ts';
 import { onlyParameters } from './form-post.ts';
 import type { LaneRequest } from './lane-request.ts';
 
 const PARAMETERS = new Set(['token', 'token_type_hint', ...CLIENT_AUTH_PARAMETERS]);
 
-export type IntrospectionLaneDeps = Parameters<typeof authenticateClient>[0] & {
-  accessTokens: AccessTokenResolver;
-  policies: TokenPolicies;
-};
+export type IntrospectionLaneDeps = { accessTokens: AccessTokenResolver; policies: TokenPolicies };
 
 type Introspection = { active: boolean; [claim: string]: unknown };
 
@@ -24,11 +21,11 @@ type Introspection = { active: boolean; [claim: string]: unknown };
  * model, and sender-constrained tokens are left to the library.
  */
 export const createIntrospectionLane =
-  (deps: IntrospectionLaneDeps, provider: Provider) =>
+  (deps: IntrospectionLaneDeps, provider: Provider, authenticate: ClientAuthenticator) =>
   async ({ params, authorization, ip }: LaneRequest): Promise<Introspection | undefined> => {
     const { token } = params;
     if (token === undefined || token.includes('.') || !onlyParameters(params, PARAMETERS)) return undefined;
-    const caller = await authenticateClient(deps, authorization, params);
+    const caller = await authenticate(authorization, params);
     if (!caller) return undefined;
 
     if (looksLikeTesseraToken(token)) {

@@ -1,5 +1,4 @@
 import { errors, type Provider } from 'oidc-provider';
-import type { ClientRow } from '../../storage/tables/clients.ts';
 import {
   CLIENT_CREDENTIALS_PARAMETERS,
   type ClientCredentialsDeps,
@@ -7,7 +6,7 @@ import {
   type TokenResponse,
 } from '../grants/client-credentials.ts';
 import type { BuiltClients } from './built-clients.ts';
-import { CLIENT_AUTH_PARAMETERS, authenticateClient } from './client-secret-auth.ts';
+import { CLIENT_AUTH_PARAMETERS, type ClientAuthenticator } from './client-secret-auth.ts';
 import { onlyParameters } from './form-post.ts';
 import type { LaneRequest } from './lane-request.ts';
 
@@ -19,14 +18,10 @@ const PARAMETERS = new Set(['grant_type', ...CLIENT_CREDENTIALS_PARAMETERS, ...C
  * the registered grant uses; any OAuth error is left to the library to answer.
  */
 export const createTokenLane =
-  (
-    deps: ClientCredentialsDeps & Parameters<typeof authenticateClient>[0],
-    provider: Provider,
-    built: BuiltClients,
-  ) =>
+  (deps: ClientCredentialsDeps, provider: Provider, authenticate: ClientAuthenticator, built: BuiltClients) =>
   async ({ params, authorization }: LaneRequest): Promise<TokenResponse | undefined> => {
     if (params.grant_type !== 'client_credentials' || !onlyParameters(params, PARAMETERS)) return undefined;
-    const row: ClientRow | undefined = await authenticateClient(deps, authorization, params);
+    const row = await authenticate(authorization, params);
     if (!row?.grantTypes.includes('client_credentials')) return undefined;
     const client = await built.get(row);
     if (!client) return undefined;

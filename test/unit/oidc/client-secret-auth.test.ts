@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { createPepperHash } from '../../../src/crypto/pepper-hash.ts';
+import {
+  createClientAuthenticator,
+  readClientCredentials,
+} from '../../../src/oidc/fast-lane/client-secret-auth.ts';
+import type { ClientRow } from '../../../src/storage/tables/clients.ts';
+
+const secretHash = createPepperHash('a-pepper-of-at-least-thirty-two-characters', 'client-secret');
+
+const rowWith = (secret: string): ClientRow =>
+  ({
+    clientId: 'cl_billing',
+    secretHash: secretHash.digest(secret),
+    grantTypes: ['client_credentials'],
+  }) as ClientRow;
+
+const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+
+/** A clients cache whose record can be swapped, as the real cache does on a change. */
+const clientsHolding = (initial: ClientRow | undefined) => {
+  let row = initial;
+  let lookups = 0;
+  return {
+    lookup: {
+      get: async () => {
+        lookups += 1;
+        return row;
+      },
+      invalidate: () => {},
+    },
+    replace: (next: ClientRow | undefined) => {
+      row = next;
+    },
+    lookups: () => lookups,
+  };
+};
+
+describe('client secret authentication in the fast lane', () => {
+  test('reads Basic and post credentials by the library rules, and nothing it would question', () => {
+    assert.deepEqual(readClientCredentials(basic('cl_a', 's3cret'), {}), {
+      clientId: 'cl_a',
+      secret: 's3cret',
+    });
+    // RFC 6749 §2.3.1: both parts are form-urlencoded before Base64.
+    assert.deepEqual(readClientCredentials(basic('cl%3Aa', 'a+b%21'), {}), {
+      clientId: 'cl:a',
+      secret: 'a b!',
+    });
+    assert.deepEqual(readClientCredentials(undefined, { client_id: 'cl_a', client_secret: 'x' }), {
+      clientId: 'cl_a',
+      secret: 'x',
+    });
+    for (const header of [
+      'Basic',
+      'Basic !!!',
+      'Bearer abc',
+      basic('cl_a', ''),
+      basic('', 'x'),
+      basic('cl_a', '%ZZ'),
+    ]) {
+      assert.equal(readClientCredentials(header, {}), undefined, header);
+    }
+    assert.equal(readClientCredentials(`Basic ${Buffer.from('no-colon').toString('base64')}`, {}), undefined);
+    assert.equal(readClientCredentials(basic('cl_a', 'x'), { client_id: 'cl_a' }), undefined);
+    assert.equal(readClientCredentials(undefined, { client_id: 'cl_a' }), undefined);
+    assert.equal(readClientCredentials(basic('cl_a', 'caf\u00e9'), {}), undefined);
+  });
+
+  test('accepts the right secret and refuses a wrong one, every time', async () => {
+    const clients = clientsHolding(rowWith('right'));
+    const authenticate = createClientAuthenticator({ clients: clients.lookup, secretHash });
+    const row = await authenticate(basic('cl_billing', 'right'), {});
+    assert.equal(row?.clientId, 'cl_billing');
+    assert.equal(await authenticate(basic('cl_billing', 'right'), {}), row);
+    assert.equal(await authenticate(basic('cl_billing', 'wrong'), {}), undefined);
+    assert.equal(await authenticate(basic('cl_billing', 'wrong'), {}), undefined);
+    assert.equal(await authenticate(undefined, { client_id: 'cl_billing', client_secret: 'right' }), row);
+    assert.equal(
+      await authenticate(undefined, { client_id: 'cl_billing', client_secret: 'wrong' }),
+      undefined,
+    );
+  });
+
+  test('a rotated secret or a deleted client is checked again at once', async () => {
+    const clients = clientsHolding(rowWith('old'));
+    const authenticate = createClientAuthenticator({ clients: clients.lookup, secretHash });
+    assert.ok(await authenticate(basic('cl_billing', 'old'), {}));
+    clients.replace(rowWith('new'));
+    assert.equal(await authenticate(basic('cl_billing', 'old'), {}), undefined);
+    assert.ok(await authenticate(basic('cl_billing', 'new'), {}));
+    clients.replace(undefined);
+    assert.equal(await authenticate(basic('cl_billing', 'new'), {}), undefined);
+  });
+
+  test('remembers passed credentials by digest only', async () => {
+    const clients = clientsHolding(rowWith('right'));
+    let hashes = 0;
+    const counting = {
+      digest: secretHash.digest,
+      matches: (value: string, stored: string) => {
+        hashes += 1;
+        return secretHash.matches(value, stored);
+      },
+    };
+    const authenticate = createClientAuthenticator({ clients: clients.lookup, secretHash: counting });
+    for (let i = 0; i < 5; i += 1) assert.ok(await authenticate(basic('cl_billing', 'right'), {}));
+    assert.equal(hashes, 1);
+  });
+});
