@@ -52,7 +52,7 @@ export const createAccessTokenResolver = (deps: {
     const subject = await deps.permissions.of(entry.sub);
     if (!deps.permissions.isActive(subject)) return undefined;
 
-    let allowed: Set<string>;
+    let allowed: ReadonlySet<string>;
     let role: string | undefined;
     if (entry.kind === 'resource') {
       const resource = entry.res;

@@ -73,7 +73,7 @@ export const createAccessTokenService = (deps: AccessTokenServiceDeps): AccessTo
     }
   };
 
-  const missingFrom = (scopes: string[], held: Set<string>) =>
+  const missingFrom = (scopes: string[], held: ReadonlySet<string>) =>
     [...policy.expand(scopes)].filter((scope) => !held.has(scope));
 
   /** A token used to make a token bounds what it makes: scopes and lifetime. */

@@ -99,15 +99,26 @@ export const createPolicy = (definition: PolicyDefinition = DEFAULT_POLICY) => {
   const sorted = (scopes: Iterable<string>): string[] =>
     [...scopes].sort((a, b) => (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity) || a.localeCompare(b));
 
-  /** Resource scopes a role grants on a resource of `type` and everything below it. */
-  const allowedByRole = (role: string, type: string): Set<string> => {
-    const row = definition.matrix[role] ?? {};
-    const granted: string[] = [];
-    for (const covered of coveredTypes(type)) {
-      const access = row[covered] ?? 'none';
-      if (access !== 'none') granted.push(`${covered}:${access}`);
+  /**
+   * Resource scopes a role grants on a resource of `type` and everything below it. The policy never
+   * changes while the process runs, so each answer is worked out once: introspection of a RAT
+   * asks on every request.
+   */
+  const granted = new Map<string, ReadonlySet<string>>();
+  const allowedByRole = (role: string, type: string): ReadonlySet<string> => {
+    const key = `${role}\u0000${type}`;
+    let scopes = granted.get(key);
+    if (!scopes) {
+      const row = definition.matrix[role] ?? {};
+      const held: string[] = [];
+      for (const covered of coveredTypes(type)) {
+        const access = row[covered] ?? 'none';
+        if (access !== 'none') held.push(`${covered}:${access}`);
+      }
+      scopes = expand(held);
+      granted.set(key, scopes);
     }
-    return expand(granted);
+    return scopes;
   };
 
   return {

@@ -39,14 +39,25 @@ export const createPermissions = (deps: {
   const isActive = (permissions: SubjectPermissions | undefined): permissions is SubjectPermissions =>
     permissions !== undefined && permissions.subject.disabledAt === null;
 
-  /** Every scope the subject may hold anywhere: the ceiling of any token it owns. */
-  const holdings = (permissions: SubjectPermissions): Set<string> => {
+  const holdingsOf = (permissions: SubjectPermissions): ReadonlySet<string> => {
     if (!isActive(permissions)) return new Set();
     const { subject, memberships } = permissions;
     if (subject.kind === 'user' && subject.isAdmin) return policy.expand(policy.allScopes);
     const held = new Set<string>(subject.kind === 'user' ? ['tokens:read', 'tokens:write'] : []);
     for (const membership of memberships) {
       for (const scope of policy.allowedByRole(membership.role, membership.resourceType)) held.add(scope);
+    }
+    return held;
+  };
+  // Worked out once per cached record: a changed subject or membership loads a new record.
+  const computed = new WeakMap<SubjectPermissions, ReadonlySet<string>>();
+
+  /** Every scope the subject may hold anywhere: the ceiling of any token it owns. */
+  const holdings = (permissions: SubjectPermissions): ReadonlySet<string> => {
+    let held = computed.get(permissions);
+    if (!held) {
+      held = holdingsOf(permissions);
+      computed.set(permissions, held);
     }
     return held;
   };
@@ -75,7 +86,8 @@ export const createPermissions = (deps: {
     },
 
     /** Scopes a role grants on one resource and below it; management scopes are never among them. */
-    grantedOn: (role: string, resourceType: string): Set<string> => policy.allowedByRole(role, resourceType),
+    grantedOn: (role: string, resourceType: string): ReadonlySet<string> =>
+      policy.allowedByRole(role, resourceType),
     managementScopes: MANAGEMENT_SCOPES,
   };
 };
