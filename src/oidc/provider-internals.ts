@@ -51,3 +51,18 @@ export const replayRequestBody = (req: IncomingMessage, body: Buffer): void => {
     },
   });
 };
+
+/**
+ * A ClientCredentials token for a client known by its id. The typed constructor asks for a built
+ * `Client`, but the model keeps nothing of it except `clientId` (lib/models/base_token.js) — a
+ * token loaded from storage carries only the id too — and building a `Client` validates all of
+ * its metadata: the most expensive step of the first token of every client.
+ */
+export const newClientCredentials = (
+  provider: Provider,
+  clientId: string,
+  scope: string | undefined,
+): InstanceType<Provider['ClientCredentials']> =>
+  new provider.ClientCredentials({ clientId, scope } as unknown as ConstructorParameters<
+    Provider['ClientCredentials']
+  >[0]);

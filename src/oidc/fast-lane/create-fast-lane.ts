@@ -2,7 +2,6 @@ import type { Context } from 'koa';
 import type { Provider } from 'oidc-provider';
 import type { Logger } from '../../logging/create-logger.ts';
 import type { ClientCredentialsDeps } from '../grants/client-credentials.ts';
-import { createBuiltClients } from './built-clients.ts';
 import { type ClientAuthDeps, createClientAuthenticator } from './client-secret-auth.ts';
 import { readFormPost } from './form-post.ts';
 import { createIntrospectionLane, type IntrospectionLaneDeps } from './introspection-lane.ts';
@@ -13,7 +12,7 @@ import { createTokenLane } from './token-lane.ts';
  * The fast lane answers the two requests an authorization server serves most — a
  * client_credentials token and the introspection of one by its resource server — without the
  * library's generic per-request machinery (a second koa context, a dozen middleware, parameter
- * objects, client validation on every call). It answers only the plain, successful case, with the
+ * objects, a validated library `Client` per call). It answers only the plain, successful case, with the
  * library's own models and the very functions the full path uses; every other request — an error,
  * an unusual header or parameter, another grant, a JWT — is handed to the library as it came,
  * so the wire behaviour is the library's. test/e2e/fast-lane.test.ts compares both, answer by answer.
@@ -31,7 +30,7 @@ type Lane = (request: LaneRequest) => Promise<Record<string, unknown> | undefine
 export const createFastLane = (deps: FastLaneDeps, provider: Provider): FastLane => {
   const authenticate = createClientAuthenticator(deps);
   const lanes = new Map<string, Lane>([
-    ['/token', createTokenLane(deps, provider, authenticate, createBuiltClients(provider))],
+    ['/token', createTokenLane(deps, provider, authenticate)],
     ['/token/introspection', createIntrospectionLane(deps, provider, authenticate)],
   ]);
 

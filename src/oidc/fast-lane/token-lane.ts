@@ -5,7 +5,6 @@ import {
   issueClientCredentialsToken,
   type TokenResponse,
 } from '../grants/client-credentials.ts';
-import type { BuiltClients } from './built-clients.ts';
 import { CLIENT_AUTH_PARAMETERS, type ClientAuthenticator } from './client-secret-auth.ts';
 import { onlyParameters } from './form-post.ts';
 import type { LaneRequest } from './lane-request.ts';
@@ -18,15 +17,13 @@ const PARAMETERS = new Set(['grant_type', ...CLIENT_CREDENTIALS_PARAMETERS, ...C
  * the registered grant uses; any OAuth error is left to the library to answer.
  */
 export const createTokenLane =
-  (deps: ClientCredentialsDeps, provider: Provider, authenticate: ClientAuthenticator, built: BuiltClients) =>
+  (deps: ClientCredentialsDeps, provider: Provider, authenticate: ClientAuthenticator) =>
   async ({ params, authorization }: LaneRequest): Promise<TokenResponse | undefined> => {
     if (params.grant_type !== 'client_credentials' || !onlyParameters(params, PARAMETERS)) return undefined;
     const row = await authenticate(authorization, params);
     if (!row?.grantTypes.includes('client_credentials')) return undefined;
-    const client = await built.get(row);
-    if (!client) return undefined;
     try {
-      const { body } = await issueClientCredentialsToken(provider, deps, client, row, {
+      const { body } = await issueClientCredentialsToken(provider, deps, row, {
         resource: params.resource,
         scope: params.scope,
       });

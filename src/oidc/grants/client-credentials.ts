@@ -1,8 +1,9 @@
-import { type Client, errors, type KoaContextWithOIDC, type Provider } from 'oidc-provider';
+import { errors, type KoaContextWithOIDC, type Provider } from 'oidc-provider';
 import type { ApiResource } from '../../domain/api-resources/api-resource.ts';
 import type { CachedLookup } from '../../domain/cache/cached-lookup.ts';
 import type { ClientRow } from '../../storage/tables/clients.ts';
 import { allowedScopesFor, resourceServerInfo } from '../configuration/resource-server-info.ts';
+import { newClientCredentials } from '../provider-internals.ts';
 
 /**
  * Tessera's client_credentials grant, registered in place of the library's. It keeps the RFC
@@ -33,11 +34,11 @@ export type TokenResponse = {
 /**
  * Issues the token for an authenticated client: the grant below and the fast lane
  * (src/oidc/fast-lane/) both come here, so they cannot disagree. Throws the library's OAuth errors.
+ * The token model is given the client's id only (see provider-internals.ts).
  */
 export const issueClientCredentialsToken = async (
   provider: Provider,
   deps: ClientCredentialsDeps,
-  client: Client,
   row: ClientRow,
   request: ClientCredentialsRequest,
 ) => {
@@ -63,7 +64,7 @@ export const issueClientCredentialsToken = async (
     throw new errors.InvalidScope(`requested scope is not allowed: ${denied.join(' ')}`, denied.join(' '));
   }
 
-  const token = new provider.ClientCredentials({ client, scope: scopes.join(' ') || undefined });
+  const token = newClientCredentials(provider, row.clientId, scopes.join(' ') || undefined);
   token.resourceServer = new provider.ResourceServer(identifier, resourceServerInfo(api, allowed));
   const accessToken = await token.save();
   const body: TokenResponse = {
@@ -82,7 +83,7 @@ export const createClientCredentialsGrant =
     const row = client && (await deps.clients.get(client.clientId));
     if (!client || !row) throw new errors.InvalidClient('client authentication failed');
 
-    const { token, body } = await issueClientCredentialsToken(provider, deps, client, row, {
+    const { token, body } = await issueClientCredentialsToken(provider, deps, row, {
       resource: ctx.oidc.params?.resource as string | string[] | undefined,
       scope: ctx.oidc.params?.scope as string | undefined,
     });
