@@ -52,6 +52,7 @@ export const startServer = async (
   domain.lastUsed.start();
   const clients = createCachedLookup({
     load: storage.repositories.clients.findById,
+    loadMany: storage.repositories.clients.findByIds,
     bus: storage.changes,
     topic: CLIENTS_TOPIC,
     ttlMs: cacheTtlMs,

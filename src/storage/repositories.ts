@@ -21,6 +21,7 @@ const bindTables = (knex: Knex) => ({
     insert: (input: Parameters<typeof clients.insertClient>[1]) => clients.insertClient(knex, input),
     upsert: (input: Parameters<typeof clients.upsertClient>[1]) => clients.upsertClient(knex, input),
     findById: (clientId: string) => clients.findClientById(knex, clientId),
+    findByIds: (clientIds: string[]) => clients.findClientsByIds(knex, clientIds),
     list: () => clients.listClients(knex),
     deleteById: (clientId: string) => clients.deleteClientById(knex, clientId),
     updateSecretHash: (clientId: string, secretHash: string) =>

@@ -16,6 +16,12 @@ type Entry<T> = { value: T | undefined; expiresAt: number; pending?: Promise<T |
 
 export const createCachedLookup = <T>(options: {
   load: (key: string) => Promise<T | undefined>;
+  /**
+   * Loads many keys in one query. When given, the misses of one event-loop turn (concurrent
+   * requests for different keys, e.g. many clients asking for tokens at once) share one load
+   * instead of queueing one query each for the database pool.
+   */
+  loadMany?: (keys: string[]) => Promise<Map<string, T>>;
   bus: ChangeBus;
   topic: string;
   ttlMs?: number;
@@ -25,6 +31,38 @@ export const createCachedLookup = <T>(options: {
 }): CachedLookup<T> => {
   const { load, ttlMs = 60_000, negativeTtlMs = 5_000, maxEntries = 200_000, now = Date.now } = options;
   const entries = new Map<string, Entry<T>>();
+
+  type Waiter = { resolve: (value: T | undefined) => void; reject: (error: unknown) => void };
+  let batch: Map<string, Waiter[]> | undefined;
+  const loadBatch = async (
+    waiting: Map<string, Waiter[]>,
+    loadMany: (keys: string[]) => Promise<Map<string, T>>,
+  ) => {
+    try {
+      const found = await loadMany([...waiting.keys()]);
+      for (const [key, waiters] of waiting) for (const waiter of waiters) waiter.resolve(found.get(key));
+    } catch (error) {
+      for (const waiters of waiting.values()) for (const waiter of waiters) waiter.reject(error);
+    }
+  };
+  const loadOne = (key: string): Promise<T | undefined> => {
+    const { loadMany } = options;
+    if (!loadMany) return load(key);
+    return new Promise((resolve, reject) => {
+      if (!batch) {
+        const waiting = new Map<string, Waiter[]>();
+        batch = waiting;
+        // After the I/O callbacks of this turn: every request parsed in it has asked by then.
+        setImmediate(() => {
+          batch = undefined;
+          void loadBatch(waiting, loadMany);
+        });
+      }
+      const waiters = batch.get(key) ?? [];
+      waiters.push({ resolve, reject });
+      batch.set(key, waiters);
+    });
+  };
 
   const invalidate = (key: string) => {
     // '*' is published when many records changed at once (e.g. an API resource used by many clients).
@@ -39,7 +77,7 @@ export const createCachedLookup = <T>(options: {
       const cached = entries.get(key);
       if (cached && cached.expiresAt > now()) return cached.pending ?? cached.value;
       // Concurrent misses for one key share a single load.
-      const pending = load(key);
+      const pending = loadOne(key);
       const entry: Entry<T> = { value: undefined, expiresAt: Number.POSITIVE_INFINITY, pending };
       entries.set(key, entry);
       try {

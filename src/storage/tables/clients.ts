@@ -134,6 +134,11 @@ export const findClientById = async (knex: Knex, clientId: string): Promise<Clie
   return record ? toRow(record as ClientRecord) : undefined;
 };
 
+export const findClientsByIds = async (knex: Knex, clientIds: string[]): Promise<Map<string, ClientRow>> => {
+  const records = await knex<ClientRecord>(TABLE).whereIn('client_id', clientIds);
+  return new Map(records.map((record) => [record.client_id, toRow(record as ClientRecord)]));
+};
+
 export const listClients = async (knex: Knex): Promise<ClientRow[]> => {
   const records = await knex<ClientRecord>(TABLE)
     .select('*')

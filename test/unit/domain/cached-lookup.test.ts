@@ -194,4 +194,39 @@ describe('the cached lookup', () => {
     await lookup.get('a');
     assert.deepEqual(loads, ['a', 'b', 'c', 'a']);
   });
+
+  test('with loadMany, the misses of one turn share one load; a failed load fails them all', async () => {
+    const batches: string[][] = [];
+    let failing = false;
+    const lookup = createCachedLookup<Row>({
+      load: async () => assert.fail('single loads are not used with loadMany'),
+      loadMany: async (keys) => {
+        batches.push(keys);
+        if (failing) throw new Error('database down');
+        return new Map(keys.filter((key) => key !== 'missing').map((key) => [key, { id: key, version: 1 }]));
+      },
+      bus: createLocalChangeBus(),
+      topic: 'clients',
+    });
+    const found = await Promise.all(['a', 'b', 'a', 'missing'].map((key) => lookup.get(key)));
+    assert.deepEqual(found, [
+      { id: 'a', version: 1 },
+      { id: 'b', version: 1 },
+      { id: 'a', version: 1 },
+      undefined,
+    ]);
+    assert.deepEqual(batches, [['a', 'b', 'missing']]);
+    assert.deepEqual(await lookup.get('b'), { id: 'b', version: 1 });
+    assert.equal(batches.length, 1);
+
+    failing = true;
+    const results = await Promise.allSettled([lookup.get('c'), lookup.get('d')]);
+    assert.deepEqual(
+      results.map((result) => result.status),
+      ['rejected', 'rejected'],
+    );
+    failing = false;
+    // A failure is not cached: the next request loads again.
+    assert.deepEqual(await lookup.get('c'), { id: 'c', version: 1 });
+  });
 });
