@@ -6,9 +6,9 @@ export type RequestMeta = { ip?: string | undefined; userAgent?: string | undefi
 
 /** The credential the caller presented, with its effective scopes (already intersected with holdings). */
 export type Credential =
-  | { type: 'jwt'; tokenId: string; clientId: string; scopes: string[]; expiresAt: Date | null }
-  | { type: 'personal'; tokenId: string; scopes: string[]; expiresAt: Date | null }
-  | { type: 'resource'; tokenId: string; scopes: string[]; expiresAt: Date | null };
+  | { type: 'jwt'; tokenId: string; clientId: string; scopes: readonly string[]; expiresAt: Date | null }
+  | { type: 'personal'; tokenId: string; scopes: readonly string[]; expiresAt: Date | null }
+  | { type: 'resource'; tokenId: string; scopes: readonly string[]; expiresAt: Date | null };
 
 export type Actor =
   /** A person: a PAT, or a JWT issued to a client on the person's behalf (the console). */

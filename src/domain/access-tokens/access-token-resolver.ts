@@ -16,7 +16,7 @@ import { entryOf, type TokenEntries, type TokenEntry } from './token-entries.ts'
 export type ResolvedAccessToken = {
   entry: TokenEntry;
   subject: SubjectPermissions;
-  effectiveScopes: string[];
+  effectiveScopes: readonly string[];
   /** RATs: the bot's current role on its resource. */
   role?: string;
 };
@@ -45,6 +45,25 @@ export const createAccessTokenResolver = (deps: {
     return entry;
   };
 
+  // The same token scopes meet the same allowed set (one object per role and per subject record,
+  // see policy.ts and subject-permissions.ts) on every introspection of a busy token.
+  const computed = new WeakMap<ReadonlySet<string>, Map<string, readonly string[]>>();
+  const effectiveScopesOf = (scopes: string[], allowed: ReadonlySet<string>): readonly string[] => {
+    let byScopes = computed.get(allowed);
+    if (!byScopes) {
+      byScopes = new Map();
+      computed.set(allowed, byScopes);
+    }
+    const key = scopes.join(' ');
+    let effective = byScopes.get(key);
+    if (!effective) {
+      effective = deps.policy.sorted([...deps.policy.expand(scopes)].filter((scope) => allowed.has(scope)));
+      if (byScopes.size >= 1_000) byScopes.clear(); // a bound, not a correctness matter
+      byScopes.set(key, effective);
+    }
+    return effective;
+  };
+
   /** What a live entry may do right now; undefined once it has expired or its subject may not act. */
   const effectiveOf = async (entry: TokenEntry): Promise<ResolvedAccessToken | undefined> => {
     if (entry.exp !== null && entry.exp <= now()) return undefined;
@@ -65,9 +84,7 @@ export const createAccessTokenResolver = (deps: {
     } else {
       allowed = deps.permissions.holdings(subject);
     }
-    const effectiveScopes = deps.policy.sorted(
-      [...deps.policy.expand(entry.scopes)].filter((scope) => allowed.has(scope)),
-    );
+    const effectiveScopes = effectiveScopesOf(entry.scopes, allowed);
     return { entry, subject, effectiveScopes, ...(role ? { role } : {}) };
   };
 

@@ -170,7 +170,7 @@ export const createFakeServices = () => {
         id: actor.id,
         kind: actor.kind === 'operator' ? ('user' as const) : actor.kind,
         username: actor.kind === 'user' ? 'alice' : null,
-        scopes: actor.kind === 'operator' ? ['admin'] : actor.credential.scopes,
+        scopes: actor.kind === 'operator' ? ['admin'] : [...actor.credential.scopes],
         grantableScopes: actor.kind === 'user' ? ['tokens:read', 'tokens:write'] : [],
       };
     },
