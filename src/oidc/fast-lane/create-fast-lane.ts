@@ -12,10 +12,11 @@ import { createTokenLane } from './token-lane.ts';
  * The fast lane answers the two requests an authorization server serves most — a
  * client_credentials token and the introspection of one by its resource server — without the
  * library's generic per-request machinery (a second koa context, a dozen middleware, parameter
- * objects, a validated library `Client` per call). It answers only the plain, successful case, with the
- * library's own models and the very functions the full path uses; every other request — an error,
- * an unusual header or parameter, another grant, a JWT — is handed to the library as it came,
- * so the wire behaviour is the library's. test/e2e/fast-lane.test.ts compares both, answer by answer.
+ * objects, a validated library `Client` per call). It answers only the plain, successful case,
+ * with the library's own models and the very functions the full path uses; every other request —
+ * an error, an unusual header or parameter, another grant, a JWT — is handed to the library as it
+ * came, so the wire behaviour is the library's. test/e2e/fast-lane.test.ts compares both, answer
+ * by answer. TESSERA_FAST_LANE=false turns it off.
  *
  * Returns true when it has answered.
  */
