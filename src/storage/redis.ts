@@ -41,9 +41,7 @@ export const createRedis = (config: RedisConfig, options: CreateRedisOptions = {
   };
   // Commands issued while (re)connecting wait for the connection, bounded by maxRetriesPerRequest.
   const queueing = { enableOfflineQueue: true, lazyConnect: false };
-  // Commands issued in one event-loop turn (many concurrent requests) go out in one write.
-  const pipelining = { enableAutoPipelining: true };
-  const common: RedisOptions = { ...perNode, ...queueing, ...pipelining };
+  const common: RedisOptions = { ...perNode, ...queueing };
 
   let client: RedisClient;
   if (config.mode === 'standalone') {
@@ -64,7 +62,6 @@ export const createRedis = (config: RedisConfig, options: CreateRedisOptions = {
   } else {
     const clusterOptions: ClusterOptions = {
       ...queueing,
-      ...pipelining,
       redisOptions: {
         ...perNode,
         username: config.username,
