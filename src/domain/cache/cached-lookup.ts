@@ -12,6 +12,9 @@ export type CachedLookup<T> = {
   invalidate(key: string): void;
 };
 
+/** Entries a cache keeps by default, the oldest dropped first beyond that. */
+export const CACHED_LOOKUP_MAX_ENTRIES = 200_000;
+
 type Entry<T> = { value: T | undefined; expiresAt: number; pending?: Promise<T | undefined> };
 
 export const createCachedLookup = <T>(options: {
@@ -29,7 +32,7 @@ export const createCachedLookup = <T>(options: {
   maxEntries?: number;
   now?: () => number;
 }): CachedLookup<T> => {
-  const { load, ttlMs = 60_000, negativeTtlMs = 5_000, maxEntries = 200_000, now = Date.now } = options;
+  const { load, ttlMs = 60_000, negativeTtlMs = 5_000, maxEntries = CACHED_LOOKUP_MAX_ENTRIES, now = Date.now } = options;
   const entries = new Map<string, Entry<T>>();
 
   type Waiter = { resolve: (value: T | undefined) => void; reject: (error: unknown) => void };

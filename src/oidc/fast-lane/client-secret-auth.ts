@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import type { CachedLookup } from '../../domain/cache/cached-lookup.ts';
+import { CACHED_LOOKUP_MAX_ENTRIES, type CachedLookup } from '../../domain/cache/cached-lookup.ts';
 import type { PepperHash } from '../../crypto/pepper-hash.ts';
 import type { ClientRow } from '../../storage/tables/clients.ts';
 
@@ -52,10 +52,15 @@ export const readClientCredentials = (
   return clientId && secret ? { clientId, secret } : undefined;
 };
 
-export type ClientAuthDeps = { clients: CachedLookup<ClientRow>; secretHash: PepperHash };
-
-/** Remembered credentials at most; beyond that the memory starts over. */
-const MAX_REMEMBERED = 10_000;
+export type ClientAuthDeps = {
+  clients: CachedLookup<ClientRow>;
+  secretHash: PepperHash;
+  /**
+   * Credentials remembered at most, the oldest forgotten first: as many as the clients cache
+   * holds, so a large population of clients does not push each other out on every request.
+   */
+  rememberAtMost?: number;
+};
 
 /**
  * The client whose secret the request presents, or undefined (unknown client, wrong secret, …).
@@ -67,6 +72,7 @@ const MAX_REMEMBERED = 10_000;
  * record (or none), and the credentials are checked again.
  */
 export const createClientAuthenticator = (deps: ClientAuthDeps) => {
+  const { rememberAtMost = CACHED_LOOKUP_MAX_ENTRIES } = deps;
   const passed = new Map<string, { clientId: string; row: ClientRow }>();
 
   return async (
@@ -84,13 +90,16 @@ export const createClientAuthenticator = (deps: ClientAuthDeps) => {
     if (presented === undefined) return undefined;
     const key = hash('sha256', presented, 'base64url');
     const remembered = passed.get(key);
-    if (remembered && (await deps.clients.get(remembered.clientId)) === remembered.row) return remembered.row;
+    if (remembered) {
+      if ((await deps.clients.get(remembered.clientId)) === remembered.row) return remembered.row;
+      passed.delete(key);
+    }
 
     const credentials = readClientCredentials(authorization, params);
     if (!credentials) return undefined;
     const row = await deps.clients.get(credentials.clientId);
     if (!row?.secretHash || !deps.secretHash.matches(credentials.secret, row.secretHash)) return undefined;
-    if (passed.size >= MAX_REMEMBERED) passed.clear();
+    if (passed.size >= rememberAtMost) passed.delete(passed.keys().next().value as string);
     passed.set(key, { clientId: credentials.clientId, row });
     return row;
   };

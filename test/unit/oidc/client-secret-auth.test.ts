@@ -94,18 +94,45 @@ describe('client secret authentication in the fast lane', () => {
     assert.equal(await authenticate(basic('cl_billing', 'new'), {}), undefined);
   });
 
-  test('remembers passed credentials by digest only', async () => {
-    const clients = clientsHolding(rowWith('right'));
-    let hashes = 0;
-    const counting = {
+  /** The pepper hash, counting the secrets it checks. */
+  const countingHash = () => {
+    const counted = {
+      checks: 0,
       digest: secretHash.digest,
       matches: (value: string, stored: string) => {
-        hashes += 1;
+        counted.checks += 1;
         return secretHash.matches(value, stored);
       },
     };
+    return counted;
+  };
+
+  test('remembers passed credentials by digest only', async () => {
+    const clients = clientsHolding(rowWith('right'));
+    const counting = countingHash();
     const authenticate = createClientAuthenticator({ clients: clients.lookup, secretHash: counting });
     for (let i = 0; i < 5; i += 1) assert.ok(await authenticate(basic('cl_billing', 'right'), {}));
-    assert.equal(hashes, 1);
+    assert.equal(counting.checks, 1);
+  });
+
+  test('past its size, forgets the oldest credentials only', async () => {
+    const rows = new Map(
+      ['cl_a', 'cl_b', 'cl_c'].map((clientId) => [clientId, { ...rowWith(`secret-${clientId}`), clientId }]),
+    );
+    const counting = countingHash();
+    const authenticate = createClientAuthenticator({
+      clients: { get: async (clientId) => rows.get(clientId), invalidate: () => {} },
+      secretHash: counting,
+      rememberAtMost: 2,
+    });
+    const present = async (clientId: string) =>
+      assert.equal((await authenticate(basic(clientId, `secret-${clientId}`), {}))?.clientId, clientId);
+    for (const clientId of ['cl_a', 'cl_b', 'cl_c']) await present(clientId);
+    assert.equal(counting.checks, 3);
+    await present('cl_c');
+    await present('cl_b');
+    assert.equal(counting.checks, 3, 'the two newest are still remembered');
+    await present('cl_a');
+    assert.equal(counting.checks, 4, 'the oldest was forgotten and checked again');
   });
 });
