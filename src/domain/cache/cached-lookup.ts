@@ -32,7 +32,13 @@ export const createCachedLookup = <T>(options: {
   maxEntries?: number;
   now?: () => number;
 }): CachedLookup<T> => {
-  const { load, ttlMs = 60_000, negativeTtlMs = 5_000, maxEntries = CACHED_LOOKUP_MAX_ENTRIES, now = Date.now } = options;
+  const {
+    load,
+    ttlMs = 60_000,
+    negativeTtlMs = 5_000,
+    maxEntries = CACHED_LOOKUP_MAX_ENTRIES,
+    now = Date.now,
+  } = options;
   const entries = new Map<string, Entry<T>>();
 
   type Waiter = { resolve: (value: T | undefined) => void; reject: (error: unknown) => void };
