@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LoadResult, LoadSpec } from '../load/load-spec.ts';
-import { onCleanup, ROOT, type Started, startProcess, treeCpuMs } from './processes.ts';
+import { machineCpuMs, onCleanup, ROOT, type Started, startProcess, treeCpuMs } from './processes.ts';
 
 /**
  * Runs one measured load against one server process: a load generator in its own process
@@ -17,6 +17,12 @@ export type Measurement = LoadResult & {
   serverCpuMsPerRequest: number;
   /** Cores the server (with its workers) used during the window: 1.0 is one core busy. */
   serverCpuShare: number;
+  /**
+   * Cores the whole machine was busy during the window (server, load generator, Redis, PostgreSQL,
+   * the kernel), and cores' worth of time the hypervisor gave to other guests instead.
+   */
+  machineBusyShare: number;
+  stealShare: number;
   errors: number;
 };
 
@@ -59,12 +65,23 @@ const readJsonLines = (
   });
 };
 
-const withServerCpu = (result: LoadResult, serverCpu: number): Measurement => ({
-  ...result,
-  serverCpuMsPerRequest: result.requests > 0 ? serverCpu / result.requests : 0,
-  serverCpuShare: serverCpu / 1000 / result.durationSeconds,
-  errors: result.non2xx + result.socketErrors,
-});
+/** CPU counters read right before and right after a measured window. */
+type CpuWindow = { server: number; machine: { busy: number; steal: number } };
+
+const cpuNow = (server: Started): CpuWindow => ({ server: serverCpuMs(server), machine: machineCpuMs() });
+
+const withCpu = (result: LoadResult, before: CpuWindow, after: CpuWindow): Measurement => {
+  const serverCpu = after.server - before.server;
+  const cores = (ms: number) => ms / 1000 / result.durationSeconds;
+  return {
+    ...result,
+    serverCpuMsPerRequest: result.requests > 0 ? serverCpu / result.requests : 0,
+    serverCpuShare: cores(serverCpu),
+    machineBusyShare: cores(after.machine.busy - before.machine.busy),
+    stealShare: cores(after.machine.steal - before.machine.steal),
+    errors: result.non2xx + result.socketErrors,
+  };
+};
 
 /**
  * The server's CPU time, its worker processes included; a server that died mid-run is an error
@@ -85,12 +102,12 @@ const runAutocannon = async (spec: LoadSpec, server: Started): Promise<Measureme
   const specFile = join(scratchDir(), `load-${++specCounter}.json`);
   writeFileSync(specFile, JSON.stringify(spec));
   const generator = startProcess('autocannon', ['bench/load/autocannon-worker.ts', specFile], { env: {} });
-  let cpuAtStart = 0;
+  let cpuAtStart: CpuWindow | undefined;
   const result = await new Promise<LoadResult>((done, fail) => {
     readJsonLines(generator.child.stdout as NodeJS.ReadableStream, (message) => {
       try {
         if (message.type === 'ready') {
-          cpuAtStart = serverCpuMs(server);
+          cpuAtStart = cpuNow(server);
           generator.child.stdin?.write('go\n');
         } else if (message.type === 'result') {
           const { type: _type, ...rest } = message;
@@ -105,9 +122,9 @@ const runAutocannon = async (spec: LoadSpec, server: Started): Promise<Measureme
       fail(new Error(`load generator exited (${code}) without a result:\n${generator.output()}`)),
     );
   });
-  const serverCpu = serverCpuMs(server) - cpuAtStart;
+  const cpuAtEnd = cpuNow(server);
   await generator.exited;
-  return withServerCpu(result, serverCpu);
+  return withCpu(result, cpuAtStart as CpuWindow, cpuAtEnd);
 };
 
 /**
@@ -157,18 +174,33 @@ const runWrk = async (spec: LoadSpec, server: Started): Promise<Measurement> => 
       );
     });
   if (spec.warmupSeconds > 0) await wrk(Math.max(1, Math.round(spec.warmupSeconds)));
-  const cpuAtStart = serverCpuMs(server);
+  const cpuAtStart = cpuNow(server);
   const output = await wrk(Math.max(1, Math.round(spec.durationSeconds)));
-  const serverCpu = serverCpuMs(server) - cpuAtStart;
+  const cpuAtEnd = cpuNow(server);
   const line = output.split('\n').find((candidate) => candidate.startsWith('{"type":"result"'));
   if (!line) throw new Error(`wrk printed no result:\n${output}`);
   const { type: _type, ...rest } = JSON.parse(line) as Record<string, unknown>;
-  return withServerCpu(rest as unknown as LoadResult, serverCpu);
+  const result = rest as unknown as LoadResult;
+  // The shell's `times` after wrk: its children's user and system time (wrk's Lua cannot see its own).
+  const times = [...output.matchAll(/^(\d+)m([\d.]+)s (\d+)m([\d.]+)s$/gm)].at(-1);
+  const seconds = (minutes?: string, rest?: string) => Number(minutes) * 60 + Number(rest);
+  const loaderCpuShare = times
+    ? (seconds(times[1], times[2]) + seconds(times[3], times[4])) / result.durationSeconds
+    : -1;
+  return withCpu(
+    { ...result, loaderCpuShare: Math.round(loaderCpuShare * 1000) / 1000 },
+    cpuAtStart,
+    cpuAtEnd,
+  );
 };
 
 const execFileWrk = (args: string[], env: Record<string, string>) => {
-  // wrk is not node: spawn it through the same registry so it is stopped on Ctrl-C as well.
-  const started = startProcess('wrk', args, { env, command: 'wrk' });
+  // wrk is not node: spawn it through the same registry so it is stopped on Ctrl-C as well. The
+  // shell around it prints wrk's CPU time (`times`) once it is done.
+  const started = startProcess('wrk', ['-c', 'wrk "$@"; status=$?; times; exit $status', 'wrk', ...args], {
+    env,
+    command: 'bash',
+  });
   return {
     stdout: started.child.stdout as NodeJS.ReadableStream,
     exited: started.exited,

@@ -153,6 +153,25 @@ export const cpuMs = (pid: number): number => {
   return ((utime + stime) * 1000) / CLOCK_TICKS;
 };
 
+/**
+ * CPU milliseconds the whole machine spent since boot, summed over its cores: `busy` is everything
+ * but idle and I/O wait (every process and the kernel), `steal` what the hypervisor gave to other
+ * guests while this one wanted to run.
+ */
+export const machineCpuMs = (): { busy: number; steal: number } => {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] as string;
+  const [user, nice, system, _idle, _iowait, irq, softirq, steal] = line
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  const ms = (ticks: number) => (ticks * 1000) / CLOCK_TICKS;
+  return {
+    busy: ms((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0)),
+    steal: ms(steal ?? 0),
+  };
+};
+
 /** The process and every descendant alive now (Linux /proc/<pid>/task/<tid>/children). */
 export const processTree = (pid: number): number[] => {
   const pids = [pid];

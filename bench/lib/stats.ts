@@ -10,6 +10,8 @@ export type Summary = {
   serverCpuMsPerRequest: number;
   serverCpuShare: number;
   loaderCpuShare: number;
+  machineBusyShare: number;
+  stealShare: number;
 };
 
 export const median = (values: number[]): number => {
@@ -32,6 +34,8 @@ export const summarize = (runs: Measurement[]): Summary => ({
   serverCpuMsPerRequest: round(median(runs.map((run) => run.serverCpuMsPerRequest)), 4),
   serverCpuShare: round(median(runs.map((run) => run.serverCpuShare))),
   loaderCpuShare: round(median(runs.map((run) => run.loaderCpuShare))),
+  machineBusyShare: round(median(runs.map((run) => run.machineBusyShare))),
+  stealShare: round(median(runs.map((run) => run.stealShare))),
 });
 
 /** 10000 → "10k", 1000000 → "1M": set sizes in labels. */

@@ -9,8 +9,8 @@ import { type Check, check, type ComparedScenario, type Row, type TesseraOnlySce
  * Scenario 9: scenarios 1–3 against `tessera serve --workers 2` (node's cluster: two worker
  * processes behind one port) vs the one-process server, on the same database, Redis and keys,
  * interleaved run by run. The server's CPU counts every worker. Target: 2 workers ≥ 1.6× one.
- * On a machine with 2 cores the load generator needs a core too: its CPU share is in the notes,
- * and `srv cores` says how much of the machine the server got.
+ * On a machine with 2 cores the load generator and Redis need CPU too: the notes say how the
+ * machine's cores were shared (server, load generator, the whole machine, steal).
  */
 const WORKERS = 2;
 const SHORT: Record<string, string> = {
@@ -53,8 +53,13 @@ export const workers: TesseraOnlyScenario = {
         figures[`${scenario.id}.workersOverOne`] = Math.round(ratio * 1000) / 1000;
         checks.push(check('workers', `9 ${short}: ${WORKERS} workers vs 1`, ratio, 'at-least', 1.6, '×'));
         const cpuRatio = many.summary.serverCpuMsPerRequest / one.summary.serverCpuMsPerRequest;
+        const cores = (pick: (row: Row) => number) => `${pick(one).toFixed(2)} → ${pick(many).toFixed(2)}`;
         notes.push(
-          `${short}: ${ratio.toFixed(2)}× req/s with ${WORKERS} workers, ${cpuRatio.toFixed(2)}× CPU/req; server cores used ${one.summary.serverCpuShare.toFixed(2)} → ${many.summary.serverCpuShare.toFixed(2)}, load generator ${one.summary.loaderCpuShare.toFixed(2)} → ${many.summary.loaderCpuShare.toFixed(2)} of a core (${availableParallelism()} cores in all)`,
+          `${short}: ${ratio.toFixed(2)}× req/s with ${WORKERS} workers, ${cpuRatio.toFixed(2)}× CPU/req; ` +
+            `cores used (of ${availableParallelism()}): server ${cores((row) => row.summary.serverCpuShare)}, ` +
+            `load generator ${cores((row) => row.summary.loaderCpuShare)}, ` +
+            `whole machine ${cores((row) => row.summary.machineBusyShare)} (Redis, PostgreSQL and the kernel included), ` +
+            `stolen by the hypervisor ${cores((row) => row.summary.stealShare)}`,
         );
       }
     } finally {

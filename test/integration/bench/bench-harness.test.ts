@@ -125,6 +125,10 @@ test('bench harness: a smoke run of scenarios 1, 4, 7 and PAT memory exits 0, wr
   for (const row of measured.rows) {
     for (const field of ['requestsPerSecond', 'p50Ms', 'p99Ms', 'errors', 'serverCpuMsPerRequest'])
       assert.ok(isNumber(row.summary[field]), `${row.target} ${field} is a number`);
+    // How the machine's cores were shared: the load generator's (wrk's or autocannon's) and the
+    // whole machine's CPU are measured, not left unknown.
+    for (const field of ['loaderCpuShare', 'machineBusyShare'])
+      assert.ok((row.summary[field] as number) > 0, `${row.target} ${field} is measured`);
   }
   const tessera = measured.rows.find((row) => row.target === 'tessera');
   assert.ok(isNumber(tessera?.vsBaseline?.requestsPerSecond) && isNumber(tessera?.vsBaseline?.p99));
