@@ -183,7 +183,7 @@ const runWrk = async (spec: LoadSpec, server: Started): Promise<Measurement> => 
   const result = rest as unknown as LoadResult;
   // The shell's `times` after wrk: its children's user and system time (wrk's Lua cannot see its own).
   const times = [...output.matchAll(/^(\d+)m([\d.]+)s (\d+)m([\d.]+)s$/gm)].at(-1);
-  const seconds = (minutes?: string, rest?: string) => Number(minutes) * 60 + Number(rest);
+  const seconds = (minutes?: string, remainder?: string) => Number(minutes) * 60 + Number(remainder);
   const loaderCpuShare = times
     ? (seconds(times[1], times[2]) + seconds(times[3], times[4])) / result.durationSeconds
     : -1;
