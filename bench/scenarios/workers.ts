@@ -10,7 +10,10 @@ import { type Check, check, type ComparedScenario, type Row, type TesseraOnlySce
  * processes behind one port) vs the one-process server, on the same database, Redis and keys,
  * interleaved run by run. The server's CPU counts every worker. Target: 2 workers ≥ 1.6× one.
  * On a machine with 2 cores the load generator and Redis need CPU too: the notes say how the
- * machine's cores were shared (server, load generator, the whole machine, steal).
+ * machine's cores were shared (server, load generator, the whole machine, steal), and the most
+ * two workers could reach on it — its cores divided by the cores the whole machine was busy with
+ * one process, i.e. if every request cost the machine what it did then. A ratio close to that
+ * ceiling but under the target is the machine's limit, not the server's.
  */
 const WORKERS = 2;
 const SHORT: Record<string, string> = {
@@ -53,13 +56,16 @@ export const workers: TesseraOnlyScenario = {
         figures[`${scenario.id}.workersOverOne`] = Math.round(ratio * 1000) / 1000;
         checks.push(check('workers', `9 ${short}: ${WORKERS} workers vs 1`, ratio, 'at-least', 1.6, '×'));
         const cpuRatio = many.summary.serverCpuMsPerRequest / one.summary.serverCpuMsPerRequest;
+        const ceiling = availableParallelism() / one.summary.machineBusyShare;
+        figures[`${scenario.id}.machineCeiling`] = Math.round(ceiling * 1000) / 1000;
         const cores = (pick: (row: Row) => number) => `${pick(one).toFixed(2)} → ${pick(many).toFixed(2)}`;
         notes.push(
           `${short}: ${ratio.toFixed(2)}× req/s with ${WORKERS} workers, ${cpuRatio.toFixed(2)}× CPU/req; ` +
             `cores used (of ${availableParallelism()}): server ${cores((row) => row.summary.serverCpuShare)}, ` +
             `load generator ${cores((row) => row.summary.loaderCpuShare)}, ` +
             `whole machine ${cores((row) => row.summary.machineBusyShare)} (Redis, PostgreSQL and the kernel included), ` +
-            `stolen by the hypervisor ${cores((row) => row.summary.stealShare)}`,
+            `stolen by the hypervisor ${cores((row) => row.summary.stealShare)}; ` +
+            `this machine allows at most ${ceiling.toFixed(2)}× (${Math.round((ratio / ceiling) * 100)}% of it reached)`,
         );
       }
     } finally {
