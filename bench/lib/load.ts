@@ -3,7 +3,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LoadResult, LoadSpec } from '../load/load-spec.ts';
-import { machineCpuMs, onCleanup, ROOT, type Started, startProcess, treeCpuMs } from './processes.ts';
+import {
+  machineCpuMs,
+  onCleanup,
+  ROOT,
+  type Started,
+  startProcess,
+  treeCpuMs,
+  treePreemptions,
+} from './processes.ts';
 
 /**
  * Runs one measured load against one server process: a load generator in its own process
@@ -23,6 +31,8 @@ export type Measurement = LoadResult & {
    */
   machineBusyShare: number;
   stealShare: number;
+  /** Times per response the server's threads were switched out while they still wanted to run. */
+  serverPreemptionsPerRequest: number;
   errors: number;
 };
 
@@ -66,16 +76,22 @@ const readJsonLines = (
 };
 
 /** CPU counters read right before and right after a measured window. */
-type CpuWindow = { server: number; machine: { busy: number; steal: number } };
+type CpuWindow = { server: number; preemptions: number; machine: { busy: number; steal: number } };
 
-const cpuNow = (server: Started): CpuWindow => ({ server: serverCpuMs(server), machine: machineCpuMs() });
+const cpuNow = (server: Started): CpuWindow => ({
+  server: serverCpuMs(server),
+  preemptions: treePreemptions(server.pid),
+  machine: machineCpuMs(),
+});
 
 const withCpu = (result: LoadResult, before: CpuWindow, after: CpuWindow): Measurement => {
   const serverCpu = after.server - before.server;
   const cores = (ms: number) => ms / 1000 / result.durationSeconds;
+  const perRequest = (count: number) => (result.requests > 0 ? count / result.requests : 0);
   return {
     ...result,
-    serverCpuMsPerRequest: result.requests > 0 ? serverCpu / result.requests : 0,
+    serverCpuMsPerRequest: perRequest(serverCpu),
+    serverPreemptionsPerRequest: perRequest(after.preemptions - before.preemptions),
     serverCpuShare: cores(serverCpu),
     machineBusyShare: cores(after.machine.busy - before.machine.busy),
     stealShare: cores(after.machine.steal - before.machine.steal),

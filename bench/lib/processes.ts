@@ -212,6 +212,32 @@ export const treeCpuMs = (pid: number): number => {
   return total;
 };
 
+/**
+ * How often the threads of a process and its live descendants were switched out while they still
+ * wanted to run (involuntary context switches, /proc/<pid>/task/<tid>/status): a server that
+ * shares its cores with others is preempted, and each time it loses its caches.
+ */
+export const treePreemptions = (pid: number): number => {
+  let total = 0;
+  for (const member of processTree(pid)) {
+    let threads: string[];
+    try {
+      threads = readdirSync(`/proc/${member}/task`);
+    } catch {
+      continue;
+    }
+    for (const thread of threads) {
+      try {
+        const status = readFileSync(`/proc/${member}/task/${thread}/status`, 'utf8');
+        total += Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+      } catch {
+        // the thread ended meanwhile
+      }
+    }
+  }
+  return total;
+};
+
 /** /proc reports CPU times in USER_HZ ticks: 100 on every mainstream Linux build, asked anyway. */
 const CLOCK_TICKS = (() => {
   try {

@@ -12,6 +12,7 @@ export type Summary = {
   loaderCpuShare: number;
   machineBusyShare: number;
   stealShare: number;
+  serverPreemptionsPerRequest: number;
 };
 
 export const median = (values: number[]): number => {
@@ -36,6 +37,7 @@ export const summarize = (runs: Measurement[]): Summary => ({
   loaderCpuShare: round(median(runs.map((run) => run.loaderCpuShare))),
   machineBusyShare: round(median(runs.map((run) => run.machineBusyShare))),
   stealShare: round(median(runs.map((run) => run.stealShare))),
+  serverPreemptionsPerRequest: round(median(runs.map((run) => run.serverPreemptionsPerRequest))),
 });
 
 /** 10000 → "10k", 1000000 → "1M": set sizes in labels. */

@@ -35,9 +35,10 @@ const asMeasurement = (run: VerifyRun): Measurement => ({
   loaderCpuShare: 0,
   serverCpuMsPerRequest: run.verifications > 0 ? run.cpuMs / run.verifications : 0,
   serverCpuShare: run.cpuMs / 1000 / run.seconds,
-  // In-process loops, one at a time: the machine's share is not measured.
+  // In-process loops, one at a time: the machine's share and preemptions are not measured.
   machineBusyShare: -1,
   stealShare: -1,
+  serverPreemptionsPerRequest: -1,
   errors: run.failures,
 });
 

@@ -10,7 +10,8 @@ import { type Check, check, type ComparedScenario, type Row, type TesseraOnlySce
  * processes behind one port) vs the one-process server, on the same database, Redis and keys,
  * interleaved run by run. The server's CPU counts every worker. Target: 2 workers ≥ 1.6× one.
  * On a machine with 2 cores the load generator and Redis need CPU too: the notes say how the
- * machine's cores were shared (server, load generator, the whole machine, steal), and the most
+ * machine's cores were shared (server, load generator, the whole machine, steal, how often the
+ * server was preempted), and the most
  * two workers could reach on it — its cores divided by the cores the whole machine was busy with
  * one process, i.e. if every request cost the machine what it did then. A ratio close to that
  * ceiling but under the target is the machine's limit, not the server's.
@@ -65,6 +66,7 @@ export const workers: TesseraOnlyScenario = {
             `load generator ${cores((row) => row.summary.loaderCpuShare)}, ` +
             `whole machine ${cores((row) => row.summary.machineBusyShare)} (Redis, PostgreSQL and the kernel included), ` +
             `stolen by the hypervisor ${cores((row) => row.summary.stealShare)}; ` +
+            `server preempted ${cores((row) => row.summary.serverPreemptionsPerRequest)} times per request; ` +
             `this machine allows at most ${ceiling.toFixed(2)}× (${Math.round((ratio / ceiling) * 100)}% of it reached)`,
         );
       }

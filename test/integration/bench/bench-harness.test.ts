@@ -129,6 +129,11 @@ test('bench harness: a smoke run of scenarios 1, 4, 7 and PAT memory exits 0, wr
     // whole machine's CPU are measured, not left unknown.
     for (const field of ['loaderCpuShare', 'machineBusyShare'])
       assert.ok((row.summary[field] as number) > 0, `${row.target} ${field} is measured`);
+    // A short run may see no preemption at all, but the count is read (-1 would mean not measured).
+    assert.ok(
+      (row.summary.serverPreemptionsPerRequest as number) >= 0,
+      `${row.target} preemptions are counted`,
+    );
   }
   const tessera = measured.rows.find((row) => row.target === 'tessera');
   assert.ok(isNumber(tessera?.vsBaseline?.requestsPerSecond) && isNumber(tessera?.vsBaseline?.p99));
