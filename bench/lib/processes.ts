@@ -172,24 +172,32 @@ export const machineCpuMs = (): { busy: number; steal: number } => {
   };
 };
 
+/** The same file (`children`, `status`, …) of every live thread of a process; none once it is gone. */
+const threadFiles = (pid: number, file: string): string[] => {
+  let threads: string[];
+  try {
+    threads = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  const contents: string[] = [];
+  for (const thread of threads) {
+    try {
+      contents.push(readFileSync(`/proc/${pid}/task/${thread}/${file}`, 'utf8'));
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return contents;
+};
+
 /** The process and every descendant alive now (Linux /proc/<pid>/task/<tid>/children). */
 export const processTree = (pid: number): number[] => {
   const pids = [pid];
   for (let index = 0; index < pids.length; index++) {
-    const parent = pids[index] as number;
-    let tasks: string[];
-    try {
-      tasks = readdirSync(`/proc/${parent}/task`);
-    } catch {
-      continue;
-    }
-    for (const task of tasks) {
-      try {
-        const children = readFileSync(`/proc/${parent}/task/${task}/children`, 'utf8').trim();
-        if (children) pids.push(...children.split(' ').map(Number));
-      } catch {
-        // the thread ended meanwhile
-      }
+    for (const children of threadFiles(pids[index] as number, 'children')) {
+      const listed = children.trim();
+      if (listed) pids.push(...listed.split(' ').map(Number));
     }
   }
   return pids;
@@ -219,22 +227,9 @@ export const treeCpuMs = (pid: number): number => {
  */
 export const treePreemptions = (pid: number): number => {
   let total = 0;
-  for (const member of processTree(pid)) {
-    let threads: string[];
-    try {
-      threads = readdirSync(`/proc/${member}/task`);
-    } catch {
-      continue;
-    }
-    for (const thread of threads) {
-      try {
-        const status = readFileSync(`/proc/${member}/task/${thread}/status`, 'utf8');
-        total += Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
-      } catch {
-        // the thread ended meanwhile
-      }
-    }
-  }
+  for (const member of processTree(pid))
+    for (const status of threadFiles(member, 'status'))
+      total += Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
   return total;
 };
 

@@ -11,9 +11,9 @@ import { type Check, check, type ComparedScenario, type Row, type TesseraOnlySce
  * interleaved run by run. The server's CPU counts every worker. Target: 2 workers ≥ 1.6× one.
  * On a machine with 2 cores the load generator and Redis need CPU too: the notes say how the
  * machine's cores were shared (server, load generator, the whole machine, steal, how often the
- * server was preempted), and the most
- * two workers could reach on it — its cores divided by the cores the whole machine was busy with
- * one process, i.e. if every request cost the machine what it did then. A ratio close to that
+ * server was preempted), and the most two workers could reach on it: its cores divided by the
+ * cores the whole machine was busy with one process, i.e. if every request cost the machine what
+ * it did then. A ratio close to that
  * ceiling but under the target is the machine's limit, not the server's.
  */
 const WORKERS = 2;
