@@ -52,6 +52,22 @@ export const readClientCredentials = (
   return clientId && secret ? { clientId, secret } : undefined;
 };
 
+/**
+ * The credentials as presented, undecoded: the same choice of header or body as
+ * readClientCredentials, so that remembered credentials are found without decoding them.
+ */
+const presentedCredentials = (
+  authorization: string | undefined,
+  params: Record<string, string>,
+): string | undefined => {
+  if (authorization !== undefined)
+    return params.client_id === undefined && params.client_secret === undefined
+      ? `header ${authorization}`
+      : undefined;
+  const { client_id: clientId, client_secret: secret } = params;
+  return clientId && secret ? `post ${clientId}\u0000${secret}` : undefined;
+};
+
 export type ClientAuthDeps = {
   clients: CachedLookup<ClientRow>;
   secretHash: PepperHash;
@@ -79,14 +95,7 @@ export const createClientAuthenticator = (deps: ClientAuthDeps) => {
     authorization: string | undefined,
     params: Record<string, string>,
   ): Promise<ClientRow | undefined> => {
-    const presented =
-      authorization !== undefined
-        ? params.client_id === undefined && params.client_secret === undefined
-          ? `header ${authorization}`
-          : undefined
-        : params.client_id && params.client_secret
-          ? `post ${params.client_id}\u0000${params.client_secret}`
-          : undefined;
+    const presented = presentedCredentials(authorization, params);
     if (presented === undefined) return undefined;
     const key = hash('sha256', presented, 'base64url');
     const remembered = passed.get(key);
