@@ -3,7 +3,7 @@ import { resolveSecrets, type Secrets } from './config/resolve-secrets.ts';
 import { createDomain, type Domain } from './domain/create-domain.ts';
 import { loadPolicyFile } from './domain/permissions/load-policy-file.ts';
 import { openStorage, type Storage } from './storage/open-storage.ts';
-import { createRedisTokenEntries } from './storage/redis-token-entries.ts';
+import { createRedisTokenEntries } from './storage/token-entries/redis-token-entries.ts';
 
 /**
  * Storage and the domain over it, as both the server and the CLI need them: the one place that

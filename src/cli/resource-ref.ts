@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import type { ResourceRef } from '../domain/access-tokens/access-token.ts';
+import type { ResourceRef } from '../verify/principal.ts';
 
 /** Parses `groups/42` for flags such as --parent and --resource. */
 export const parseResourceRef =

@@ -4,7 +4,7 @@ import type { Repositories } from '../storage/repositories.ts';
 import { createAccessTokenResolver } from './access-tokens/access-token-resolver.ts';
 import { createAccessTokenService } from './access-tokens/access-token-service.ts';
 import { createLastUsed } from './access-tokens/last-used.ts';
-import type { TokenEntries } from './access-tokens/token-entries.ts';
+import type { TokenEntries } from '../storage/token-entries/contract.ts';
 import { createApiResourceService } from './api-resources/api-resource-service.ts';
 import { createAuditService } from './audit/audit-log.ts';
 import { CLIENT_SECRET_HASH_PURPOSE } from './clients/client-secret.ts';

@@ -2,8 +2,8 @@ import type {
   CreatePersonalTokenInput,
   CreateResourceTokenInput,
   ListOptions,
-  ResourceRef,
 } from './access-tokens/access-token.ts';
+import type { ResourceRef } from '../verify/principal.ts';
 import type { Actor } from './actors.ts';
 import type { CreateApiResourceInput } from './api-resources/api-resource.ts';
 import type { CreateClientInput } from './clients/client.ts';

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { ResourceRef } from '../verify/principal.ts';
 import * as accessTokens from './tables/access-tokens.ts';
 import * as advisoryLocks from './tables/advisory-locks.ts';
 import * as apiResources from './tables/api-resources.ts';
@@ -45,8 +46,8 @@ const bindTables = (knex: Knex) => ({
     findAncestors: (type: string, id: string) => resources.findAncestors(knex, type, id),
     wouldCreateCycle: (type: string, id: string, parentType: string | null, parentId: string | null) =>
       resources.wouldCreateCycle(knex, type, id, parentType, parentId),
-    listByKeys: (keys: readonly resources.ResourceKey[]) => resources.listResourcesByKeys(knex, keys),
-    listDescendants: (keys: readonly resources.ResourceKey[]) => resources.listDescendants(knex, keys),
+    listByKeys: (keys: readonly ResourceRef[]) => resources.listResourcesByKeys(knex, keys),
+    listDescendants: (keys: readonly ResourceRef[]) => resources.listDescendants(knex, keys),
   },
   memberships: {
     upsert: (input: memberships.MembershipInput) => memberships.upsertMembership(knex, input),

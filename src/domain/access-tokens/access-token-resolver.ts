@@ -5,7 +5,7 @@ import type { Policy } from '../permissions/policy.ts';
 import type { Permissions, SubjectPermissions } from '../permissions/subject-permissions.ts';
 import type { AccessTokenIntrospection } from './access-token.ts';
 import type { LastUsed } from './last-used.ts';
-import { entryOf, type TokenEntries, type TokenEntry } from './token-entries.ts';
+import { entryOf, type TokenEntries, type TokenEntry } from '../../storage/token-entries/contract.ts';
 
 /**
  * From a presented PAT or RAT string to what it may do right now. Used by introspection and by

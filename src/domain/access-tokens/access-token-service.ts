@@ -20,11 +20,11 @@ import type {
   IssuedAccessToken,
   ListOptions,
   Page,
-  ResourceRef,
 } from './access-token.ts';
+import type { ResourceRef } from '../../verify/principal.ts';
 import { stateOf, viewOf } from './access-token-view.ts';
 import { resolveExpiry } from './expiry.ts';
-import { entryOf, type TokenEntries } from './token-entries.ts';
+import { entryOf, type TokenEntries } from '../../storage/token-entries/contract.ts';
 
 /**
  * Personal and resource access tokens: created with a name, scopes and an expiry, shown once,

@@ -1,8 +1,7 @@
+import type { ResourceRef } from '../../verify/principal.ts';
 import type { TokenKind } from '../../verify/token-format.ts';
 import type { Actor } from '../actors.ts';
 
-export type { TokenKind };
-export type ResourceRef = { type: string; id: string };
 export type TokenState = 'active' | 'expired' | 'revoked';
 export type StateFilter = TokenState | 'all';
 

@@ -1,5 +1,5 @@
 import type { Actor } from '../actors.ts';
-import type { ResourceRef } from '../access-tokens/access-token.ts';
+import type { ResourceRef } from '../../verify/principal.ts';
 
 export type ResourceView = {
   type: string;

@@ -1,19 +1,19 @@
 import type { Knex } from 'knex';
+import type { ResourceRef } from '../../verify/principal.ts';
+import type { TokenKind } from '../../verify/token-format.ts';
 import { foreignKeyError } from './foreign-key-violation.ts';
-import type { ResourceKey } from './resources.ts';
 import { rethrowUniqueViolation } from './unique-violation.ts';
 
 /**
  * All SQL for `access_tokens`: the records of personal (PAT) and resource (RAT) access tokens.
  * Only the token's hash is stored, never the token.
  */
-export type AccessTokenKind = 'personal' | 'resource';
 export type AccessTokenState = 'active' | 'expired' | 'revoked' | 'all';
 
 export type AccessTokenRow = {
   /** Public id, `tok_…`. */
   id: string;
-  kind: AccessTokenKind;
+  kind: TokenKind;
   name: string;
   subjectId: string;
   /** Resource tokens only. */
@@ -38,7 +38,7 @@ export type AccessTokenRow = {
 
 export type NewAccessToken = {
   id: string;
-  kind: AccessTokenKind;
+  kind: TokenKind;
   name: string;
   subjectId: string;
   resourceType?: string | null;
@@ -56,8 +56,8 @@ export type NewAccessToken = {
 
 export type AccessTokenListFilter = {
   subjectId?: string;
-  resource?: ResourceKey;
-  kind?: AccessTokenKind;
+  resource?: ResourceRef;
+  kind?: TokenKind;
   state: AccessTokenState;
   /** What "expired" is measured against. */
   now: Date;
@@ -67,9 +67,9 @@ export type AccessTokenListFilter = {
 };
 
 export type ActiveTokenNameQuery = {
-  kind: AccessTokenKind;
+  kind: TokenKind;
   subjectId?: string;
-  resource?: ResourceKey;
+  resource?: ResourceRef;
   name: string;
   now: Date;
 };
@@ -78,7 +78,7 @@ export type LastUse = { id: string; at: Date; ip: string | null };
 
 type AccessTokenRecord = {
   id: string;
-  kind: AccessTokenKind;
+  kind: TokenKind;
   name: string;
   subject_id: string;
   resource_type: string | null;

@@ -1,11 +1,11 @@
 import type { Knex } from 'knex';
+import type { ResourceRef } from '../../verify/principal.ts';
 import { foreignKeyError } from './foreign-key-violation.ts';
 
 /**
  * All SQL for `resources`: the platform's objects (group → application → instance…) that tokens
  * are scoped to, as a tree of (type, id) keys with parent links.
  */
-export type ResourceKey = { type: string; id: string };
 
 export type ResourceRow = {
   type: string;
@@ -175,7 +175,7 @@ export const wouldCreateCycle = async (
 /** The resources among `keys` that exist, by type then id. */
 export const listResourcesByKeys = async (
   knex: Knex,
-  keys: readonly ResourceKey[],
+  keys: readonly ResourceRef[],
 ): Promise<ResourceRow[]> => {
   if (keys.length === 0) return [];
   const records = await knex<ResourceRecord>(TABLE)
@@ -192,7 +192,7 @@ export const listResourcesByKeys = async (
  * Every resource below the given ones, at any depth, the given ones excluded unless they sit below
  * another: what a membership reaches besides the resource it is on.
  */
-export const listDescendants = async (knex: Knex, keys: readonly ResourceKey[]): Promise<ResourceRow[]> => {
+export const listDescendants = async (knex: Knex, keys: readonly ResourceRef[]): Promise<ResourceRow[]> => {
   if (keys.length === 0) return [];
   const roots = keys.map(() => '(?, ?)').join(', ');
   const result = (await knex.raw(

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ResolvedAccessToken } from '../../../src/domain/access-tokens/access-token-resolver.ts';
-import type { TokenEntry } from '../../../src/domain/access-tokens/token-entries.ts';
+import type { TokenEntry } from '../../../src/storage/token-entries/contract.ts';
 import { exchangedClaims, exchangedScopes } from '../../../src/oidc/grants/token-exchange.ts';
 
 const API_SCOPES = ['groups:read-only', 'groups:read-write', 'applications:read-only'];

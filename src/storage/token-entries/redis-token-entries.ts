@@ -1,8 +1,8 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { TokenEntries, TokenEntry } from '../domain/access-tokens/token-entries.ts';
+import type { TokenEntries, TokenEntry } from './contract.ts';
 
 /**
- * PAT/RAT entries on Redis (see domain/access-tokens/token-entries.ts). The key is the token's
+ * PAT/RAT entries on Redis (the contract is in contract.ts). The key is the token's
  * HMAC from Postgres, never the token. Entries of tokens that never expire are re-read from
  * Postgres at least weekly, and tombstones live as long as the token could have.
  */

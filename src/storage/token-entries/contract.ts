@@ -1,11 +1,14 @@
-import type { AccessTokenRow } from '../../storage/tables/access-tokens.ts';
-import type { ResourceRef, TokenKind } from './access-token.ts';
+import type { ResourceRef } from '../../verify/principal.ts';
+import type { TokenKind } from '../../verify/token-format.ts';
+import type { AccessTokenRow } from '../tables/access-tokens.ts';
 
 /**
- * The fast path for PAT and RAT lookups: Redis keeps what introspection needs under the token's
- * hash, so introspection does not touch PostgreSQL. Postgres stays the record: a missing entry
- * (flush, failover) is rebuilt from it on first use. Revocation leaves a tombstone, and rebuilding
- * only ever fills an empty slot, so a rebuild racing a revocation cannot bring the token back.
+ * The storage contract of the fast path for PAT and RAT lookups, written out once: the domain's
+ * access-token services depend on it, `redis-token-entries.ts` implements it. Redis keeps what
+ * introspection needs under the token's hash, so introspection does not touch PostgreSQL. Postgres
+ * stays the record: a missing entry (flush, failover) is rebuilt from it on first use (`entryOf`).
+ * Revocation leaves a tombstone, and rebuilding only ever fills an empty slot, so a rebuild racing
+ * a revocation cannot bring the token back.
  */
 export type TokenEntry = {
   id: string;
@@ -31,6 +34,7 @@ const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
 /** `exp` is the first second the token is no longer valid (RFC 7519): round an instant up. */
 const expirySeconds = (date: Date) => Math.ceil(date.getTime() / 1000);
 
+/** The entry of a token record: what introspection needs, nothing bearer-capable. */
 export const entryOf = (row: AccessTokenRow): TokenEntry => ({
   id: row.id,
   kind: row.kind,
