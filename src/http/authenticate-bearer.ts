@@ -1,7 +1,7 @@
 import type { AccessTokenResolver } from '../domain/access-tokens/access-token-resolver.ts';
 import type { Actor, RequestMeta } from '../domain/actors.ts';
 import { MANAGEMENT_API } from '../domain/api-resources/management-api.ts';
-import type { CachedLookup } from '../domain/cache/cached-lookup.ts';
+import type { CachedLookup } from '../cache/cached-lookup.ts';
 import type { Permissions } from '../domain/permissions/subject-permissions.ts';
 import type { JwtAccessTokens } from '../oidc/jwt-access-tokens.ts';
 import type { ClientRow } from '../storage/tables/clients.ts';

@@ -4,7 +4,7 @@ import { importJWK, type JSONWebKeySet, type JWK, type JWTPayload, SignJWT } fro
  * Signs JWT access tokens (RFC 9068) that Tessera mints outside oidc-provider's token models — the
  * token exchange grant, whose `sub` and extra claims the library's models cannot carry without a
  * provider-wide claims hook. It picks keys exactly as oidc-provider's keystore does, from the same
- * private JWKS (src/domain/keys/key-ring.ts toProviderJwks): the first key of the algorithm that
+ * private JWKS (src/keys/key-ring.ts toProviderJwks): the first key of the algorithm that
  * may sign, so a pending or previous key (`key_ops: ["verify"]`) never signs and a rotation reaches
  * both signers at the same moment.
  */

@@ -1,5 +1,5 @@
 import { Provider } from 'oidc-provider';
-import type { CachedLookup } from '../domain/cache/cached-lookup.ts';
+import type { CachedLookup } from '../cache/cached-lookup.ts';
 import type { OidcAdapter } from '../storage/oidc-adapter/contract.ts';
 import type { ClientRow } from '../storage/tables/clients.ts';
 

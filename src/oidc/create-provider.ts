@@ -2,7 +2,7 @@ import type { JSONWebKeySet } from 'jose';
 import { type Configuration, errors, type KoaContextWithOIDC, Provider } from 'oidc-provider';
 import type { PepperHash } from '../crypto/pepper-hash.ts';
 import type { ApiResource } from '../domain/api-resources/api-resource.ts';
-import type { CachedLookup } from '../domain/cache/cached-lookup.ts';
+import type { CachedLookup } from '../cache/cached-lookup.ts';
 import type { OidcAdapterFactory } from '../storage/oidc-adapter/contract.ts';
 import type { AccessTokenResolver } from '../domain/access-tokens/access-token-resolver.ts';
 import { createPersonalTokenIntrospection } from './middleware/personal-token-introspection.ts';

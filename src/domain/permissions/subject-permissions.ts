@@ -3,7 +3,7 @@ import type { Repositories } from '../../storage/repositories.ts';
 import type { MembershipRow } from '../../storage/tables/memberships.ts';
 import type { SubjectRow } from '../../storage/tables/subjects.ts';
 import type { ResourceRef } from '../../verify/principal.ts';
-import { createCachedLookup } from '../cache/cached-lookup.ts';
+import { createCachedLookup } from '../../cache/cached-lookup.ts';
 import { MANAGEMENT_SCOPES, type Policy } from './policy.ts';
 
 /**

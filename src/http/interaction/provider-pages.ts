@@ -1,4 +1,4 @@
-import type { CachedLookup } from '../../domain/cache/cached-lookup.ts';
+import type { CachedLookup } from '../../cache/cached-lookup.ts';
 import type { ProviderPages } from '../../oidc/configuration/end-user-flows.ts';
 import type { ClientRow } from '../../storage/tables/clients.ts';
 import { originOf, setPageHeaders } from '../web/page-headers.ts';

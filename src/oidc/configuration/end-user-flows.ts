@@ -1,5 +1,5 @@
 import { type Configuration, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
-import type { CachedLookup } from '../../domain/cache/cached-lookup.ts';
+import type { CachedLookup } from '../../cache/cached-lookup.ts';
 import type { ClientRow } from '../../storage/tables/clients.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { CachedLookup } from '../../domain/cache/cached-lookup.ts';
+import type { CachedLookup } from '../../cache/cached-lookup.ts';
 import type { ClientRow } from '../../storage/tables/clients.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { CACHED_LOOKUP_MAX_ENTRIES, type CachedLookup } from '../../domain/cache/cached-lookup.ts';
+import { CACHED_LOOKUP_MAX_ENTRIES, type CachedLookup } from '../../cache/cached-lookup.ts';
 import type { PepperHash } from '../../crypto/pepper-hash.ts';
 import type { ClientRow } from '../../storage/tables/clients.ts';
 

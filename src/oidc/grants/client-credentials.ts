@@ -1,6 +1,6 @@
 import { errors, type KoaContextWithOIDC, type Provider } from 'oidc-provider';
 import type { ApiResource } from '../../domain/api-resources/api-resource.ts';
-import type { CachedLookup } from '../../domain/cache/cached-lookup.ts';
+import type { CachedLookup } from '../../cache/cached-lookup.ts';
 import type { ClientRow } from '../../storage/tables/clients.ts';
 import { allowedScopesFor, resourceServerInfo } from '../configuration/resource-server-info.ts';
 import { newClientCredentials } from '../provider-internals.ts';

@@ -6,7 +6,7 @@ import type {
   ResolvedAccessToken,
 } from '../../domain/access-tokens/access-token-resolver.ts';
 import type { ApiResource } from '../../domain/api-resources/api-resource.ts';
-import type { CachedLookup } from '../../domain/cache/cached-lookup.ts';
+import type { CachedLookup } from '../../cache/cached-lookup.ts';
 import type { ClientRow } from '../../storage/tables/clients.ts';
 import { createAccessTokenSigner } from '../access-token-signer.ts';
 

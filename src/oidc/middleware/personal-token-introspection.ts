@@ -1,6 +1,6 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { AccessTokenResolver } from '../../domain/access-tokens/access-token-resolver.ts';
-import type { CachedLookup } from '../../domain/cache/cached-lookup.ts';
+import type { CachedLookup } from '../../cache/cached-lookup.ts';
 import type { ClientRow } from '../../storage/tables/clients.ts';
 import { looksLikeTesseraToken } from '../../verify/token-format.ts';
 

@@ -4,10 +4,10 @@ import { loadConfig } from '../../../src/config/load-config.ts';
 import { resolveSecrets } from '../../../src/config/resolve-secrets.ts';
 import { createPepperHash } from '../../../src/crypto/pepper-hash.ts';
 import { CLIENT_SECRET_HASH_PURPOSE } from '../../../src/domain/clients/client-secret.ts';
-import { generateKeys } from '../../../src/domain/keys/generate-keys.ts';
-import { listKeys } from '../../../src/domain/keys/key-ring.ts';
-import { readKeyFile } from '../../../src/domain/keys/key-file.ts';
-import { rotateKeys } from '../../../src/domain/keys/rotate-keys.ts';
+import { generateKeys } from '../../../src/keys/generate-keys.ts';
+import { listKeys } from '../../../src/keys/key-ring.ts';
+import { readKeyFile } from '../../../src/keys/key-file.ts';
+import { rotateKeys } from '../../../src/keys/rotate-keys.ts';
 import { openStorage } from '../../../src/storage/open-storage.ts';
 import { type CliResult, cliJson, runCli, suiteScope, testEnv } from '../../helpers/tessera-process.ts';
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { generateSigningKey } from '../../../src/domain/keys/generate-key.ts';
-import { publicJwks, toProviderJwks } from '../../../src/domain/keys/key-ring.ts';
-import type { SigningKey } from '../../../src/domain/keys/signing-key.ts';
+import { generateSigningKey } from '../../../src/keys/generate-key.ts';
+import { publicJwks, toProviderJwks } from '../../../src/keys/key-ring.ts';
+import type { SigningKey } from '../../../src/keys/signing-key.ts';
 import { createAccessTokenSigner } from '../../../src/oidc/access-token-signer.ts';
 
 const T0 = 1_750_000_000;

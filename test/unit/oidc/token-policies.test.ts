@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { CachedLookup } from '../../../src/domain/cache/cached-lookup.ts';
+import type { CachedLookup } from '../../../src/cache/cached-lookup.ts';
 import { createTokenPolicies } from '../../../src/oidc/configuration/token-policies.ts';
 import type { ClientRow } from '../../../src/storage/tables/clients.ts';
 

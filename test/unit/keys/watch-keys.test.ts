@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { describe, test } from 'node:test';
-import { writeKeyFile } from '../../../../src/domain/keys/key-file.ts';
-import { watchKeys } from '../../../../src/domain/keys/watch-keys.ts';
+import { writeKeyFile } from '../../../src/keys/key-file.ts';
+import { watchKeys } from '../../../src/keys/watch-keys.ts';
 import { T0, keyWith, tempKeysDir } from './keys-fixtures.ts';
 
 /** Resolves on the watcher's first call; a generous limit turns a missed change into a failure, not a hang. */
@@ -45,7 +45,7 @@ describe('watching the key file', () => {
   test('does not keep the process alive', async (t) => {
     const dir = await tempKeysDir(t);
     await writeKeyFile(dir, [await keyWith('ES256', T0)]);
-    const module = new URL('../../../../src/domain/keys/watch-keys.ts', import.meta.url).href;
+    const module = new URL('../../../src/keys/watch-keys.ts', import.meta.url).href;
     const child = spawn(
       process.execPath,
       [

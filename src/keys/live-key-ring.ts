@@ -1,5 +1,5 @@
 import type { JSONWebKeySet } from 'jose';
-import type { Logger } from '../../logging/create-logger.ts';
+import type { Logger } from '../logging/create-logger.ts';
 import { ensureKeys } from './generate-keys.ts';
 import { readKeyFile } from './key-file.ts';
 import { nextChangeAt, publicJwks, signingKids, toProviderJwks } from './key-ring.ts';

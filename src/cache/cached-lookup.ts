@@ -1,4 +1,4 @@
-import type { ChangeBus } from '../../storage/change-bus.ts';
+import type { ChangeBus } from '../storage/change-bus.ts';
 
 /**
  * A read-through in-process cache for records the hot path reads on every request (clients, API

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { stat } from 'node:fs/promises';
 import { describe, test } from 'node:test';
-import { generateKeys } from '../../../../src/domain/keys/generate-keys.ts';
-import { keyFilePath, readKeyFile } from '../../../../src/domain/keys/key-file.ts';
-import { retireKeys } from '../../../../src/domain/keys/retire-keys.ts';
-import { rotateKeys } from '../../../../src/domain/keys/rotate-keys.ts';
-import type { AppError } from '../../../../src/errors.ts';
+import { generateKeys } from '../../../src/keys/generate-keys.ts';
+import { keyFilePath, readKeyFile } from '../../../src/keys/key-file.ts';
+import { retireKeys } from '../../../src/keys/retire-keys.ts';
+import { rotateKeys } from '../../../src/keys/rotate-keys.ts';
+import type { AppError } from '../../../src/errors.ts';
 import { T0, tempKeysDir } from './keys-fixtures.ts';
 
 const TTL = 3600;

@@ -11,8 +11,8 @@ import {
   SignJWT,
 } from 'jose';
 import { Provider } from 'oidc-provider';
-import { publicJwks, toProviderJwks } from '../../../../src/domain/keys/key-ring.ts';
-import type { SigningKey } from '../../../../src/domain/keys/signing-key.ts';
+import { publicJwks, toProviderJwks } from '../../../src/keys/key-ring.ts';
+import type { SigningKey } from '../../../src/keys/signing-key.ts';
 import { T0, keyWith } from './keys-fixtures.ts';
 
 // The old ES256 key signs until T0+200, when the rotated one takes over; RS256 and EdDSA do not rotate.

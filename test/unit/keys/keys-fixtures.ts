@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { generateSigningKey } from '../../../../src/domain/keys/generate-key.ts';
-import type { SigningAlg, SigningKey } from '../../../../src/domain/keys/signing-key.ts';
+import { generateSigningKey } from '../../../src/keys/generate-key.ts';
+import type { SigningAlg, SigningKey } from '../../../src/keys/signing-key.ts';
 
 /** A fresh keys directory (that does not exist yet) under a temporary folder removed after the test. */
 export const tempKeysDir = async (t: TestContext): Promise<string> => {

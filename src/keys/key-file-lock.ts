@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import { conflict } from '../../errors.ts';
+import { conflict } from '../errors.ts';
 import { keyFilePath } from './key-file.ts';
 
 /**

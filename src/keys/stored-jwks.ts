@@ -7,7 +7,7 @@ import {
   verify,
 } from 'node:crypto';
 import type { JSONWebKeySet } from 'jose';
-import { AppError } from '../../errors.ts';
+import { AppError } from '../errors.ts';
 import { jwkThumbprint } from './jwk-thumbprint.ts';
 import { isSigningAlg, SIGNING_ALGS, type SigningAlg, type SigningKey } from './signing-key.ts';
 

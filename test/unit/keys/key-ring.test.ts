@@ -6,8 +6,8 @@ import {
   publicJwks,
   signingKids,
   toProviderJwks,
-} from '../../../../src/domain/keys/key-ring.ts';
-import type { SigningKey } from '../../../../src/domain/keys/signing-key.ts';
+} from '../../../src/keys/key-ring.ts';
+import type { SigningKey } from '../../../src/keys/signing-key.ts';
 import { T0, keyWith } from './keys-fixtures.ts';
 
 // es1 signs from T0; es2 was added at T0+100 to take over at T0+200; es3 at T0+300 to take over at T0+400.

@@ -1,4 +1,4 @@
-import { conflict, invalidInput, notFound } from '../../errors.ts';
+import { conflict, invalidInput, notFound } from '../errors.ts';
 import { keyFilePath, readKeyFile, writeKeyFile } from './key-file.ts';
 import { withKeyFileLock } from './key-file-lock.ts';
 import { type KeyRow, listKeys } from './key-ring.ts';

@@ -1,4 +1,4 @@
-import { invalidInput } from '../../errors.ts';
+import { invalidInput } from '../errors.ts';
 import { generateSigningKey } from './generate-key.ts';
 import { keyFilePath, readKeyFile, writeKeyFile } from './key-file.ts';
 import { withKeyFileLock } from './key-file-lock.ts';

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { readFile, stat, writeFile, mkdir } from 'node:fs/promises';
 import { describe, test } from 'node:test';
 import { calculateJwkThumbprint } from 'jose';
-import { ensureKeys, generateKeys } from '../../../../src/domain/keys/generate-keys.ts';
-import { keyFilePath, readKeyFile } from '../../../../src/domain/keys/key-file.ts';
-import { type AppError } from '../../../../src/errors.ts';
+import { ensureKeys, generateKeys } from '../../../src/keys/generate-keys.ts';
+import { keyFilePath, readKeyFile } from '../../../src/keys/key-file.ts';
+import { type AppError } from '../../../src/errors.ts';
 import { T0, tempKeysDir } from './keys-fixtures.ts';
 
 describe('generating keys', () => {

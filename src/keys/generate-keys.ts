@@ -1,5 +1,5 @@
 import { access } from 'node:fs/promises';
-import { conflict } from '../../errors.ts';
+import { conflict } from '../errors.ts';
 import { generateSigningKey } from './generate-key.ts';
 import { keyFilePath, readKeyFile, writeKeyFile } from './key-file.ts';
 import { withKeyFileLock } from './key-file-lock.ts';

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { chmod, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { before, describe, test, type TestContext } from 'node:test';
-import { keyFilePath, readKeyFile, writeKeyFile } from '../../../../src/domain/keys/key-file.ts';
-import type { SigningKey } from '../../../../src/domain/keys/signing-key.ts';
-import { formatStoredJwks } from '../../../../src/domain/keys/stored-jwks.ts';
-import type { AppError } from '../../../../src/errors.ts';
+import { keyFilePath, readKeyFile, writeKeyFile } from '../../../src/keys/key-file.ts';
+import type { SigningKey } from '../../../src/keys/signing-key.ts';
+import { formatStoredJwks } from '../../../src/keys/stored-jwks.ts';
+import type { AppError } from '../../../src/errors.ts';
 import { T0, keyWith, tempKeysDir } from './keys-fixtures.ts';
 
 let es256: SigningKey;

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { open, utimes, writeFile } from 'node:fs/promises';
 import { describe, test } from 'node:test';
-import { generateKeys } from '../../../../src/domain/keys/generate-keys.ts';
-import { readKeyFile } from '../../../../src/domain/keys/key-file.ts';
-import { keyFileLockPath, withKeyFileLock } from '../../../../src/domain/keys/key-file-lock.ts';
-import { listKeys, nextChangeAt, signingKids, toProviderJwks } from '../../../../src/domain/keys/key-ring.ts';
-import { rotateKeys } from '../../../../src/domain/keys/rotate-keys.ts';
-import type { AppError } from '../../../../src/errors.ts';
+import { generateKeys } from '../../../src/keys/generate-keys.ts';
+import { readKeyFile } from '../../../src/keys/key-file.ts';
+import { keyFileLockPath, withKeyFileLock } from '../../../src/keys/key-file-lock.ts';
+import { listKeys, nextChangeAt, signingKids, toProviderJwks } from '../../../src/keys/key-ring.ts';
+import { rotateKeys } from '../../../src/keys/rotate-keys.ts';
+import type { AppError } from '../../../src/errors.ts';
 import { T0, tempKeysDir } from './keys-fixtures.ts';
 
 describe('rotating keys', () => {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { calculateJwkThumbprint } from 'jose';
-import { listKeys } from '../../../../src/domain/keys/key-ring.ts';
-import type { SigningKey } from '../../../../src/domain/keys/signing-key.ts';
-import { formatStoredJwks, keysFromJwks } from '../../../../src/domain/keys/stored-jwks.ts';
-import type { AppError } from '../../../../src/errors.ts';
+import { listKeys } from '../../../src/keys/key-ring.ts';
+import type { SigningKey } from '../../../src/keys/signing-key.ts';
+import { formatStoredJwks, keysFromJwks } from '../../../src/keys/stored-jwks.ts';
+import type { AppError } from '../../../src/errors.ts';
 import { T0, keyWith } from './keys-fixtures.ts';
 
 let es256: SigningKey;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createCachedLookup } from '../../../src/domain/cache/cached-lookup.ts';
+import { createCachedLookup } from '../../../src/cache/cached-lookup.ts';
 import { createLocalChangeBus } from '../../../src/storage/change-bus.ts';
 
 type Row = { id: string; version: number };
