@@ -51,14 +51,14 @@ export const startServer = async (
   const stopSweep = storage.startExpirySweep(10 * 60_000);
   domain.lastUsed.start();
   const clients = createCachedLookup({
-    load: storage.repositories.clients.findById,
-    loadMany: storage.repositories.clients.findByIds,
+    load: domain.clients.find,
+    loadMany: domain.clients.findMany,
     bus: storage.changes,
     topic: CLIENTS_TOPIC,
     ttlMs: cacheTtlMs,
   });
   const apiResources = createCachedLookup({
-    load: storage.repositories.apiResources.findByIdentifier,
+    load: domain.apiResources.find,
     bus: storage.changes,
     topic: API_RESOURCES_TOPIC,
     ttlMs: cacheTtlMs,

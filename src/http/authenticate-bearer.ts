@@ -4,7 +4,7 @@ import { MANAGEMENT_API } from '../domain/api-resources/management-api.ts';
 import type { CachedLookup } from '../cache/cached-lookup.ts';
 import type { Permissions } from '../domain/permissions/subject-permissions.ts';
 import type { JwtAccessTokens } from '../oidc/jwt-access-tokens.ts';
-import type { ClientRow } from '../storage/tables/clients.ts';
+import type { Client } from '../domain/clients/client.ts';
 import { looksLikeTesseraToken } from '../verify/token-format.ts';
 
 /**
@@ -20,7 +20,7 @@ export const createBearerAuthenticator = (deps: {
   jwtAccessTokens: () => JwtAccessTokens;
   accessTokens: AccessTokenResolver;
   permissions: Permissions;
-  clients: CachedLookup<ClientRow>;
+  clients: CachedLookup<Client>;
 }): Authenticate => {
   const { permissions } = deps;
   return async (bearer, meta) => {

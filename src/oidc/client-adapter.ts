@@ -1,7 +1,7 @@
 import { Provider } from 'oidc-provider';
 import type { CachedLookup } from '../cache/cached-lookup.ts';
 import type { OidcAdapter } from '../storage/oidc-adapter/contract.ts';
-import type { ClientRow } from '../storage/tables/clients.ts';
+import type { Client } from '../domain/clients/client.ts';
 
 /**
  * oidc-provider's `Client` model reads clients through this adapter: Tessera's clients table, behind
@@ -18,26 +18,26 @@ const requestAuthMethod = (): 'client_secret_basic' | 'client_secret_post' => {
   return /^basic /i.test(authorization) ? 'client_secret_basic' : 'client_secret_post';
 };
 
-export const clientMetadata = (row: ClientRow) => ({
-  client_id: row.clientId,
-  client_name: row.name,
+export const clientMetadata = (client: Client) => ({
+  client_id: client.clientId,
+  client_name: client.name,
   // The HMAC of the secret, never the secret; see provider-internals.ts compareClientSecretsByHash.
-  ...(row.secretHash ? { client_secret: row.secretHash } : {}),
-  grant_types: row.grantTypes,
-  response_types: row.grantTypes.includes('authorization_code') ? ['code'] : [],
-  redirect_uris: row.redirectUris,
-  post_logout_redirect_uris: row.postLogoutRedirectUris,
-  token_endpoint_auth_method: row.secretHash ? requestAuthMethod() : 'none',
+  ...(client.secretHash ? { client_secret: client.secretHash } : {}),
+  grant_types: client.grantTypes,
+  response_types: client.grantTypes.includes('authorization_code') ? ['code'] : [],
+  redirect_uris: client.redirectUris,
+  post_logout_redirect_uris: client.postLogoutRedirectUris,
+  token_endpoint_auth_method: client.secretHash ? requestAuthMethod() : 'none',
 });
 
 const readOnly = async (): Promise<never> => {
   throw new Error('clients are managed by Tessera, not through oidc-provider');
 };
 
-export const createClientAdapter = (clients: CachedLookup<ClientRow>): OidcAdapter => ({
+export const createClientAdapter = (clients: CachedLookup<Client>): OidcAdapter => ({
   async find(clientId) {
-    const row = await clients.get(clientId);
-    return row ? clientMetadata(row) : undefined;
+    const client = await clients.get(clientId);
+    return client ? clientMetadata(client) : undefined;
   },
   findByUid: async () => undefined,
   findByUserCode: async () => undefined,

@@ -6,7 +6,7 @@ import type { CachedLookup } from '../cache/cached-lookup.ts';
 import type { OidcAdapterFactory } from '../storage/oidc-adapter/contract.ts';
 import type { AccessTokenResolver } from '../domain/access-tokens/access-token-resolver.ts';
 import { createPersonalTokenIntrospection } from './middleware/personal-token-introspection.ts';
-import type { ClientRow } from '../storage/tables/clients.ts';
+import type { Client } from '../domain/clients/client.ts';
 import { createClientAdapter } from './client-adapter.ts';
 import { allowedScopesFor, resourceServerInfo } from './configuration/resource-server-info.ts';
 import { createTokenPolicies } from './configuration/token-policies.ts';
@@ -38,7 +38,7 @@ export type OidcDeps = {
   /** Verifies Tessera's own JWT access tokens at introspection and revocation. */
   jwtAccessTokens: JwtAccessTokens;
   adapterFactory: OidcAdapterFactory;
-  clients: CachedLookup<ClientRow>;
+  clients: CachedLookup<Client>;
   apiResources: CachedLookup<ApiResource>;
   secretHash: PepperHash;
   /** Personal and resource access tokens, for introspection. */
@@ -104,17 +104,17 @@ export const createProvider = (deps: OidcDeps): Provider => {
       resourceIndicators: {
         enabled: true,
         defaultResource: async (ctx) => {
-          const row = ctx.oidc.client && (await deps.clients.get(ctx.oidc.client.clientId));
-          return row?.resources[0];
+          const registered = ctx.oidc.client && (await deps.clients.get(ctx.oidc.client.clientId));
+          return registered?.resources[0];
         },
         getResourceServerInfo: async (_ctx, identifier, client) => {
-          const row = await deps.clients.get(client.clientId);
-          const api = row?.resources.includes(identifier)
+          const registered = await deps.clients.get(client.clientId);
+          const api = registered?.resources.includes(identifier)
             ? await deps.apiResources.get(identifier)
             : undefined;
-          if (!row || !api)
+          if (!registered || !api)
             throw new errors.InvalidTarget('resource is unknown or not allowed for this client');
-          return resourceServerInfo(api, allowedScopesFor(row.scopes, api));
+          return resourceServerInfo(api, allowedScopesFor(registered.scopes, api));
         },
         useGrantedResource: () => true,
       },

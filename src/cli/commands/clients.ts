@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { type Client, GRANT_TYPES, type GrantType } from '../../domain/clients/client.ts';
+import { type ClientView, GRANT_TYPES, type GrantType } from '../../domain/clients/client.ts';
 import { parseScopeList } from '../../domain/scopes/scope-list.ts';
 import type { CommandContext } from '../command-context.ts';
 import { type Json, printFields, printJson, printTable } from '../output.ts';
 
-type CreatedJson = { clientId: string; clientSecret: string; client: Json<Client> };
+type CreatedJson = { clientId: string; clientSecret: string; client: Json<ClientView> };
 
 const FLAGS = {
   name: '--name',
@@ -16,7 +16,7 @@ const FLAGS = {
 
 const list = (value: string | undefined): string[] => (value ? parseScopeList(value) : []);
 
-const toJson = (client: Json<Client>) => ({
+const toJson = (client: Json<ClientView>) => ({
   client_id: client.clientId,
   name: client.name,
   grant_types: client.grantTypes,
@@ -28,7 +28,7 @@ const toJson = (client: Json<Client>) => ({
   secret_rotated_at: client.secretRotatedAt,
 });
 
-const showClient = (client: Json<Client>) =>
+const showClient = (client: Json<ClientView>) =>
   printFields({
     'client id': client.clientId,
     name: client.name,
@@ -93,7 +93,7 @@ export const registerClientCommands = (program: Command, context: CommandContext
     .option('--json', 'print JSON')
     .action(async (options) =>
       context.run(FLAGS, async () => {
-        const clients = (await context.admin('clients.list', undefined)) as Json<Client>[];
+        const clients = (await context.admin('clients.list', undefined)) as Json<ClientView>[];
         if (options.json) printJson(clients.map(toJson));
         else printTable(clients, ['clientId', 'name', 'grantTypes', 'resources', 'scopes']);
       }),
@@ -106,7 +106,7 @@ export const registerClientCommands = (program: Command, context: CommandContext
     .option('--json', 'print JSON')
     .action(async (clientId: string, options) =>
       context.run(FLAGS, async () => {
-        const client = (await context.admin('clients.get', { clientId })) as Json<Client>;
+        const client = (await context.admin('clients.get', { clientId })) as Json<ClientView>;
         if (options.json) printJson(toJson(client));
         else showClient(client);
       }),

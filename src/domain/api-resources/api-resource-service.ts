@@ -27,6 +27,9 @@ export const createApiResourceService = (deps: { repositories: Repositories; cha
 
     list: (): Promise<ApiResource[]> => apiResources.list(),
 
+    /** For the token endpoint (through its cache): undefined when there is no such API. */
+    find: (identifier: string): Promise<ApiResource | undefined> => apiResources.findByIdentifier(identifier),
+
     async get(identifier: string): Promise<ApiResource> {
       const found = await apiResources.findByIdentifier(identifier);
       if (!found) throw notFound(`no API resource with identifier ${identifier}`);

@@ -5,16 +5,20 @@ import type { Repositories } from '../../storage/repositories.ts';
 import type { Actor } from '../actors.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import { parseInput } from '../validation.ts';
-import { type Client, type ClientWithSecret, type CreateClientInput, createClientInput } from './client.ts';
+import {
+  type Client,
+  type ClientView,
+  type ClientWithSecret,
+  type CreateClientInput,
+  createClientInput,
+} from './client.ts';
 import { generateClientId, generateClientSecret } from './client-secret.ts';
 
 export const CLIENTS_TOPIC = 'clients';
 
 export type ClientService = ReturnType<typeof createClientService>;
 
-type ClientRecord = Client & { secretHash: string | null };
-
-const withoutSecret = ({ secretHash: _hash, ...client }: ClientRecord): Client => ({
+const viewOf = (client: Client): ClientView => ({
   clientId: client.clientId,
   name: client.name,
   grantTypes: client.grantTypes,
@@ -58,13 +62,17 @@ export const createClientService = (deps: {
     }
   };
 
-  const find = async (clientId: string): Promise<ClientRecord> => {
+  const existing = async (clientId: string): Promise<Client> => {
     const found = await clients.findById(clientId);
     if (!found) throw notFound(`no client with id ${clientId}`);
     return found;
   };
 
   return {
+    /** The whole record, for the token endpoint and introspection (through their cache). */
+    find: (clientId: string): Promise<Client | undefined> => clients.findById(clientId),
+    findMany: (clientIds: string[]): Promise<Map<string, Client>> => clients.findByIds(clientIds),
+
     async create(actor: Actor, input: CreateClientInput): Promise<ClientWithSecret> {
       const values = parseInput(createClientInput, input);
       await checkReferences(values);
@@ -89,15 +97,15 @@ export const createClientService = (deps: {
         },
       });
       await deps.changes.publish(CLIENTS_TOPIC, created.clientId);
-      return { clientId: created.clientId, clientSecret, client: withoutSecret(created) };
+      return { clientId: created.clientId, clientSecret, client: viewOf(created) };
     },
 
-    list: async (): Promise<Client[]> => (await clients.list()).map(withoutSecret),
+    list: async (): Promise<ClientView[]> => (await clients.list()).map(viewOf),
 
-    get: async (clientId: string): Promise<Client> => withoutSecret(await find(clientId)),
+    get: async (clientId: string): Promise<ClientView> => viewOf(await existing(clientId)),
 
     async rotateSecret(actor: Actor, clientId: string): Promise<ClientWithSecret> {
-      await find(clientId);
+      await existing(clientId);
       const clientSecret = generateClientSecret();
       const updated = await clients.updateSecretHash(clientId, deps.secretHash.digest(clientSecret));
       if (!updated) throw notFound(`no client with id ${clientId}`);
@@ -106,7 +114,7 @@ export const createClientService = (deps: {
         target: { type: 'client', id: clientId },
       });
       await deps.changes.publish(CLIENTS_TOPIC, clientId);
-      return { clientId, clientSecret, client: withoutSecret(updated) };
+      return { clientId, clientSecret, client: viewOf(updated) };
     },
 
     async remove(actor: Actor, clientId: string): Promise<void> {

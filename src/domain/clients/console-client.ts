@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { ChangeBus } from '../../storage/change-bus.ts';
 import type { Repositories } from '../../storage/repositories.ts';
-import type { ClientRow } from '../../storage/tables/clients.ts';
+import type { Client } from './client.ts';
 import { MANAGEMENT_API } from '../api-resources/management-api.ts';
 import { CLIENTS_TOPIC } from './client-service.ts';
 
@@ -45,33 +45,33 @@ const definition = (issuer: string): ConsoleClientDefinition => ({
   firstParty: true,
 });
 
-const definitionOf = (row: ClientRow): ConsoleClientDefinition => ({
-  clientId: row.clientId,
-  name: row.name,
-  secretHash: row.secretHash,
-  grantTypes: row.grantTypes,
-  resources: row.resources,
-  scopes: row.scopes,
-  introspects: row.introspects,
-  redirectUris: row.redirectUris,
-  postLogoutRedirectUris: row.postLogoutRedirectUris,
-  tokenEndpointAuthMethod: row.tokenEndpointAuthMethod,
-  firstParty: row.firstParty,
+const definitionOf = (client: Client): ConsoleClientDefinition => ({
+  clientId: client.clientId,
+  name: client.name,
+  secretHash: client.secretHash,
+  grantTypes: client.grantTypes,
+  resources: client.resources,
+  scopes: client.scopes,
+  introspects: client.introspects,
+  redirectUris: client.redirectUris,
+  postLogoutRedirectUris: client.postLogoutRedirectUris,
+  tokenEndpointAuthMethod: client.tokenEndpointAuthMethod,
+  firstParty: client.firstParty,
 });
 
 /**
  * Makes the console client match this server's issuer, at every start: a changed issuer moves its
  * redirect URIs, an operator's edits or deletion are undone. Unchanged, it writes nothing, so N
- * instances starting together do not churn the row or every cache.
+ * instances starting together do not churn the record or every cache.
  */
 export const ensureConsoleClient = async (
   deps: { repositories: Repositories; changes: ChangeBus },
   issuer: string,
-): Promise<ClientRow> => {
+): Promise<Client> => {
   const wanted = definition(issuer);
   const existing = await deps.repositories.clients.findById(CONSOLE_CLIENT_ID);
   if (existing && isDeepStrictEqual(definitionOf(existing), wanted)) return existing;
-  const row = await deps.repositories.clients.upsert(wanted);
+  const client = await deps.repositories.clients.upsert(wanted);
   await deps.changes.publish(CLIENTS_TOPIC, CONSOLE_CLIENT_ID);
-  return row;
+  return client;
 };

@@ -1,6 +1,6 @@
 import type { CachedLookup } from '../../cache/cached-lookup.ts';
 import type { ProviderPages } from '../../oidc/configuration/end-user-flows.ts';
-import type { ClientRow } from '../../storage/tables/clients.ts';
+import type { Client } from '../../domain/clients/client.ts';
 import { originOf, setPageHeaders } from '../web/page-headers.ts';
 import { logoutPage, messagePage, signedOutPage } from './interaction-pages.ts';
 
@@ -9,7 +9,7 @@ import { logoutPage, messagePage, signedOutPage } from './interaction-pages.ts';
  * console asked for (its own ID token as the hint, so no other site can ask for it) goes through
  * without a second click when scripts run.
  */
-export const createProviderPages = (deps: { clients: CachedLookup<ClientRow> }): ProviderPages => ({
+export const createProviderPages = (deps: { clients: CachedLookup<Client> }): ProviderPages => ({
   async logout(ctx, form) {
     const client = ctx.oidc.client;
     const firstParty = client ? (await deps.clients.get(client.clientId))?.firstParty === true : false;

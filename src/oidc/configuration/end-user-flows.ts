@@ -1,6 +1,6 @@
 import { type Configuration, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { CachedLookup } from '../../cache/cached-lookup.ts';
-import type { ClientRow } from '../../storage/tables/clients.ts';
+import type { Client } from '../../domain/clients/client.ts';
 
 /**
  * How people take part in OAuth flows: who an account is, where sign-in and consent happen
@@ -24,7 +24,7 @@ export type ProviderPages = {
 
 export type EndUserFlowDeps = {
   accounts: Accounts;
-  clients: CachedLookup<ClientRow>;
+  clients: CachedLookup<Client>;
 };
 
 export const INTERACTION_PATH = '/interaction';

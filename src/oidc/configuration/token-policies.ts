@@ -1,5 +1,5 @@
 import type { CachedLookup } from '../../cache/cached-lookup.ts';
-import type { ClientRow } from '../../storage/tables/clients.ts';
+import type { Client } from '../../domain/clients/client.ts';
 
 /**
  * Who may learn about a token (introspection, RFC 7662 §4) and who may revoke it (RFC 7009 §2.1).
@@ -14,7 +14,7 @@ const audiences = (aud: unknown): string[] =>
       ? aud.filter((value) => typeof value === 'string')
       : [];
 
-export const createTokenPolicies = (clients: CachedLookup<ClientRow>) => ({
+export const createTokenPolicies = (clients: CachedLookup<Client>) => ({
   async mayIntrospect(callerId: string, token: { clientId?: string; aud?: unknown }): Promise<boolean> {
     if (!token.clientId) return false;
     const [caller, issuedTo] = await Promise.all([clients.get(callerId), clients.get(token.clientId)]);

@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import { CACHED_LOOKUP_MAX_ENTRIES, type CachedLookup } from '../../cache/cached-lookup.ts';
 import type { PepperHash } from '../../crypto/pepper-hash.ts';
-import type { ClientRow } from '../../storage/tables/clients.ts';
+import type { Client } from '../../domain/clients/client.ts';
 
 /**
  * client_secret_basic and client_secret_post, read by the library's rules (lib/shared/client_auth.js):
@@ -69,7 +69,7 @@ const presentedCredentials = (
 };
 
 export type ClientAuthDeps = {
-  clients: CachedLookup<ClientRow>;
+  clients: CachedLookup<Client>;
   secretHash: PepperHash;
   /**
    * Credentials remembered at most, the oldest forgotten first: as many as the clients cache
@@ -89,28 +89,29 @@ export type ClientAuthDeps = {
  */
 export const createClientAuthenticator = (deps: ClientAuthDeps) => {
   const { rememberAtMost = CACHED_LOOKUP_MAX_ENTRIES } = deps;
-  const passed = new Map<string, { clientId: string; row: ClientRow }>();
+  const passed = new Map<string, { clientId: string; client: Client }>();
 
   return async (
     authorization: string | undefined,
     params: Record<string, string>,
-  ): Promise<ClientRow | undefined> => {
+  ): Promise<Client | undefined> => {
     const presented = presentedCredentials(authorization, params);
     if (presented === undefined) return undefined;
     const key = hash('sha256', presented, 'base64url');
     const remembered = passed.get(key);
     if (remembered) {
-      if ((await deps.clients.get(remembered.clientId)) === remembered.row) return remembered.row;
+      if ((await deps.clients.get(remembered.clientId)) === remembered.client) return remembered.client;
       passed.delete(key);
     }
 
     const credentials = readClientCredentials(authorization, params);
     if (!credentials) return undefined;
-    const row = await deps.clients.get(credentials.clientId);
-    if (!row?.secretHash || !deps.secretHash.matches(credentials.secret, row.secretHash)) return undefined;
+    const client = await deps.clients.get(credentials.clientId);
+    if (!client?.secretHash || !deps.secretHash.matches(credentials.secret, client.secretHash))
+      return undefined;
     if (passed.size >= rememberAtMost) passed.delete(passed.keys().next().value as string);
-    passed.set(key, { clientId: credentials.clientId, row });
-    return row;
+    passed.set(key, { clientId: credentials.clientId, client });
+    return client;
   };
 };
 

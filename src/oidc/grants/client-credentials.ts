@@ -1,7 +1,7 @@
 import { errors, type KoaContextWithOIDC, type Provider } from 'oidc-provider';
 import type { ApiResource } from '../../domain/api-resources/api-resource.ts';
 import type { CachedLookup } from '../../cache/cached-lookup.ts';
-import type { ClientRow } from '../../storage/tables/clients.ts';
+import type { Client } from '../../domain/clients/client.ts';
 import { allowedScopesFor, resourceServerInfo } from '../configuration/resource-server-info.ts';
 import { newClientCredentials } from '../provider-internals.ts';
 
@@ -18,7 +18,7 @@ export const CLIENT_CREDENTIALS_PARAMETERS = ['scope', 'resource'];
 const SCOPE_SYNTAX = /^[\x21\x23-\x5B\x5D-\x7E]+(?: [\x21\x23-\x5B\x5D-\x7E]+)*$/u;
 
 export type ClientCredentialsDeps = {
-  clients: CachedLookup<ClientRow>;
+  clients: CachedLookup<Client>;
   apiResources: CachedLookup<ApiResource>;
 };
 
@@ -39,7 +39,7 @@ export type TokenResponse = {
 export const issueClientCredentialsToken = async (
   provider: Provider,
   deps: ClientCredentialsDeps,
-  row: ClientRow,
+  registered: Client,
   request: ClientCredentialsRequest,
 ) => {
   if (request.scope !== undefined && !SCOPE_SYNTAX.test(request.scope)) {
@@ -49,14 +49,14 @@ export const issueClientCredentialsToken = async (
   if (resources.length > 1) {
     throw new errors.InvalidTarget('only one resource may be requested with client_credentials');
   }
-  const identifier = resources[0] ?? row.resources[0];
+  const identifier = resources[0] ?? registered.resources[0];
   if (identifier === undefined) {
     throw new errors.InvalidTarget('no resource requested and the client has no API resource');
   }
-  const api = row.resources.includes(identifier) ? await deps.apiResources.get(identifier) : undefined;
+  const api = registered.resources.includes(identifier) ? await deps.apiResources.get(identifier) : undefined;
   if (!api) throw new errors.InvalidTarget('resource is unknown or not allowed for this client');
 
-  const allowed = allowedScopesFor(row.scopes, api);
+  const allowed = allowedScopesFor(registered.scopes, api);
   const scopes =
     request.scope === undefined ? allowed : [...new Set(request.scope.split(' ').filter(Boolean))];
   const denied = scopes.filter((scope) => !allowed.includes(scope));
@@ -64,7 +64,7 @@ export const issueClientCredentialsToken = async (
     throw new errors.InvalidScope(`requested scope is not allowed: ${denied.join(' ')}`, denied.join(' '));
   }
 
-  const token = newClientCredentials(provider, row.clientId, scopes.join(' ') || undefined);
+  const token = newClientCredentials(provider, registered.clientId, scopes.join(' ') || undefined);
   token.resourceServer = new provider.ResourceServer(identifier, resourceServerInfo(api, allowed));
   const accessToken = await token.save();
   const body: TokenResponse = {
@@ -80,10 +80,10 @@ export const createClientCredentialsGrant =
   (provider: Provider, deps: ClientCredentialsDeps) =>
   async (ctx: KoaContextWithOIDC): Promise<void> => {
     const client = ctx.oidc.client;
-    const row = client && (await deps.clients.get(client.clientId));
-    if (!client || !row) throw new errors.InvalidClient('client authentication failed');
+    const registered = client && (await deps.clients.get(client.clientId));
+    if (!client || !registered) throw new errors.InvalidClient('client authentication failed');
 
-    const { token, body } = await issueClientCredentialsToken(provider, deps, row, {
+    const { token, body } = await issueClientCredentialsToken(provider, deps, registered, {
       resource: ctx.oidc.params?.resource as string | string[] | undefined,
       scope: ctx.oidc.params?.scope as string | undefined,
     });

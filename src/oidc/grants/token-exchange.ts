@@ -7,7 +7,7 @@ import type {
 } from '../../domain/access-tokens/access-token-resolver.ts';
 import type { ApiResource } from '../../domain/api-resources/api-resource.ts';
 import type { CachedLookup } from '../../cache/cached-lookup.ts';
-import type { ClientRow } from '../../storage/tables/clients.ts';
+import type { Client } from '../../domain/clients/client.ts';
 import { createAccessTokenSigner } from '../access-token-signer.ts';
 
 /**
@@ -56,7 +56,7 @@ type Deps = {
   issuer: string;
   /** The provider's private JWKS: the exchanged JWT is signed as its own tokens are. */
   jwks: JSONWebKeySet;
-  clients: CachedLookup<ClientRow>;
+  clients: CachedLookup<Client>;
   apiResources: CachedLookup<ApiResource>;
   accessTokens: AccessTokenResolver;
 };
@@ -131,8 +131,8 @@ export const createTokenExchangeGrant = (deps: Deps) => {
   const signer = createAccessTokenSigner(deps.jwks);
   return async (ctx: KoaContextWithOIDC): Promise<void> => {
     const client = ctx.oidc.client;
-    const row = client && (await deps.clients.get(client.clientId));
-    if (!client || !row) throw new errors.InvalidClient('client authentication failed');
+    const registered = client && (await deps.clients.get(client.clientId));
+    if (!client || !registered) throw new errors.InvalidClient('client authentication failed');
     const params = (ctx.oidc.params ?? {}) as Record<string, unknown>;
 
     const subjectToken = required(params, 'subject_token');
@@ -148,10 +148,12 @@ export const createTokenExchangeGrant = (deps: Deps) => {
     // RFC 8693 names the target by `resource` (a URI) or `audience` (a name); an API's identifier is both.
     const targets = [...new Set([...values(params.resource), ...values(params.audience)])];
     if (targets.length > 1) throw new errors.InvalidTarget('only one resource may be requested');
-    const identifier = targets[0] ?? row.resources[0];
+    const identifier = targets[0] ?? registered.resources[0];
     if (identifier === undefined)
       throw new errors.InvalidTarget('no resource requested and the client has no API resource');
-    const api = row.resources.includes(identifier) ? await deps.apiResources.get(identifier) : undefined;
+    const api = registered.resources.includes(identifier)
+      ? await deps.apiResources.get(identifier)
+      : undefined;
     if (!api) throw new errors.InvalidTarget('resource is unknown or not allowed for this client');
 
     const resolved = await deps.accessTokens.resolve(subjectToken, { ip: ctx.ip });

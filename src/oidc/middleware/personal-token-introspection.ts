@@ -1,7 +1,7 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { AccessTokenResolver } from '../../domain/access-tokens/access-token-resolver.ts';
 import type { CachedLookup } from '../../cache/cached-lookup.ts';
-import type { ClientRow } from '../../storage/tables/clients.ts';
+import type { Client } from '../../domain/clients/client.ts';
 import { looksLikeTesseraToken } from '../../verify/token-format.ts';
 
 /**
@@ -11,7 +11,7 @@ import { looksLikeTesseraToken } from '../../verify/token-format.ts';
  */
 export const introspectPersonalToken = async (
   accessTokens: AccessTokenResolver,
-  caller: ClientRow | undefined,
+  caller: Client | undefined,
   token: string,
   ip: string,
 ) => {
@@ -25,7 +25,7 @@ export const introspectPersonalToken = async (
  * calling client and found nothing (the adapter guard makes that lookup free).
  */
 export const createPersonalTokenIntrospection =
-  (deps: { accessTokens: AccessTokenResolver; clients: CachedLookup<ClientRow> }) =>
+  (deps: { accessTokens: AccessTokenResolver; clients: CachedLookup<Client> }) =>
   async (ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> => {
     await next();
     if (ctx.oidc?.route !== 'introspection') return;

@@ -5,21 +5,21 @@ import {
   createClientAuthenticator,
   readClientCredentials,
 } from '../../../src/oidc/fast-lane/client-secret-auth.ts';
-import type { ClientRow } from '../../../src/storage/tables/clients.ts';
+import type { Client } from '../../../src/domain/clients/client.ts';
 
 const secretHash = createPepperHash('a-pepper-of-at-least-thirty-two-characters', 'client-secret');
 
-const rowWith = (secret: string): ClientRow =>
+const rowWith = (secret: string): Client =>
   ({
     clientId: 'cl_billing',
     secretHash: secretHash.digest(secret),
     grantTypes: ['client_credentials'],
-  }) as ClientRow;
+  }) as Client;
 
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 
 /** A clients cache whose record can be swapped, as the real cache does on a change. */
-const clientsHolding = (initial: ClientRow | undefined) => {
+const clientsHolding = (initial: Client | undefined) => {
   let row = initial;
   let lookups = 0;
   return {
@@ -30,7 +30,7 @@ const clientsHolding = (initial: ClientRow | undefined) => {
       },
       invalidate: () => {},
     },
-    replace: (next: ClientRow | undefined) => {
+    replace: (next: Client | undefined) => {
       row = next;
     },
     lookups: () => lookups,

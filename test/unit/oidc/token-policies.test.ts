@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { CachedLookup } from '../../../src/cache/cached-lookup.ts';
 import { createTokenPolicies } from '../../../src/oidc/configuration/token-policies.ts';
-import type { ClientRow } from '../../../src/storage/tables/clients.ts';
+import type { Client } from '../../../src/domain/clients/client.ts';
 
 const ORDERS = 'https://api.test/orders';
 const BILLING = 'https://api.test/billing';
 const T = new Date('2025-06-01T12:00:00Z');
 
-const client = (clientId: string, introspects: string[] = []): ClientRow => ({
+const client = (clientId: string, introspects: string[] = []): Client => ({
   clientId,
   name: clientId,
   secretHash: 'hash',
@@ -32,7 +32,7 @@ const setup = () => {
     ['orders-rs', client('orders-rs', [ORDERS])],
     ['bystander', client('bystander', [BILLING])],
   ]);
-  const lookup: CachedLookup<ClientRow> = {
+  const lookup: CachedLookup<Client> = {
     get: async (key) => clients.get(key),
     invalidate: () => {},
   };
