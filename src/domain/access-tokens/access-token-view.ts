@@ -1,7 +1,7 @@
 import type { AccessTokenRow } from '../../storage/tables/access-tokens.ts';
 import type { AccessTokenView, TokenState } from './access-token.ts';
 
-export const stateOf = (row: AccessTokenRow, now: Date): TokenState =>
+export const tokenState = (row: AccessTokenRow, now: Date): TokenState =>
   row.revokedAt
     ? 'revoked'
     : row.expiresAt && row.expiresAt.getTime() <= now.getTime()
@@ -14,7 +14,7 @@ export const viewOf = (row: AccessTokenRow, now: Date): AccessTokenView => ({
   name: row.name,
   scopes: row.scopes,
   audience: row.audience,
-  state: stateOf(row, now),
+  state: tokenState(row, now),
   displayHint: row.displayHint,
   createdAt: row.createdAt,
   createdBy: row.createdBy,

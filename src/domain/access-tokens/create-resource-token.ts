@@ -1,0 +1,88 @@
+import { forbidden, invalidInput } from '../../errors.ts';
+import { randomToken } from '../../crypto/random.ts';
+import type { ResourceRef } from '../../verify/principal.ts';
+import type { Actor } from '../actors.ts';
+import type { CreateResourceTokenInput, IssuedAccessToken } from './access-token.ts';
+import { auditTokenChange } from './access-token-audit.ts';
+import type { AccessTokenDeps } from './access-token-deps.ts';
+import { viewOf } from './access-token-view.ts';
+import { resolveExpiry } from './expiry.ts';
+import { mintToken } from './mint-token.ts';
+import { restoreEntry } from './token-entry-writes.ts';
+import { checkName, ensureNameFree } from './token-names.ts';
+import { resourceManager } from './token-ownership.ts';
+import { checkKnownScopes, credentialBounds, missingFrom, scopeList } from './token-scopes.ts';
+
+/**
+ * A resource access token: a new bot, a member of the resource with the token's role, and the
+ * token that acts as it. The role is at most the creator's own, and the scopes are ones that apply
+ * to the resource's type, that the role grants and that the creator holds there.
+ */
+export const createResourceToken = async (
+  deps: AccessTokenDeps,
+  actor: Actor,
+  ref: ResourceRef,
+  input: CreateResourceTokenInput,
+): Promise<IssuedAccessToken> => {
+  const { repositories, policy, now } = deps;
+  const actorRole = await resourceManager(deps, actor, ref);
+  const name = checkName(input.name);
+  if (typeof input.role !== 'string' || !policy.isRole(input.role)) {
+    throw invalidInput(`role must be one of ${policy.roles.join(', ')}`, 'role');
+  }
+  if (policy.roleRank(input.role) > policy.roleRank(actorRole)) {
+    throw forbidden(`you cannot give a token the role ${input.role}: yours is ${actorRole}`, 'role');
+  }
+  const scopes = scopeList(input.scopes);
+  checkKnownScopes(policy, scopes);
+  const covered = policy.coveredTypes(ref.type);
+  for (const scope of scopes) {
+    const type = policy.scopeType(scope);
+    if (type === undefined) {
+      throw invalidInput(`resource access tokens cannot carry the management scope ${scope}`, 'scopes');
+    }
+    if (!covered.includes(type)) {
+      throw invalidInput(`${scope} does not apply to a token on ${ref.type}/${ref.id}`, 'scopes');
+    }
+  }
+  const beyondRole = missingFrom(policy, scopes, policy.allowedByRole(input.role, ref.type));
+  if (beyondRole.length > 0) {
+    throw invalidInput(`the role ${input.role} does not grant ${beyondRole.join(', ')}`, 'scopes');
+  }
+  const beyondActor = missingFrom(policy, scopes, policy.allowedByRole(actorRole, ref.type));
+  if (beyondActor.length > 0) throw forbidden(`you do not hold ${beyondActor.join(', ')} here`, 'scopes');
+  const ceiling = credentialBounds(policy, actor, scopes);
+  const expiresAt = resolveExpiry(input, { now: now(), maxLifetimeDays: deps.maxLifetimeDays, ceiling });
+  const minted = mintToken('resource', deps.tokenHash);
+  const botId = `bot_${randomToken(12)}`;
+
+  const row = await repositories.transaction(async (tx) => {
+    await ensureNameFree(tx, 'resource', { resource: ref }, name, now);
+    await tx.subjects.insert({ id: botId, kind: 'bot', resourceType: ref.type, resourceId: ref.id });
+    await tx.memberships.upsert({
+      subjectId: botId,
+      resourceType: ref.type,
+      resourceId: ref.id,
+      role: input.role,
+    });
+    const inserted = await tx.accessTokens.insert({
+      id: `tok_${randomToken(12)}`,
+      kind: 'resource',
+      name,
+      subjectId: botId,
+      resourceType: ref.type,
+      resourceId: ref.id,
+      role: input.role,
+      scopes: policy.sorted(scopes),
+      audience: [],
+      tokenHash: minted.tokenHash,
+      displayHint: minted.displayHint,
+      expiresAt,
+      createdBy: actor.id,
+    });
+    await auditTokenChange(tx, actor, 'access_token.create', inserted, { role: input.role });
+    return inserted;
+  });
+  await restoreEntry(deps, row, now());
+  return { token: minted.token, record: viewOf(row, now()) };
+};

@@ -1,0 +1,77 @@
+import { invalidInput } from '../../errors.ts';
+import type { AccessTokenRow } from '../../storage/tables/access-tokens.ts';
+import type { ResourceRef } from '../../verify/principal.ts';
+import type { Actor } from '../actors.ts';
+import { decodeCursor, encodeCursor } from '../pagination.ts';
+import type { AccessTokenView, ListOptions, Page } from './access-token.ts';
+import type { AccessTokenDeps } from './access-token-deps.ts';
+import { viewOf } from './access-token-view.ts';
+import { personalOwner, resourceManager } from './token-ownership.ts';
+
+/** Lists of PATs and RATs, newest first, a page at a time (keyset cursors over createdAt and id). */
+const MAX_PAGE = 100;
+
+const listOptions = (options: ListOptions) => {
+  const limit = options.limit ?? 20;
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE) {
+    throw invalidInput(`limit must be between 1 and ${MAX_PAGE}`, 'limit');
+  }
+  const cursor = options.cursor ? decodeCursor(options.cursor, 'cursor') : undefined;
+  const createdAt = cursor?.createdAt ? new Date(cursor.createdAt) : undefined;
+  if (cursor && (!createdAt || Number.isNaN(createdAt.getTime()) || typeof cursor.id !== 'string')) {
+    throw invalidInput('cursor is not a cursor this API returned', 'cursor');
+  }
+  return {
+    state: options.state ?? 'active',
+    limit,
+    after: createdAt && cursor ? { createdAt, id: cursor.id as string } : undefined,
+  };
+};
+
+const page = (rows: AccessTokenRow[], limit: number, now: Date): Page<AccessTokenView> => {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return {
+    items: items.map((row) => viewOf(row, now)),
+    nextCursor:
+      rows.length > limit && last
+        ? encodeCursor({ createdAt: last.createdAt.toISOString(), id: last.id })
+        : null,
+  };
+};
+
+/** One page of the rows `filter` selects: one row more than the page is read to know if another follows. */
+const listPage = async (
+  deps: AccessTokenDeps,
+  filter: { subjectId: string; kind: 'personal' } | { resource: ResourceRef; kind: 'resource' },
+  options: ListOptions,
+): Promise<Page<AccessTokenView>> => {
+  const { state, limit, after } = listOptions(options);
+  const rows = await deps.repositories.accessTokens.list({
+    ...filter,
+    state,
+    now: deps.now(),
+    limit: limit + 1,
+    after,
+  });
+  return page(rows, limit, deps.now());
+};
+
+export const listPersonalTokens = async (
+  deps: AccessTokenDeps,
+  actor: Actor,
+  options: ListOptions & { username?: string },
+): Promise<Page<AccessTokenView>> => {
+  const ownerId = await personalOwner(deps, actor, options.username);
+  return listPage(deps, { subjectId: ownerId, kind: 'personal' }, options);
+};
+
+export const listResourceTokens = async (
+  deps: AccessTokenDeps,
+  actor: Actor,
+  ref: ResourceRef,
+  options: ListOptions,
+): Promise<Page<AccessTokenView>> => {
+  await resourceManager(deps, actor, ref);
+  return listPage(deps, { resource: ref, kind: 'resource' }, options);
+};

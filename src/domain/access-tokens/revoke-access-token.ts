@@ -1,0 +1,35 @@
+import type { AccessTokenRow } from '../../storage/tables/access-tokens.ts';
+import type { Actor } from '../actors.ts';
+import type { AccessTokenView } from './access-token.ts';
+import { auditTokenChange } from './access-token-audit.ts';
+import type { AccessTokenDeps } from './access-token-deps.ts';
+import { viewOf } from './access-token-view.ts';
+import { revokeEntryOrFail } from './token-entry-writes.ts';
+
+/**
+ * Revokes a token the actor may manage (the caller has checked). The revocation is committed
+ * together with the token store's tombstone, or not at all; revoking a revoked token changes
+ * nothing. A RAT's bot exists for that token only: it loses its membership and is disabled.
+ */
+export const revokeAccessToken = async (
+  deps: AccessTokenDeps,
+  actor: Actor,
+  row: AccessTokenRow,
+): Promise<AccessTokenView> => {
+  const { repositories, now } = deps;
+  if (row.revokedAt) return viewOf(row, now());
+  const at = now();
+  const revoked = await repositories.transaction(async (tx) => {
+    const updated = await tx.accessTokens.revoke(row.id, { revokedAt: at, revokedBy: actor.id });
+    if (!updated) return undefined; // revoked concurrently
+    if (updated.kind === 'resource' && updated.resourceType && updated.resourceId) {
+      await tx.memberships.delete(updated.subjectId, updated.resourceType, updated.resourceId);
+      await tx.subjects.setDisabled(updated.subjectId, at);
+    }
+    await auditTokenChange(tx, actor, 'access_token.revoke', updated);
+    await revokeEntryOrFail(deps, updated, at, 'revoked');
+    return updated;
+  });
+  if (revoked?.kind === 'resource') await deps.permissions.changed(revoked.subjectId);
+  return viewOf(revoked ?? ((await repositories.accessTokens.findById(row.id)) as AccessTokenRow), now());
+};
