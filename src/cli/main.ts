@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { openServices } from '../composition/open-services.ts';
 import { type Config, loadConfig } from '../config/load-config.ts';
 import { AppError } from '../errors.ts';
 import { runAdmin } from './admin-session.ts';
@@ -19,7 +20,12 @@ const context: CommandContext = {
     config ??= loadConfig();
     return config;
   },
-  admin: (op, input) => runAdmin(context.config(), op, input),
+  admin: (op, input) =>
+    runAdmin(
+      { config: context.config(), openServices: () => openServices(context.config(), { migrate: true }) },
+      op,
+      input,
+    ),
   run: runCommandBody,
 };
 

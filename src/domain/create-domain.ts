@@ -36,18 +36,17 @@ export const createDomain = (deps: DomainDeps) => {
   const policy = createPolicy(deps.policy);
   const permissions = createPermissions({ repositories, policy, changes, cacheTtlMs: deps.cacheTtlMs });
   const tokenHash = createPepperHash(deps.pepper, ACCESS_TOKEN_HASH_PURPOSE);
+  const clientSecretHash = createPepperHash(deps.pepper, CLIENT_SECRET_HASH_PURPOSE);
   const lastUsed = createLastUsed({ repositories, onError: deps.onBackgroundError ?? (() => {}) });
   const now = deps.now;
   return {
     policy,
     permissions,
     lastUsed,
+    /** What a presented client secret is compared against (the clients' stored hashes). */
+    clientSecretHash,
     apiResources: createApiResourceService({ repositories, changes }),
-    clients: createClientService({
-      repositories,
-      changes,
-      secretHash: createPepperHash(deps.pepper, CLIENT_SECRET_HASH_PURPOSE),
-    }),
+    clients: createClientService({ repositories, changes, secretHash: clientSecretHash }),
     users: createUserService({ repositories, permissions, policy, now }),
     resources: createResourceService({ repositories, policy, permissions, now }),
     accessTokens: createAccessTokenService({

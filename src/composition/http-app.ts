@@ -1,0 +1,75 @@
+import type Koa from 'koa';
+import type { Config } from '../config/load-config.ts';
+import { createPepperHash } from '../crypto/pepper-hash.ts';
+import { createSealedBox } from '../crypto/sealed-box.ts';
+import { createSignIn } from '../domain/users/sign-in.ts';
+import { createBearerAuthenticator } from '../http/authenticate-bearer.ts';
+import { CONSOLE_SESSION_MODEL } from '../http/console/console-sessions.ts';
+import { createConsole } from '../http/console/create-console.ts';
+import { createApp } from '../http/create-app.ts';
+import { createInteractionRoutes } from '../http/interaction/create-interaction-routes.ts';
+import { createManagementApi } from '../http/v1/create-management-api.ts';
+import type { Logger } from '../logging/create-logger.ts';
+import type { Services } from './open-services.ts';
+import type { RunningProvider } from './provider-runtime.ts';
+
+export type HttpAppDeps = {
+  config: Pick<Config, 'issuer' | 'trustProxy' | 'tokenMaxLifetimeDays'>;
+  services: Services;
+  runtime: RunningProvider;
+  logger: Logger;
+  /** This process's own URL, known once it listens: the console calls its /token and /v1 over loopback. */
+  selfUrl: () => string;
+};
+
+/** The koa app: the provider (and its fast lane), the management API, sign-in pages and the console. */
+export const createHttpApp = ({ config, services, runtime, logger, selfUrl }: HttpAppDeps): Koa => {
+  const { storage, domain, secrets } = services;
+  const csrf = createPepperHash(secrets.pepper, 'csrf');
+  return createApp({
+    logger,
+    trustProxy: config.trustProxy,
+    provider: () => runtime.current().provider,
+    fastLane: () => runtime.current().fastLane,
+    managementApi: createManagementApi({
+      issuer: config.issuer,
+      logger,
+      authenticate: createBearerAuthenticator({
+        jwtAccessTokens: () => runtime.current().jwtAccessTokens,
+        accessTokens: domain.accessTokenResolver,
+        permissions: domain.permissions,
+        clients: services.clients,
+      }),
+      accessTokens: domain.accessTokens,
+      resources: domain.resources,
+      audit: domain.audit,
+      users: domain.users,
+    }),
+    interactions: createInteractionRoutes({
+      provider: () => runtime.current().provider,
+      signIn: createSignIn({
+        users: domain.users,
+        counters: storage.attemptCounters,
+        keyHash: createPepperHash(secrets.pepper, 'sign-in-attempts'),
+      }),
+      csrf,
+      logger,
+    }),
+    console: createConsole({
+      issuer: config.issuer,
+      selfUrl,
+      publicJwks: () => runtime.keys().publicJwks,
+      sessionStore: storage.tokenStore(CONSOLE_SESSION_MODEL),
+      sessionBox: createSealedBox(secrets.pepper, 'console-session'),
+      signInBox: createSealedBox(secrets.pepper, 'console-sign-in'),
+      csrf,
+      policy: domain.policy,
+      maxLifetimeDays: config.tokenMaxLifetimeDays,
+      logger,
+    }),
+    readiness: [
+      { name: 'storage', check: storage.ping },
+      { name: 'keys', check: async () => void runtime.keys() },
+    ],
+  });
+};

@@ -1,0 +1,56 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type Koa from 'koa';
+import type { Config } from '../config/load-config.ts';
+import type { Domain } from '../domain/create-domain.ts';
+import { controlSocketPath } from '../embedded/control-socket-path.ts';
+import { startControlSocket } from '../embedded/control-socket-server.ts';
+import type { Logger } from '../logging/create-logger.ts';
+
+export type ListenDeps = {
+  config: Pick<Config, 'port' | 'host' | 'profile' | 'dataDir' | 'shutdownGraceSeconds'>;
+  app: Koa;
+  /** What the embedded profile's control socket runs the CLI's operations against. */
+  domain: Domain;
+  logger: Logger;
+};
+
+/** This process as seen from itself: a wildcard listen address is reached on loopback. */
+const loopbackUrl = ({ address, port }: AddressInfo): string => {
+  const host = ['0.0.0.0', '::', '::ffff:0.0.0.0'].includes(address) ? '127.0.0.1' : address;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+};
+
+/**
+ * Serves the app on the configured port, and (embedded profile) the control socket the CLI uses
+ * while this process owns the database. `close` stops accepting, lets in-flight requests finish
+ * within the grace period, then cuts what is left.
+ */
+export const listen = async ({ config, app, domain, logger }: ListenDeps) => {
+  const server: Server = createServer(app.callback());
+  server.keepAliveTimeout = 65_000; // longer than common load balancer idle timeouts
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const control =
+    config.profile === 'embedded'
+      ? await startControlSocket({ path: controlSocketPath(config.dataDir), domain, logger })
+      : undefined;
+  const address = server.address() as AddressInfo;
+
+  return {
+    server,
+    port: address.port,
+    selfUrl: loopbackUrl(address),
+    async close() {
+      await control?.close();
+      // Stop accepting, let in-flight requests finish, then cut idle keep-alive connections.
+      const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const grace = setTimeout(() => server.closeAllConnections(), config.shutdownGraceSeconds * 1000);
+      await drained;
+      clearTimeout(grace);
+    },
+  };
+};

@@ -1,0 +1,76 @@
+import { type CachedLookup, createCachedLookup } from '../cache/cached-lookup.ts';
+import type { Config } from '../config/load-config.ts';
+import { resolveSecrets, type Secrets } from '../config/resolve-secrets.ts';
+import type { ApiResource } from '../domain/api-resources/api-resource.ts';
+import { API_RESOURCES_TOPIC } from '../domain/api-resources/api-resource-service.ts';
+import type { Client } from '../domain/clients/client.ts';
+import { CLIENTS_TOPIC } from '../domain/clients/client-service.ts';
+import { createDomain, type Domain } from '../domain/create-domain.ts';
+import { loadPolicyFile } from '../domain/permissions/load-policy-file.ts';
+import { openStorage, type Storage } from '../storage/open-storage.ts';
+import { createRedisTokenEntries } from '../storage/token-entries/redis-token-entries.ts';
+
+/**
+ * Configuration → storage, the domain over it, and the caches the token endpoint reads on every
+ * request: the one place that builds them, for the server (main.ts) and the CLI (cli/main.ts).
+ */
+export type Services = {
+  secrets: Secrets;
+  storage: Storage;
+  domain: Domain;
+  /** Clients and API resources, cached in process and loaded through the domain. */
+  clients: CachedLookup<Client>;
+  apiResources: CachedLookup<ApiResource>;
+  close: () => Promise<void>;
+};
+
+export type OpenServicesOptions = { migrate: boolean; onBackgroundError?: (error: unknown) => void };
+
+/**
+ * Caches of clients, API resources and permissions are invalidated by the change bus. It reaches
+ * every instance through Redis, and the single embedded process through itself; only a production
+ * deployment without Redis has instances that miss each other's changes, so there entries live a
+ * minute. Elsewhere the lifetime only bounds a lost message, and a long one keeps 100 000 clients
+ * cached under load.
+ */
+const cacheLifetime = (config: Config, storage: Storage) =>
+  config.profile === 'production' && !storage.redis ? 60_000 : 15 * 60_000;
+
+export const openServices = async (config: Config, options: OpenServicesOptions): Promise<Services> => {
+  const secrets = resolveSecrets(config);
+  const policy = config.policyFile ? loadPolicyFile(config.policyFile) : undefined;
+  const storage = await openStorage(config, { pepper: secrets.pepper, migrate: options.migrate });
+  const cacheTtlMs = cacheLifetime(config, storage);
+  const domain = createDomain({
+    cacheTtlMs,
+    repositories: storage.repositories,
+    changes: storage.changes,
+    pepper: secrets.pepper,
+    tokenEntries: storage.redis ? createRedisTokenEntries(storage.redis, config.redisPrefix) : undefined,
+    policy,
+    tokenMaxLifetimeDays: config.tokenMaxLifetimeDays,
+    onBackgroundError: options.onBackgroundError,
+  });
+  return {
+    secrets,
+    storage,
+    domain,
+    clients: createCachedLookup({
+      load: domain.clients.find,
+      loadMany: domain.clients.findMany,
+      bus: storage.changes,
+      topic: CLIENTS_TOPIC,
+      ttlMs: cacheTtlMs,
+    }),
+    apiResources: createCachedLookup({
+      load: domain.apiResources.find,
+      bus: storage.changes,
+      topic: API_RESOURCES_TOPIC,
+      ttlMs: cacheTtlMs,
+    }),
+    async close() {
+      await domain.lastUsed.stop();
+      await storage.close();
+    },
+  };
+};

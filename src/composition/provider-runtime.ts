@@ -1,0 +1,98 @@
+import type { Provider } from 'oidc-provider';
+import type { Config } from '../config/load-config.ts';
+import { createProviderPages } from '../http/interaction/provider-pages.ts';
+import { createLiveKeyRing, type KeyRingView } from '../keys/live-key-ring.ts';
+import type { Logger } from '../logging/create-logger.ts';
+import { createTokenPolicies } from '../oidc/configuration/token-policies.ts';
+import { createProvider } from '../oidc/create-provider.ts';
+import { createFastLane, type FastLane } from '../oidc/fast-lane/create-fast-lane.ts';
+import { createJwtAccessTokens, type JwtAccessTokens, REVOKED_JWT_MODEL } from '../oidc/jwt-access-tokens.ts';
+import type { Services } from './open-services.ts';
+
+/** Everything that signs or checks with the signing keys; rebuilt whole when they change. */
+export type ProviderRuntime = {
+  provider: Provider;
+  jwtAccessTokens: JwtAccessTokens;
+  fastLane: FastLane | undefined;
+};
+
+export type ProviderRuntimeDeps = {
+  config: Pick<Config, 'issuer' | 'trustProxy' | 'fastLane' | 'keysDir' | 'jwks'>;
+  services: Services;
+  logger: Logger;
+};
+
+/**
+ * The signing keys, kept current (the key file is watched, and re-read on SIGHUP), and the
+ * oidc-provider runtime built over them: the provider, JWT access tokens and the fast lane.
+ */
+export const startProviderRuntime = async ({ config, services, logger }: ProviderRuntimeDeps) => {
+  const { storage, domain, clients, apiResources } = services;
+  const secretHash = domain.clientSecretHash;
+  const pages = createProviderPages({ clients });
+  const denyList = storage.tokenStore(REVOKED_JWT_MODEL);
+
+  const build = (keys: KeyRingView): ProviderRuntime => {
+    const jwtAccessTokens = createJwtAccessTokens({
+      issuer: config.issuer,
+      publicJwks: keys.publicJwks,
+      denyList,
+      subjectTokens: domain.accessTokenResolver,
+    });
+    const provider = createProvider({
+      issuer: config.issuer,
+      cookieKeys: services.secrets.cookieKeys,
+      jwks: keys.providerJwks,
+      jwtAccessTokens,
+      adapterFactory: storage.tokenStore,
+      clients,
+      apiResources,
+      secretHash,
+      accessTokens: domain.accessTokenResolver,
+      trustProxy: config.trustProxy,
+      accounts: domain.users,
+      pages,
+      onServerError: (error, ctx) =>
+        logger.error({ err: error, path: ctx.path }, 'oidc-provider server error'),
+    });
+    const fastLane = config.fastLane
+      ? createFastLane(
+          {
+            clients,
+            apiResources,
+            secretHash,
+            accessTokens: domain.accessTokenResolver,
+            policies: createTokenPolicies(clients),
+            logger,
+          },
+          provider,
+        )
+      : undefined;
+    return { provider, jwtAccessTokens, fastLane };
+  };
+
+  const keyRing = await createLiveKeyRing({
+    keysDir: config.keysDir,
+    jwks: config.jwks,
+    logger,
+    onChange: () => {
+      runtime = build(keyRing.current());
+      logger.info({ kids: keyRing.current().signingKids }, 'signing keys reloaded');
+    },
+  });
+  let runtime = build(keyRing.current());
+  const reloadKeys = () => void keyRing.reload();
+  process.on('SIGHUP', reloadKeys);
+
+  return {
+    /** The runtime in service now: read it per request, it is replaced when the keys change. */
+    current: (): ProviderRuntime => runtime,
+    keys: (): KeyRingView => keyRing.current(),
+    stop() {
+      process.off('SIGHUP', reloadKeys);
+      keyRing.stop();
+    },
+  };
+};
+
+export type RunningProvider = Awaited<ReturnType<typeof startProviderRuntime>>;
