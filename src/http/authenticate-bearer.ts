@@ -12,7 +12,7 @@ import { looksLikeTesseraToken } from '../verify/token-format.ts';
  * management API, or a JWT access token Tessera issued for it — to a client (client_credentials)
  * or for a user (the console). A user's scopes are always capped by what the user holds today.
  */
-export type Authenticate = (bearer: string, meta: RequestMeta) => Promise<Actor | undefined>;
+export type BearerAuthenticator = (bearer: string, meta: RequestMeta) => Promise<Actor | undefined>;
 
 const fromSeconds = (value: number | null | undefined) => (value ? new Date(value * 1000) : null);
 
@@ -21,7 +21,7 @@ export const createBearerAuthenticator = (deps: {
   accessTokens: AccessTokenResolver;
   permissions: Permissions;
   clients: CachedLookup<Client>;
-}): Authenticate => {
+}): BearerAuthenticator => {
   const { permissions } = deps;
   return async (bearer, meta) => {
     if (looksLikeTesseraToken(bearer)) {

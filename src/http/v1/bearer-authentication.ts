@@ -1,9 +1,7 @@
 import type { Context } from 'koa';
 import { actorScopes, type Actor, type RequestMeta } from '../../domain/actors.ts';
+import type { BearerAuthenticator } from '../authenticate-bearer.ts';
 import { HttpProblem } from './http-problem.ts';
-
-/** Resolves a bearer token (a management-API JWT or a PAT) to who it speaks for; undefined when it is no good. */
-export type Authenticate = (token: string, meta: RequestMeta) => Promise<Actor | undefined>;
 
 const CHALLENGE = 'Bearer realm="tessera"';
 
@@ -20,7 +18,10 @@ export const requestMeta = (ctx: Context): RequestMeta => ({
  * RFC 6750 §3: no credentials is a bare challenge; credentials that do not resolve to an actor are
  * `invalid_token`. A malformed bearer header is an invalid token too: there is nothing to look up.
  */
-export const authenticateRequest = async (ctx: Context, authenticate: Authenticate): Promise<Actor> => {
+export const authenticateRequest = async (
+  ctx: Context,
+  authenticate: BearerAuthenticator,
+): Promise<Actor> => {
   const header = ctx.get('authorization');
   if (!BEARER_SCHEME.test(header)) {
     throw new HttpProblem(401, 'unauthorized', 'This needs a bearer token in the Authorization header.', {

@@ -1,7 +1,7 @@
 import { Router } from '@koa/router';
 import type { Context, Middleware, Next } from 'koa';
 import type { Logger } from '../../logging/create-logger.ts';
-import type { Authenticate } from './bearer-authentication.ts';
+import type { BearerAuthenticator } from '../authenticate-bearer.ts';
 import type { Route } from './define-route.ts';
 import { methodNotAllowed, routeNotFound } from './http-problem.ts';
 import { createManagementRoutes, type ManagementRouteDeps } from './management-routes.ts';
@@ -10,7 +10,7 @@ import { sendProblem } from './send-problem.ts';
 
 export type ManagementApiDeps = ManagementRouteDeps & {
   /** Resolves a bearer token (management-API JWT or PAT) to its actor; undefined when it is no good. */
-  authenticate: Authenticate;
+  authenticate: BearerAuthenticator;
   /**
    * 5xx problems say nothing about their cause; it is logged here instead. Without a logger the
    * error is emitted as koa's `error` event on the app.

@@ -2,7 +2,8 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Logger } from '../../logging/create-logger.ts';
-import { authenticateRequest, requireScopes, type Authenticate } from './bearer-authentication.ts';
+import type { BearerAuthenticator } from '../authenticate-bearer.ts';
+import { authenticateRequest, requireScopes } from './bearer-authentication.ts';
 import type { Route } from './define-route.ts';
 import { invalidRequest } from './http-problem.ts';
 import { problemItemsFromZod, type InputPart } from './problem-items.ts';
@@ -10,7 +11,7 @@ import { readJsonBody } from './read-json-body.ts';
 import { sendProblem } from './send-problem.ts';
 
 export type RouteMiddlewareOptions = {
-  authenticate: Authenticate;
+  authenticate: BearerAuthenticator;
   logger?: Logger | undefined;
   /** Check every response against its declared schema (development and tests). */
   checkResponses: boolean;
