@@ -1,7 +1,7 @@
 /**
  * The ONLY module that reaches into oidc-provider beyond its documented configuration.
  * Each patch names the internal it depends on, so an upgrade of the pinned version knows what to
- * re-check (test/integration/oidc/ covers every one of them).
+ * re-check: test/unit/oidc/provider-internals.test.ts checks every one of them against the library.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Provider } from 'oidc-provider';
