@@ -6,7 +6,8 @@ import { rethrowUniqueViolation } from './unique-violation.ts';
 
 /**
  * All SQL for `access_tokens`: the records of personal (PAT) and resource (RAT) access tokens.
- * Only the token's hash is stored, never the token.
+ * Only the token's hash is stored, never the token. Longer than most files on purpose: storage keeps
+ * one file per table, and this table's nineteen columns are mapped both ways here.
  */
 export type AccessTokenState = 'active' | 'expired' | 'revoked' | 'all';
 
