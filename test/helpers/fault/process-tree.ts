@@ -26,10 +26,11 @@ export const signalPid = (pid: number, signal: NodeJS.Signals): void => {
   }
 };
 
+/** Still running: a zombie (dead, not yet reaped by whoever adopted it) counts as gone. */
 export const isAlive = (pid: number): boolean => {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }
