@@ -35,6 +35,7 @@ export type Haproxy = {
   setBackends: (backends: HaproxyBackend[]) => Promise<void>;
   /** SIGUSR2 to the master: a new worker takes over the listener; resolves once it answers. */
   reload: () => Promise<void>;
+  /** Master and workers exit at once, open connections are closed. */
   stop: () => Promise<void>;
 };
 
@@ -127,8 +128,8 @@ export const startHaproxy = async (outer: Scope, options: HaproxyOptions): Promi
     },
     reload,
     stop: async () => {
-      // SIGUSR1: a soft stop — the workers finish what they serve, then master and workers exit.
-      await master.stop({ signal: 'SIGUSR1' });
+      // SIGTERM: a hard stop. (A soft stop, SIGUSR1, waits for clients' keep-alive connections.)
+      await master.stop();
     },
   };
 };

@@ -59,6 +59,9 @@ test('haproxy balances over backends that pass /readyz, takes one out of rotatio
   assert.deepEqual(Object.keys(await haproxy.serverStatus()).sort(), ['b', 'c']);
   assert.deepEqual(await answeredBy(haproxy.url, 4), new Set(['b', 'c']));
   t.diagnostic(`haproxy up with healthy backends in ${startMs} ms; reload to a new list in ${reloadMs} ms`);
+
+  await haproxy.stop();
+  await assert.rejects(fetch(haproxy.url), 'a stopped haproxy refuses connections');
 });
 
 test('haproxy retries an idempotent request on another backend after an empty response, and not a POST', async (t) => {

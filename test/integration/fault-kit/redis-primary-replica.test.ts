@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Redis } from 'ioredis';
 import { startRedisPrimaryReplica } from '../../helpers/fault/redis-primary-replica.ts';
+import { suiteScope } from '../../helpers/tessera-process.ts';
 
 test('a replica promoted while its replication was held back lacks what the primary acknowledged since', async (t) => {
-  const pair = await startRedisPrimaryReplica(t);
-  // disconnectTimeout 0: a client whose server is gone otherwise keeps the test process alive 2 s.
-  const client = new Redis(pair.url, { maxRetriesPerRequest: 1, disconnectTimeout: 0 });
-  t.after(() => client.disconnect());
+  // Clean-up last in, first out: the client disconnects before the servers it talks to are killed.
+  const scope = suiteScope((cleanup) => t.after(cleanup));
+  const pair = await startRedisPrimaryReplica(scope);
+  const client = new Redis(pair.url, { maxRetriesPerRequest: 1 });
+  scope.after(() => client.disconnect());
 
   await client.set('revoked:before', '1');
   await pair.waitForReplica();
