@@ -1,46 +1,148 @@
 /**
- * Tessera's own errors (not protocol errors: those come from oidc-provider's `errors`).
+ * Tessera's one error type: an AppError carries a code from the closed ErrorCode union, and the
+ * code alone decides the HTTP status (STATUS_BY_CODE, the only such table). Each surface renders
+ * it its own way — an RFC 6749 JSON error on the OAuth endpoints (oidc/oauth-error-response.ts),
+ * an RFC 9457 problem on /v1 and Tessera's other routes (http/problem-response.ts), an HTML page in
+ * the console, a line and an exit code in the CLI — and every one of them classifies a thrown
+ * value with classifyError. Protocol errors inside the library's own routes stay oidc-provider's.
  * `expose` follows oidc-provider: a status below 500 is the caller's fault and its message is shown.
  */
 export type ErrorCode =
-  | 'config_invalid'
+  /** The request (a body member, a parameter, a CLI flag) is wrong: fix it and try again. */
   | 'invalid_input'
-  | 'not_found'
-  | 'conflict'
-  | 'forbidden'
+  /** The console's OpenID Connect sign-in could not complete. */
+  | 'sign_in_failed'
+  /** No credentials at all. */
   | 'unauthorized'
+  /** A bearer token that is malformed, unknown, expired or revoked. */
+  | 'invalid_token'
+  | 'forbidden'
+  /** The token is good but lacks the scope the route needs. */
+  | 'insufficient_scope'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  /** A dependency (PostgreSQL, Redis, the embedded database) is unavailable: retry later. */
   | 'storage_unavailable'
+  /** The signing keys cannot be read or written. */
   | 'keys_unavailable'
+  | 'config_invalid'
+  /** A bug or an unclassified failure; nothing about it is shown. */
   | 'internal';
+
+/**
+ * The HTTP status of each code. `invalid_input` is always 400, whether the JSON was malformed or
+ * well-formed but unacceptable (a past expiry, a scope the caller lacks): one status for "fix your
+ * request" is simpler for clients than the 400/422 line, which nobody draws alike.
+ */
+export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
+  invalid_input: 400,
+  sign_in_failed: 400,
+  unauthorized: 401,
+  invalid_token: 401,
+  forbidden: 403,
+  insufficient_scope: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  config_invalid: 500,
+  internal: 500,
+  storage_unavailable: 503,
+  keys_unavailable: 503,
+};
+
+/**
+ * One input an error is about, named the way the client wrote it: a JSON pointer into the request
+ * body (RFC 6901) or the name of a path or query parameter, and what is wrong with it.
+ */
+export type ProblemItem = { pointer: string; detail: string } | { parameter: string; detail: string };
+
+export type AppErrorOptions = {
+  cause?: unknown;
+  /** The input field the error is about, the domain's way (`expiresInDays`, `scopes.0`). */
+  field?: string | undefined;
+  /** The inputs the error is about, already named the client's way (the HTTP layer's checks). */
+  errors?: ProblemItem[] | undefined;
+  /** Response headers that belong to the error: `Allow`, `WWW-Authenticate`… */
+  headers?: Record<string, string> | undefined;
+  /** With a 503: when to try again. */
+  retryAfterSeconds?: number | undefined;
+};
+
+/** A 503 that does not say when to retry asks for this: long enough for a blip, short enough to recover. */
+export const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly expose: boolean;
-  /** The input field the error is about, when there is one (a CLI flag, a JSON pointer…). */
   readonly field: string | undefined;
+  readonly errors: ProblemItem[] | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Set on every 503: both renderers send it as `Retry-After`. */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(
-    code: ErrorCode,
-    status: number,
-    message: string,
-    options: { cause?: unknown; field?: string } = {},
-  ) {
+  constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
     super(message, { cause: options.cause });
     this.name = 'AppError';
     this.code = code;
-    this.status = status;
-    this.expose = status < 500;
+    this.status = STATUS_BY_CODE[code];
+    this.expose = this.status < 500;
     this.field = options.field;
+    this.errors = options.errors;
+    this.headers = options.headers ?? {};
+    this.retryAfterSeconds =
+      options.retryAfterSeconds ?? (this.status === 503 ? DEFAULT_RETRY_AFTER_SECONDS : undefined);
   }
 }
 
 export const invalidInput = (message: string, field?: string): AppError =>
-  new AppError('invalid_input', 400, message, { field });
-export const notFound = (message: string): AppError => new AppError('not_found', 404, message);
+  new AppError('invalid_input', message, { field });
+export const notFound = (message: string): AppError => new AppError('not_found', message);
 export const forbidden = (message: string, field?: string): AppError =>
-  new AppError('forbidden', 403, message, { field });
+  new AppError('forbidden', message, { field });
 export const unavailable = (message: string, cause?: unknown): AppError =>
-  new AppError('storage_unavailable', 503, message, { cause });
+  new AppError('storage_unavailable', message, { cause });
 export const conflict = (message: string, field?: string): AppError =>
-  new AppError('conflict', 409, message, { field });
+  new AppError('conflict', message, { field });
+
+/** What a caller is told about a failure: its own message when it is the caller's to fix, else only the kind. */
+export const publicMessage = (error: AppError): string =>
+  error.expose
+    ? error.message
+    : error.status === 503
+      ? 'A service Tessera depends on is unavailable; nothing is reported done. Retry later.'
+      : 'Something went wrong on our side.';
+
+/** Libraries' own client errors (koa's http-errors, oidc-provider's) by status. */
+const CODE_BY_LIBRARY_STATUS: Readonly<Record<number, ErrorCode>> = {
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+};
+
+/**
+ * What a thrown value means, for every renderer: an AppError as it is; a library's error that
+ * the library marks as the caller's fault (`expose` with a 4xx status) as the matching client
+ * error; anything else is a bug or an outage nobody classified — `internal`, whose message may
+ * hold internals and so stays in the log (as the cause).
+ */
+export const classifyError = (error: unknown): AppError => {
+  if (error instanceof AppError) return error;
+  const failure = error as { expose?: unknown; status?: unknown; statusCode?: unknown } | null;
+  const status = Number(failure?.statusCode ?? failure?.status);
+  if (failure?.expose === true && status >= 400 && status < 500) {
+    const described = (error as { error_description?: unknown }).error_description;
+    const message = typeof described === 'string' ? described : (error as Error).message;
+    return new AppError(CODE_BY_LIBRARY_STATUS[status] ?? 'invalid_input', message, { cause: error });
+  }
+  return new AppError('internal', 'unclassified failure', { cause: error });
+};

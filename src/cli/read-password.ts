@@ -1,12 +1,12 @@
 import { createInterface } from 'node:readline';
-import { CliUsageError } from './cli-error.ts';
+import { usageError } from './cli-error.ts';
 
 /** The first line of standard input, for `--password-stdin` (scripts, CI). */
 export const readPasswordFromStdin = async (): Promise<string> => {
   let raw = '';
   for await (const chunk of process.stdin) raw += String(chunk);
   const password = raw.split(/\r?\n/)[0] ?? '';
-  if (!password) throw new CliUsageError('--password-stdin: standard input held no password');
+  if (!password) throw usageError('--password-stdin: standard input held no password');
   return password;
 };
 
@@ -27,10 +27,10 @@ const ask = (question: string): Promise<string> =>
 /** Asks twice on the terminal; refuses when there is no terminal to ask on. */
 export const promptPassword = async (): Promise<string> => {
   if (!process.stdin.isTTY) {
-    throw new CliUsageError('no terminal to ask for the password on: pipe it with --password-stdin');
+    throw usageError('no terminal to ask for the password on: pipe it with --password-stdin');
   }
   const first = await ask('Password: ');
   const second = await ask('Repeat password: ');
-  if (first !== second) throw new CliUsageError('the two passwords differ');
+  if (first !== second) throw usageError('the two passwords differ');
   return first;
 };

@@ -161,7 +161,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')} ${issue.message}`);
-    throw new AppError('config_invalid', 500, `Invalid configuration:\n${lines.join('\n')}`);
+    throw new AppError('config_invalid', `Invalid configuration:\n${lines.join('\n')}`);
   }
   const values = parsed.data;
   const profile: Profile = values.DATABASE_URL ? 'production' : 'embedded';

@@ -17,12 +17,12 @@ const readStored = (file: string): Secrets | undefined => {
     stored = JSON.parse(readFileSync(file, 'utf8')) as Secrets;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new AppError('config_invalid', 500, `${file} is unreadable or corrupt; restore it from a backup`, {
+    throw new AppError('config_invalid', `${file} is unreadable or corrupt; restore it from a backup`, {
       cause: error,
     });
   }
   if (typeof stored?.pepper !== 'string' || !Array.isArray(stored.cookieKeys)) {
-    throw new AppError('config_invalid', 500, `${file} is unreadable or corrupt; restore it from a backup`);
+    throw new AppError('config_invalid', `${file} is unreadable or corrupt; restore it from a backup`);
   }
   return stored;
 };
@@ -52,7 +52,7 @@ export const resolveSecrets = (config: Config): Secrets => {
     return { pepper: config.secretPepper, cookieKeys: config.cookieKeys };
   }
   if (config.profile === 'production') {
-    throw new AppError('config_invalid', 500, 'TESSERA_SECRET_PEPPER and TESSERA_COOKIE_KEYS are required');
+    throw new AppError('config_invalid', 'TESSERA_SECRET_PEPPER and TESSERA_COOKIE_KEYS are required');
   }
   const file = join(config.dataDir, 'secrets.json');
   const stored = readStored(file) ?? createStored(config.dataDir, file);

@@ -3,8 +3,7 @@ import type { OperationInput, OperationName, OperationResult } from '../domain/o
 import { AppError, type ErrorCode } from '../errors.ts';
 
 type Reply =
-  | { ok: true; result: unknown }
-  | { ok: false; error: { code: ErrorCode; status: number; message: string; field?: string } };
+  { ok: true; result: unknown } | { ok: false; error: { code: ErrorCode; message: string; field?: string } };
 
 const exchange = (path: string, request: string, timeoutMs: number): Promise<string> =>
   new Promise((resolve, reject) => {
@@ -45,5 +44,5 @@ export const callControlSocket = async <N extends OperationName>(
     await exchange(path, `${JSON.stringify({ op, input, operator })}\n`, timeoutMs),
   ) as Reply;
   if (reply.ok) return reply.result as OperationResult<N>;
-  throw new AppError(reply.error.code, reply.error.status, reply.error.message, { field: reply.error.field });
+  throw new AppError(reply.error.code, reply.error.message, { field: reply.error.field });
 };

@@ -2,7 +2,7 @@ import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import type { Domain } from '../domain/create-domain.ts';
 import { isOperationName, runOperation } from '../domain/operations.ts';
-import { AppError } from '../errors.ts';
+import { AppError, classifyError } from '../errors.ts';
 import { operatorActor } from '../domain/operator.ts';
 import type { Logger } from '../logging/create-logger.ts';
 
@@ -20,20 +20,20 @@ export const startControlSocket = async (deps: {
     try {
       const request = JSON.parse(raw) as { op?: unknown; input?: unknown; operator?: unknown };
       if (typeof request.op !== 'string' || !isOperationName(request.op)) {
-        throw new AppError('invalid_input', 400, `unknown operation ${String(request.op)}`);
+        throw new AppError('invalid_input', `unknown operation ${String(request.op)}`);
       }
       // Only the server's own user can open this socket (mode 0600): it vouches for the operator.
       const operator = operatorActor(typeof request.operator === 'string' ? request.operator : 'unknown');
       const result = await runOperation(deps.domain, operator, request.op, request.input as never);
       answer(socket, { ok: true, result: result ?? null });
     } catch (error) {
-      const known = error instanceof AppError && error.expose;
-      if (!known) deps.logger.error({ err: error }, 'control socket operation failed');
+      const failure = classifyError(error);
+      if (!failure.expose) deps.logger.error({ err: error }, 'control socket operation failed');
       answer(socket, {
         ok: false,
-        error: known
-          ? { code: error.code, status: error.status, message: error.message, field: error.field }
-          : { code: 'internal', status: 500, message: 'the server failed to run the operation; see its log' },
+        error: failure.expose
+          ? { code: failure.code, message: failure.message, field: failure.field }
+          : { code: failure.code, message: 'the server failed to run the operation; see its log' },
       });
     }
   };

@@ -20,7 +20,7 @@ export const CREATED_AT_MEMBER = 'tessera_created_at';
 export const ACTIVATES_AT_MEMBER = 'tessera_activates_at';
 
 export const keysUnavailable = (message: string, cause?: unknown): AppError =>
-  new AppError('keys_unavailable', 503, message, { cause });
+  new AppError('keys_unavailable', message, { cause });
 
 const KEY_SHAPES = {
   ES256: { kty: 'EC', crv: 'P-256', privateMembers: ['d'], publicMembers: ['x', 'y'] },

@@ -36,7 +36,6 @@ export const lockDataDir = (dataDir: string): (() => void) => {
       if (Number.isInteger(holder) && (holder === process.pid || alive(holder))) {
         throw new AppError(
           'storage_unavailable',
-          503,
           `the embedded database in ${dataDir} is in use by process ${holder} (a running Tessera server or CLI command); if no such process runs, delete ${path}`,
           { cause: DATA_DIR_IN_USE },
         );
@@ -44,7 +43,7 @@ export const lockDataDir = (dataDir: string): (() => void) => {
       rmSync(path, { force: true }); // stale: its process is gone
     }
   }
-  throw new AppError('storage_unavailable', 503, `could not lock the embedded database in ${dataDir}`);
+  throw new AppError('storage_unavailable', `could not lock the embedded database in ${dataDir}`);
 };
 
 export const isDataDirInUse = (error: unknown): boolean =>

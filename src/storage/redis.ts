@@ -90,7 +90,7 @@ export const pingRedis = async (redis: RedisClient, timeoutMs = 1_000): Promise<
     await Promise.race([redis.ping(), timeout]);
     return Math.round(performance.now() - started);
   } catch (error) {
-    throw new AppError('storage_unavailable', 503, `Redis is unavailable: ${(error as Error).message}`, {
+    throw new AppError('storage_unavailable', `Redis is unavailable: ${(error as Error).message}`, {
       cause: error,
     });
   } finally {

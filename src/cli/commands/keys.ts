@@ -8,7 +8,8 @@ import { rotateKeys } from '../../keys/rotate-keys.ts';
 import { SIGNING_ALGS } from '../../keys/signing-key.ts';
 import { keysFromJwks } from '../../keys/stored-jwks.ts';
 import { parseScopeList } from '../../domain/scopes/scope-list.ts';
-import { CliUsageError } from '../cli-error.ts';
+import { notFound } from '../../errors.ts';
+import { usageError } from '../cli-error.ts';
 import type { CommandContext } from '../command-context.ts';
 import { printJson, printTable } from '../output.ts';
 
@@ -53,9 +54,7 @@ export const registerKeyCommands = (program: Command, context: CommandContext): 
   const keysDir = () => {
     const config = context.config();
     if (config.jwks) {
-      throw new CliUsageError(
-        'signing keys come from TESSERA_JWKS; change them by redeploying with a new JWKS',
-      );
+      throw usageError('signing keys come from TESSERA_JWKS; change them by redeploying with a new JWKS');
     }
     return config.keysDir;
   };
@@ -89,9 +88,7 @@ export const registerKeyCommands = (program: Command, context: CommandContext): 
         const config = context.config();
         const keys = config.jwks ? keysFromJwks(config.jwks) : await readKeyFile(config.keysDir);
         if (!keys)
-          throw new CliUsageError(
-            `no key file at ${keyFilePath(config.keysDir)}; run: tessera keys generate`,
-          );
+          throw notFound(`no key file at ${keyFilePath(config.keysDir)}; run: tessera keys generate`);
         const rows = listKeys(keys, now()).map(rowJson);
         if (options.json) printJson(rows);
         else printRows(rows);

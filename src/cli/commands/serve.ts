@@ -4,7 +4,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { runServer } from '../../main.ts';
 import { createDatabase } from '../../storage/database.ts';
 import { migrateLatest } from '../../storage/migrate.ts';
-import { CliUsageError } from '../cli-error.ts';
+import { usageError } from '../cli-error.ts';
 import type { CommandContext } from '../command-context.ts';
 
 const workerCount = (value: string) => {
@@ -60,7 +60,7 @@ export const registerServeCommand = (program: Command, context: CommandContext):
         const config = context.config();
         if (options.workers > 1 && cluster.isPrimary) {
           if (config.profile === 'embedded') {
-            throw new CliUsageError(
+            throw usageError(
               '--workers needs the production profile (DATABASE_URL): PGlite is single-process',
             );
           }

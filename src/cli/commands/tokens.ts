@@ -1,7 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { AccessTokenView, IssuedAccessToken, Page } from '../../domain/access-tokens/access-token.ts';
 import { parseScopeList } from '../../domain/scopes/scope-list.ts';
-import { CliUsageError } from '../cli-error.ts';
+import { usageError } from '../cli-error.ts';
 import type { CommandContext } from '../command-context.ts';
 import { type Json, printFields, printJson, printTable } from '../output.ts';
 import { parseResourceRef } from '../resource-ref.ts';
@@ -86,9 +86,7 @@ export const registerTokenCommands = (program: Command, context: CommandContext)
     .action(async (options) =>
       context.run(FLAGS, async () => {
         if (Boolean(options.user) === Boolean(options.resource)) {
-          throw new CliUsageError(
-            'give exactly one of --user (personal token) or --resource (resource token)',
-          );
+          throw usageError('give exactly one of --user (personal token) or --resource (resource token)');
         }
         const expiry = { expiresAt: options.expiresAt, expiresInDays: options.expiresInDays };
         const scopes = parseScopeList(options.scopes);
@@ -106,7 +104,7 @@ export const registerTokenCommands = (program: Command, context: CommandContext)
               role:
                 options.role ??
                 (() => {
-                  throw new CliUsageError('--role is required with --resource');
+                  throw usageError('--role is required with --resource');
                 })(),
               scopes,
               ...expiry,
@@ -129,7 +127,7 @@ export const registerTokenCommands = (program: Command, context: CommandContext)
     .action(async (options) =>
       context.run(FLAGS, async () => {
         if (Boolean(options.user) === Boolean(options.resource)) {
-          throw new CliUsageError('give exactly one of --user or --resource');
+          throw usageError('give exactly one of --user or --resource');
         }
         const items: View[] = [];
         let cursor: string | undefined;

@@ -43,7 +43,7 @@ export const findPersonal = async (deps: Deps, actor: Actor, id: string): Promis
 };
 
 const failUnknown = (subjectId: string): never => {
-  throw new AppError('unauthorized', 401, `unknown subject ${subjectId}`);
+  throw new AppError('unauthorized', `unknown subject ${subjectId}`);
 };
 
 /** The actor's role on the resource, when it may manage the resource's tokens. */

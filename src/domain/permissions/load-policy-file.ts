@@ -8,7 +8,7 @@ export const loadPolicyFile = (path: string): PolicyDefinition => {
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new AppError('config_invalid', 500, `TESSERA_POLICY_FILE ${path} is not readable JSON`, {
+    throw new AppError('config_invalid', `TESSERA_POLICY_FILE ${path} is not readable JSON`, {
       cause: error,
     });
   }
@@ -17,11 +17,7 @@ export const loadPolicyFile = (path: string): PolicyDefinition => {
     const problems = parsed.error.issues.map(
       (issue) => `  ${issue.path.join('.') || '(document)'}: ${issue.message}`,
     );
-    throw new AppError(
-      'config_invalid',
-      500,
-      `TESSERA_POLICY_FILE ${path} is invalid:\n${problems.join('\n')}`,
-    );
+    throw new AppError('config_invalid', `TESSERA_POLICY_FILE ${path} is invalid:\n${problems.join('\n')}`);
   }
   return parsed.data;
 };

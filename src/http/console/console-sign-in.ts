@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import { randomToken } from '../../crypto/random.ts';
 import type { SealedBox } from '../../crypto/sealed-box.ts';
+import { AppError } from '../../errors.ts';
 import { MANAGEMENT_API } from '../../domain/api-resources/management-api.ts';
 import {
   CONSOLE_CLIENT_ID,
@@ -19,12 +20,7 @@ import type { ConsoleTokens } from './console-sessions.ts';
  */
 export type PendingSignIn = { state: string; nonce: string; verifier: string; returnTo: string };
 
-export class ConsoleSignInError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ConsoleSignInError';
-  }
-}
+const signInFailed = (message: string, cause?: unknown) => new AppError('sign_in_failed', message, { cause });
 
 type TokenResponse = {
   access_token?: string;
@@ -61,7 +57,7 @@ export const createConsoleSignIn = (deps: {
 
   const tokensFrom = (reply: TokenResponse, previous?: ConsoleTokens): ConsoleTokens => {
     if (!reply.access_token || typeof reply.expires_in !== 'number') {
-      throw new ConsoleSignInError(`the token endpoint answered ${reply.error ?? 'without an access token'}`);
+      throw signInFailed(`the token endpoint answered ${reply.error ?? 'without an access token'}`);
     }
     return {
       accessToken: reply.access_token,
@@ -102,13 +98,12 @@ export const createConsoleSignIn = (deps: {
       query: Record<string, unknown>,
     ): Promise<{ userId: string; tokens: ConsoleTokens }> {
       if (query.state !== pending.state)
-        throw new ConsoleSignInError('the sign-in response does not match this browser');
+        throw signInFailed('the sign-in response does not match this browser');
       // RFC 9207: the response names its issuer; a response from another one is a mix-up attack.
       if (query.iss !== undefined && query.iss !== deps.issuer)
-        throw new ConsoleSignInError('the sign-in response came from another issuer');
-      if (typeof query.error === 'string') throw new ConsoleSignInError(query.error);
-      if (typeof query.code !== 'string')
-        throw new ConsoleSignInError('the sign-in response carries no code');
+        throw signInFailed('the sign-in response came from another issuer');
+      if (typeof query.error === 'string') throw signInFailed(query.error);
+      if (typeof query.code !== 'string') throw signInFailed('the sign-in response carries no code');
       const reply = await tokenEndpoint({
         grant_type: 'authorization_code',
         code: query.code,
@@ -117,7 +112,7 @@ export const createConsoleSignIn = (deps: {
         resource: MANAGEMENT_API,
       });
       const tokens = tokensFrom(reply);
-      if (!tokens.idToken) throw new ConsoleSignInError('the token endpoint answered without an ID token');
+      if (!tokens.idToken) throw signInFailed('the token endpoint answered without an ID token');
       try {
         const { payload } = await jwtVerify(tokens.idToken, createLocalJWKSet(deps.publicJwks()), {
           issuer: deps.issuer,
@@ -128,7 +123,7 @@ export const createConsoleSignIn = (deps: {
           throw new Error('nonce or sub');
         return { userId: payload.sub, tokens };
       } catch (error) {
-        throw new ConsoleSignInError('the ID token did not verify', { cause: error });
+        throw signInFailed('the ID token did not verify', error);
       }
     },
 

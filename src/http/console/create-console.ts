@@ -4,17 +4,18 @@ import type { JSONWebKeySet } from 'jose';
 import type { PepperHash } from '../../crypto/pepper-hash.ts';
 import type { SealedBox } from '../../crypto/sealed-box.ts';
 import type { Policy } from '../../domain/permissions/policy.ts';
+import { AppError, classifyError } from '../../errors.ts';
 import type { Logger } from '../../logging/create-logger.ts';
 import type { OidcAdapter } from '../../storage/oidc-adapter/contract.ts';
 import { messagePage } from '../interaction/interaction-pages.ts';
 import { setPageHeaders } from '../web/page-headers.ts';
 import { renderPage } from '../web/page-layout.ts';
-import { FormBodyError, readFormBody } from '../web/read-form-body.ts';
+import { readFormBody } from '../web/read-form-body.ts';
 import { createConsoleCookies } from './console-cookies.ts';
 import type { ConsoleKit, SignedIn } from './console-kit.ts';
 import { createConsoleSessions } from './console-sessions.ts';
-import { ConsoleSignInError, createConsoleSignIn } from './console-sign-in.ts';
-import { createManagementApiClient, SessionExpiredError } from './management-api-client.ts';
+import { createConsoleSignIn } from './console-sign-in.ts';
+import { createManagementApiClient } from './management-api-client.ts';
 import { registerPersonalTokenPages } from './personal-token-pages.ts';
 import { registerResourcePages } from './resource-pages.ts';
 
@@ -116,7 +117,7 @@ export const createConsole = (deps: ConsoleDeps): Middleware => {
       try {
         form = await readFormBody(ctx);
       } catch (error) {
-        if (!(error instanceof FormBodyError)) throw error;
+        if (!(error instanceof AppError)) throw error;
         message(ctx, error.status, { title: 'Something is wrong with this form', message: error.message });
         return undefined;
       }
@@ -181,7 +182,9 @@ export const createConsole = (deps: ConsoleDeps): Middleware => {
       cookies.setSession(ctx, session.id);
       ctx.redirect(safeReturn(pending.returnTo));
     } catch (error) {
-      if (!(error instanceof ConsoleSignInError) && !(error instanceof SessionExpiredError)) throw error;
+      const failed =
+        error instanceof AppError && (error.code === 'sign_in_failed' || error.code === 'invalid_token');
+      if (!failed) throw error;
       deps.logger.warn({ err: error }, 'console sign-in failed');
       message(ctx, 400, {
         title: 'Sign-in failed',
@@ -226,12 +229,18 @@ export const createConsole = (deps: ConsoleDeps): Middleware => {
         });
       });
     } catch (error) {
-      if (!(error instanceof SessionExpiredError)) {
-        deps.logger.error({ err: error, requestId: ctx.state.requestId }, 'console page failed');
-        return message(ctx, 500, {
-          title: 'Something went wrong',
-          message:
-            'Tessera could not complete this page. Try again in a moment; if you were adding or deleting a token, look at the list first.',
+      const failure = classifyError(error);
+      if (failure.code !== 'invalid_token') {
+        if (failure.status >= 500) {
+          deps.logger.error({ err: error, requestId: ctx.state.requestId }, 'console page failed');
+        }
+        if (failure.retryAfterSeconds !== undefined)
+          ctx.set('Retry-After', String(failure.retryAfterSeconds));
+        return message(ctx, failure.status, {
+          title: failure.expose ? 'This request cannot be completed' : 'Something went wrong',
+          message: failure.expose
+            ? failure.message
+            : 'Tessera could not complete this page. Try again in a moment; if you were adding or deleting a token, look at the list first.',
           link: { href: '/console', label: 'Back to the console' },
         });
       }

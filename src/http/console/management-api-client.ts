@@ -1,6 +1,8 @@
+import { AppError } from '../../errors.ts';
+
 /**
  * The console's way to the management API: the same /v1 any client uses, over loopback, with the
- * signed-in user's access token. A 401 means the console's session is over.
+ * signed-in user's access token. A 401 means the console's session is over (`invalid_token`).
  */
 export type Problem = {
   status: number;
@@ -11,13 +13,6 @@ export type Problem = {
 
 export type ApiReply<T> =
   { ok: true; status: number; body: T } | { ok: false; status: number; problem: Problem };
-
-export class SessionExpiredError extends Error {
-  constructor() {
-    super('the console session is no longer accepted by the management API');
-    this.name = 'SessionExpiredError';
-  }
-}
 
 export type ManagementApi = {
   get<T>(path: string, query?: Record<string, string | undefined>): Promise<ApiReply<T>>;
@@ -38,11 +33,21 @@ export const createManagementApiClient =
         },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
-      if (response.status === 401) throw new SessionExpiredError();
+      // The session's token is no longer taken (revoked, user disabled): the console signs in again.
+      if (response.status === 401)
+        throw new AppError(
+          'invalid_token',
+          'the console session is no longer accepted by the management API',
+        );
       const text = await response.text();
       const parsed: unknown = text ? JSON.parse(text) : undefined;
-      if (response.status >= 500)
-        throw new Error(`the management API answered ${response.status} to ${method} ${path}`);
+      if (response.status >= 500) {
+        const failure = `the management API answered ${response.status} to ${method} ${path}`;
+        const retryAfterSeconds = Number(response.headers.get('retry-after')) || undefined;
+        throw response.status === 503
+          ? new AppError('storage_unavailable', failure, { retryAfterSeconds })
+          : new AppError('internal', failure);
+      }
       return response.ok
         ? { ok: true, status: response.status, body: parsed as T }
         : { ok: false, status: response.status, problem: { status: response.status, ...(parsed as object) } };

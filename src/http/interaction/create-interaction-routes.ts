@@ -2,10 +2,11 @@ import { Router } from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { Provider } from 'oidc-provider';
 import type { PepperHash } from '../../crypto/pepper-hash.ts';
+import { AppError } from '../../errors.ts';
 import type { SignIn } from '../../domain/users/sign-in.ts';
 import type { Logger } from '../../logging/create-logger.ts';
 import { originOf, setPageHeaders } from '../web/page-headers.ts';
-import { FormBodyError, readFormBody } from '../web/read-form-body.ts';
+import { readFormBody } from '../web/read-form-body.ts';
 import { consentPage, messagePage, signInPage } from './interaction-pages.ts';
 
 /**
@@ -103,7 +104,7 @@ export const createInteractionRoutes = (deps: InteractionDeps): Middleware => {
     try {
       form = await readFormBody(ctx);
     } catch (error) {
-      if (!(error instanceof FormBodyError)) throw error;
+      if (!(error instanceof AppError)) throw error;
       headers(ctx, details);
       ctx.status = error.status;
       ctx.type = 'html';

@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import { actorScopes, type Actor, type RequestMeta } from '../../domain/actors.ts';
+import { AppError } from '../../errors.ts';
 import type { BearerAuthenticator } from '../authenticate-bearer.ts';
-import { HttpProblem } from './http-problem.ts';
 
 const CHALLENGE = 'Bearer realm="tessera"';
 
@@ -24,21 +24,16 @@ export const authenticateRequest = async (
 ): Promise<Actor> => {
   const header = ctx.get('authorization');
   if (!BEARER_SCHEME.test(header)) {
-    throw new HttpProblem(401, 'unauthorized', 'This needs a bearer token in the Authorization header.', {
+    throw new AppError('unauthorized', 'This needs a bearer token in the Authorization header.', {
       headers: { 'WWW-Authenticate': CHALLENGE },
     });
   }
   const token = BEARER_CREDENTIALS.exec(header)?.[1];
   const actor = token === undefined ? undefined : await authenticate(token, requestMeta(ctx));
   if (!actor) {
-    throw new HttpProblem(
-      401,
-      'invalid_token',
-      'The bearer token is malformed, unknown, expired or revoked.',
-      {
-        headers: { 'WWW-Authenticate': `${CHALLENGE}, error="invalid_token"` },
-      },
-    );
+    throw new AppError('invalid_token', 'The bearer token is malformed, unknown, expired or revoked.', {
+      headers: { 'WWW-Authenticate': `${CHALLENGE}, error="invalid_token"` },
+    });
   }
   return actor;
 };
@@ -50,7 +45,7 @@ export const authenticateRequest = async (
 export const requireScopes = (actor: Actor, scopes: readonly string[]): void => {
   const held = actorScopes(actor);
   if (held.includes('admin') || scopes.some((scope) => held.includes(scope))) return;
-  throw new HttpProblem(403, 'insufficient_scope', `This needs the scope ${scopes.join(' or ')}.`, {
+  throw new AppError('insufficient_scope', `This needs the scope ${scopes.join(' or ')}.`, {
     headers: { 'WWW-Authenticate': `${CHALLENGE}, error="insufficient_scope", scope="${scopes.join(' ')}"` },
   });
 };

@@ -3,10 +3,10 @@ import type { Context, Middleware, Next } from 'koa';
 import type { Logger } from '../../logging/create-logger.ts';
 import type { BearerAuthenticator } from '../authenticate-bearer.ts';
 import type { Route } from './define-route.ts';
-import { methodNotAllowed, routeNotFound } from './http-problem.ts';
+import { AppError } from '../../errors.ts';
 import { createManagementRoutes, type ManagementRouteDeps } from './management-routes.ts';
 import { routeMiddleware } from './route-middleware.ts';
-import { sendProblem } from './send-problem.ts';
+import { sendProblem } from '../problems/problem-response.ts';
 
 export type ManagementApiDeps = ManagementRouteDeps & {
   /** Resolves a bearer token (management-API JWT or PAT) to its actor; undefined when it is no good. */
@@ -47,7 +47,11 @@ export const createManagementApi = (deps: ManagementApiDeps): Middleware => {
   // Reached only when no route answered: a known path with another method is 405, else 404.
   const unmatched = async (ctx: Context): Promise<void> => {
     const allowed = [...new Set(router.match(ctx.path, ctx.method).path.flatMap((layer) => layer.methods))];
-    throw allowed.length > 0 ? methodNotAllowed(ctx.method, allowed) : routeNotFound();
+    if (allowed.length === 0)
+      throw new AppError('not_found', 'There is no such resource in the management API.');
+    throw new AppError('method_not_allowed', `${ctx.method} is not allowed here.`, {
+      headers: { Allow: allowed.join(', ') },
+    });
   };
 
   return async (ctx: Context, next: Next): Promise<void> => {

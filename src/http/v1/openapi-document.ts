@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { apiBaseUrl } from './api-url.ts';
 import type { Route } from './define-route.ts';
 import { JSON_BODY_LIMIT } from './read-json-body.ts';
-import { problemSchema } from './problem-document.ts';
+import { problemSchema } from '../problems/problem-response.ts';
 
 type JsonSchema = { [key: string]: unknown };
 export type OpenApiDocument = {

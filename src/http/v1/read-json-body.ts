@@ -1,8 +1,11 @@
 import type { Context } from 'koa';
-import { invalidRequest, payloadTooLarge, unsupportedMediaType } from './http-problem.ts';
+import { AppError, invalidInput } from '../../errors.ts';
 
 /** Management requests are small JSON objects; anything bigger is a mistake or an attack. */
 export const JSON_BODY_LIMIT = 64 * 1024;
+
+const tooLarge = () =>
+  new AppError('payload_too_large', `The request body is larger than ${JSON_BODY_LIMIT} bytes.`);
 
 const hasBody = (ctx: Context): boolean =>
   ctx.get('transfer-encoding') !== '' || (ctx.request.length !== undefined && ctx.request.length > 0);
@@ -16,25 +19,25 @@ const hasBody = (ctx: Context): boolean =>
 export const readJsonBody = async (ctx: Context): Promise<unknown> => {
   if (!hasBody(ctx)) return undefined;
   if (ctx.request.type !== 'application/json') {
-    throw unsupportedMediaType('The request body must be application/json.');
+    throw new AppError('unsupported_media_type', 'The request body must be application/json.');
   }
   const charset = ctx.request.charset;
   if (charset && charset.toLowerCase() !== 'utf-8') {
-    throw unsupportedMediaType('The request body must be encoded in UTF-8.');
+    throw new AppError('unsupported_media_type', 'The request body must be encoded in UTF-8.');
   }
   const encoding = ctx.get('content-encoding');
   if (encoding && encoding.toLowerCase() !== 'identity') {
-    throw unsupportedMediaType('The request body must not be compressed.');
+    throw new AppError('unsupported_media_type', 'The request body must not be compressed.');
   }
   if (ctx.request.length !== undefined && ctx.request.length > JSON_BODY_LIMIT) {
-    throw payloadTooLarge(JSON_BODY_LIMIT);
+    throw tooLarge();
   }
 
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > JSON_BODY_LIMIT) throw payloadTooLarge(JSON_BODY_LIMIT);
+    if (size > JSON_BODY_LIMIT) throw tooLarge();
     chunks.push(chunk);
   }
 
@@ -42,12 +45,12 @@ export const readJsonBody = async (ctx: Context): Promise<unknown> => {
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
   } catch {
-    throw invalidRequest('The request body is not valid UTF-8.');
+    throw invalidInput('The request body is not valid UTF-8.');
   }
   try {
     return JSON.parse(text) as unknown;
   } catch {
     // V8's message quotes the input, which is the caller's own data but nothing they need back.
-    throw invalidRequest('The request body is not valid JSON.');
+    throw invalidInput('The request body is not valid JSON.');
   }
 };

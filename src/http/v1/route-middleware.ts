@@ -5,10 +5,10 @@ import type { Logger } from '../../logging/create-logger.ts';
 import type { BearerAuthenticator } from '../authenticate-bearer.ts';
 import { authenticateRequest, requireScopes } from './bearer-authentication.ts';
 import type { Route } from './define-route.ts';
-import { invalidRequest } from './http-problem.ts';
-import { problemItemsFromZod, type InputPart } from './problem-items.ts';
+import { AppError } from '../../errors.ts';
+import { problemItemsFromZod, type InputPart } from '../problems/problem-items.ts';
+import { sendProblem } from '../problems/problem-response.ts';
 import { readJsonBody } from './read-json-body.ts';
-import { sendProblem } from './send-problem.ts';
 
 export type RouteMiddlewareOptions = {
   authenticate: BearerAuthenticator;
@@ -24,9 +24,10 @@ const parse = (schema: z.ZodType, input: unknown, part: InputPart): unknown => {
   if (result.success) return result.data;
   const errors = problemItemsFromZod(result.error, part);
   const what = part === 'body' ? 'request body' : 'request parameters';
-  throw invalidRequest(
+  throw new AppError(
+    'invalid_input',
     `The ${what} ${errors.length === 1 ? 'has a problem' : 'have problems'}: see errors.`,
-    errors,
+    { errors },
   );
 };
 

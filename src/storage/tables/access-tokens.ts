@@ -171,7 +171,6 @@ export const insertAccessToken = async (knex: Knex, input: NewAccessToken): Prom
     const missing = foreignKeyError(error, {
       access_tokens_subject_fkey: {
         code: 'invalid_input',
-        status: 400,
         message: `subject ${input.subjectId} does not exist`,
         field: 'subjectId',
       },

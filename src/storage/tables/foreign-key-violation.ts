@@ -1,6 +1,6 @@
 import { AppError, type ErrorCode } from '../../errors.ts';
 
-export type ForeignKeyProblem = { code: ErrorCode; status: number; message: string; field?: string };
+export type ForeignKeyProblem = { code: ErrorCode; message: string; field?: string };
 
 /**
  * The AppError for a broken foreign key, when `error` is the violation of one of the named
@@ -18,5 +18,5 @@ export const foreignKeyError = (
     return undefined;
   }
   const problem = problemsByConstraint[failure.constraint] as ForeignKeyProblem;
-  return new AppError(problem.code, problem.status, problem.message, { cause: error, field: problem.field });
+  return new AppError(problem.code, problem.message, { cause: error, field: problem.field });
 };

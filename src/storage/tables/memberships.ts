@@ -72,13 +72,11 @@ export const upsertMembership = async (
       foreignKeyError(error, {
         memberships_subject_fkey: {
           code: 'invalid_input',
-          status: 400,
           message: `subject ${input.subjectId} does not exist`,
           field: 'subjectId',
         },
         memberships_resource_fkey: {
           code: 'invalid_input',
-          status: 400,
           message: `resource ${input.resourceType}/${input.resourceId} does not exist`,
           field: 'resource',
         },

@@ -92,7 +92,6 @@ export const upsertResource = async (
       foreignKeyError(error, {
         resources_parent_fkey: {
           code: 'invalid_input',
-          status: 400,
           message: `parent ${input.parentType}/${input.parentId} does not exist`,
           field: 'parent',
         },
@@ -134,7 +133,6 @@ export const deleteResource = async (knex: Knex, type: string, id: string): Prom
       foreignKeyError(error, {
         resources_parent_fkey: {
           code: 'conflict',
-          status: 409,
           message: `resource ${type}/${id} has sub-resources`,
         },
       }) ?? error

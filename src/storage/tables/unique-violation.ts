@@ -11,7 +11,7 @@ export const rethrowUniqueViolation = (
   const failure = error as { code?: unknown; constraint?: unknown };
   if (failure?.code === '23505') {
     const known = typeof failure.constraint === 'string' ? fieldsByConstraint[failure.constraint] : undefined;
-    throw new AppError('conflict', 409, known?.message ?? 'The record already exists', {
+    throw new AppError('conflict', known?.message ?? 'The record already exists', {
       cause: error,
       field: known?.field,
     });

@@ -160,14 +160,14 @@ describe('management API problems', () => {
     );
 
     t.mock.method(accessTokens, 'revokePersonal', async () => {
-      throw new AppError('forbidden', 403, 'a resource access token cannot manage tokens');
+      throw new AppError('forbidden', 'a resource access token cannot manage tokens');
     });
     const forbidden = await api.request('DELETE', '/v1/access-tokens/tok_other', { token: writer });
     assertProblem(forbidden, 403, 'forbidden');
     assert.equal(forbidden.headers.get('www-authenticate'), null);
 
     t.mock.method(accessTokens, 'rotatePersonal', async () => {
-      throw new AppError('unauthorized', 401, 'the owner is disabled');
+      throw new AppError('unauthorized', 'the owner is disabled');
     });
     const unauthorized = await api.request('POST', '/v1/access-tokens/tok_other/rotate', { token: writer });
     assertProblem(unauthorized, 401, 'unauthorized');
@@ -195,12 +195,15 @@ describe('management API problems', () => {
     ]);
   });
 
-  test('answers an outage with a 503 problem that hides the cause', async (t) => {
+  test('answers an outage with a 503 problem that hides the cause and says when to retry', async (t) => {
     t.mock.method(api.services.accessTokens, 'revokePersonal', async () => {
-      throw new AppError('storage_unavailable', 503, 'connect ECONNREFUSED 10.1.2.3:6379');
+      throw new AppError('storage_unavailable', 'connect ECONNREFUSED 10.1.2.3:6379', {
+        retryAfterSeconds: 2,
+      });
     });
     const reply = await api.request('DELETE', '/v1/access-tokens/tok_abc', { token: writer });
     assertProblem(reply, 503, 'storage_unavailable');
+    assert.equal(reply.headers.get('retry-after'), '2');
     assert.doesNotMatch(reply.text, /ECONNREFUSED|10\.1\.2\.3/);
     assert.ok(api.logLines.some((line) => line.includes('ECONNREFUSED')));
   });

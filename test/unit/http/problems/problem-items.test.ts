@@ -6,7 +6,7 @@ import {
   jsonPointer,
   problemItemForDomainField,
   problemItemsFromZod,
-} from '../../../../src/http/v1/problem-items.ts';
+} from '../../../../src/http/problems/problem-items.ts';
 
 describe('naming the input a problem is about', () => {
   test('escapes ~ and / in JSON pointers as RFC 6901 says', () => {

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ProblemItem } from './http-problem.ts';
+import type { ProblemItem } from '../../errors.ts';
 
 type Segment = string | number;
 
