@@ -27,6 +27,7 @@ import type { JwtAccessTokens } from './jwt-access-tokens.ts';
 import { clientCredentialsSubject } from './middleware/client-credentials-subject.ts';
 import { createJwtIntrospectionAndRevocation } from './middleware/jwt-introspection-and-revocation.ts';
 import { rfcErrorCorrections } from './middleware/rfc-error-corrections.ts';
+import { oauthErrorBoundary } from './oauth-error-response.ts';
 import { compareClientSecretsByHash } from './provider-internals.ts';
 import { createTokenModelAdapters, TOKEN_MODELS } from './token-models-adapter.ts';
 
@@ -154,6 +155,7 @@ export const createProvider = (deps: OidcDeps): Provider => {
     TOKEN_EXCHANGE_PARAMETERS,
     TOKEN_EXCHANGE_DUPLICATES,
   );
+  provider.use(oauthErrorBoundary<KoaContextWithOIDC>(deps.onServerError));
   provider.use(rfcErrorCorrections);
   provider.use(clientCredentialsSubject);
   provider.use(createJwtIntrospectionAndRevocation({ jwtAccessTokens, policies }));

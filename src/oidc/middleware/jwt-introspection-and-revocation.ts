@@ -1,4 +1,6 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import { invalidInput } from '../../errors.ts';
+import { sendOAuthError } from '../oauth-error-response.ts';
 import { STRUCTURED_TOKEN_ERROR } from '../provider-internals.ts';
 import type { TokenPolicies } from '../configuration/token-policies.ts';
 import type { JwtAccessTokens } from '../jwt-access-tokens.ts';
@@ -31,11 +33,8 @@ export const createJwtIntrospectionAndRevocation =
       ctx.body = '';
       if (!claims) return; // RFC 7009 §2.2: an invalid token is not an error.
       if (!deps.policies.mayRevoke(client.clientId, { clientId: claims.client_id })) {
-        ctx.status = 400;
-        ctx.body = {
-          error: 'invalid_request',
-          error_description: 'client is not authorized to revoke the presented token',
-        };
+        // The library's answer for its own tokens (create-provider.ts, revocation.allowedPolicy).
+        sendOAuthError(ctx, invalidInput('client is not authorized to revoke the presented token'));
         return;
       }
       await jwts.revoke(claims);
