@@ -1,12 +1,15 @@
 import type { Config } from '../config/load-config.ts';
 import type { OperationInput, OperationName } from '../domain/operations.ts';
-import { describeError } from './cli-error.ts';
+import { describeError, exitCodeOf } from './cli-error.ts';
 
 /** What every command gets: the configuration, a way to run admin operations, and error reporting. */
 export type CommandContext = {
   config: () => Config;
   admin: <N extends OperationName>(op: N, input: OperationInput<N>) => Promise<unknown>;
-  /** Runs a command body; a failure is printed (naming the flag when it is about one) and exits 1. */
+  /**
+   * Runs a command body; a failure is printed (naming the flag when it is about one) and exits 2
+   * for a usage mistake, 1 otherwise.
+   */
   run: (flags: Record<string, string>, body: () => Promise<void>) => Promise<void>;
 };
 
@@ -18,6 +21,6 @@ export const runCommandBody = async (
     await body();
   } catch (error) {
     process.stderr.write(`error: ${describeError(error, flags)}\n`);
-    process.exitCode = 1;
+    process.exitCode = exitCodeOf(error);
   }
 };

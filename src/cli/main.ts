@@ -4,6 +4,7 @@ import { openServices } from '../composition/open-services.ts';
 import { type Config, loadConfig } from '../config/load-config.ts';
 import { AppError } from '../errors.ts';
 import { runAdmin } from './admin-session.ts';
+import { exitCodeOf } from './cli-error.ts';
 import { type CommandContext, runCommandBody } from './command-context.ts';
 import { registerApiResourceCommands } from './commands/api-resources.ts';
 import { registerClientCommands } from './commands/clients.ts';
@@ -63,7 +64,7 @@ try {
     process.exitCode = error.exitCode === 0 ? 0 : 2;
   } else if (error instanceof AppError) {
     process.stderr.write(`error: ${error.message}\n`);
-    process.exitCode = 1;
+    process.exitCode = exitCodeOf(error);
   } else {
     throw error;
   }

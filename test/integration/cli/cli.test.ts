@@ -120,6 +120,25 @@ describe('the tessera CLI: usage', () => {
     );
   });
 
+  test('exits 2 for a usage mistake the command itself catches, as for one commander catches', async (t) => {
+    const env = testEnv(t);
+    const [neither, noRole] = await Promise.all([
+      runCli(env, ['tokens', 'create', '--name', 'ci', '--scopes', 'tokens:read']),
+      runCli(env, [
+        'tokens',
+        'create',
+        '--resource',
+        'groups/42',
+        '--name',
+        'ci',
+        '--scopes',
+        'groups:read-only',
+      ]),
+    ]);
+    fails(neither, /^error: give exactly one of --user \(personal token\) or --resource/, 2);
+    fails(noRole, /^error: --role is required with --resource/, 2);
+  });
+
   test('refuses an invalid environment variable, naming it', async (t) => {
     fails(await runCli(testEnv(t, { PORT: 'abc' }), ['clients', 'list']), /PORT must be a port number/, 1);
   });
@@ -146,7 +165,7 @@ describe('the tessera CLI: API resources and clients', () => {
       '--ttl',
       '999999',
     ]);
-    fails(result, /^error: --ttl must be at most 86400 seconds/, 1);
+    fails(result, /^error: --ttl must be at most 86400 seconds/, 2);
     assert.doesNotMatch(result.stderr, /accessTokenTtl/);
   });
 
@@ -208,7 +227,7 @@ describe('the tessera CLI: API resources and clients', () => {
     fails(
       await runCli(env, ['clients', 'create', '--name', 'Worker', '--resources', `${ORDERS},${BILLING}`]),
       /^error: --resources names unknown API resource\(s\): https:\/\/api\.test\/billing/,
-      1,
+      2,
     );
   });
 
@@ -225,7 +244,7 @@ describe('the tessera CLI: API resources and clients', () => {
         'orders:read,orders:delete',
       ]),
       /^error: --scopes orders:delete not defined by any of the client's API resources/,
-      1,
+      2,
     );
   });
 
