@@ -24,7 +24,7 @@ import {
   TOKEN_EXCHANGE_PARAMETERS,
 } from './grants/token-exchange.ts';
 import type { JwtAccessTokens } from './jwt-access-tokens.ts';
-import { clientCredentialsSubject } from './middleware/client-credentials-subject.ts';
+import { clientCredentialsIntrospection } from './middleware/client-credentials-introspection.ts';
 import { createJwtIntrospectionAndRevocation } from './middleware/jwt-introspection-and-revocation.ts';
 import { rfcErrorCorrections } from './middleware/rfc-error-corrections.ts';
 import { oauthErrorBoundary } from './oauth-error-response.ts';
@@ -157,7 +157,7 @@ export const createProvider = (deps: OidcDeps): Provider => {
   );
   provider.use(oauthErrorBoundary<KoaContextWithOIDC>(deps.onServerError));
   provider.use(rfcErrorCorrections);
-  provider.use(clientCredentialsSubject);
+  provider.use(clientCredentialsIntrospection);
   provider.use(createJwtIntrospectionAndRevocation({ jwtAccessTokens, policies }));
   provider.use(createPersonalTokenIntrospection({ accessTokens: deps.accessTokens, clients: deps.clients }));
   provider.on('server_error', (ctx, error) => deps.onServerError(error, ctx));

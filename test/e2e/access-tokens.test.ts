@@ -417,6 +417,26 @@ describe('personal and resource access tokens', { skip: await productionSkipReas
     assert.equal((await introspect(carol().pat)).active, true);
   });
 
+  test('introspection names a single audience as a string, whether the PAT is restricted to it or not', async () => {
+    const restricted = await cliJson<{ token: string }>(production.env, [
+      'tokens',
+      'create',
+      '--user',
+      'bob',
+      '--name',
+      'restricted to one API',
+      '--scopes',
+      'groups:read-only',
+      '--audience',
+      OPAQUE_API,
+    ]);
+    secrets.push(restricted.token);
+    const view = await introspect(restricted.token);
+    assert.equal(view.active, true);
+    assert.equal(view.aud, OPAQUE_API);
+    assert.equal((await introspect(bob().pat)).aud, OPAQUE_API);
+  });
+
   test('administrators read the audit log; others cannot', async () => {
     const admin = users.alice?.pat as string;
     const events = await api(admin, 'GET', '/v1/audit-events?action=access_token.create&limit=5');

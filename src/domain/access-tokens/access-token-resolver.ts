@@ -3,7 +3,6 @@ import type { Repositories } from '../../storage/repositories.ts';
 import { parseToken } from '../../verify/token-format.ts';
 import type { Policy } from '../permissions/policy.ts';
 import type { Permissions, SubjectPermissions } from '../permissions/subject-permissions.ts';
-import type { AccessTokenIntrospection } from './access-token.ts';
 import type { LastUsed } from './last-used.ts';
 import { entryOf, type TokenEntries, type TokenEntry } from '../../storage/token-entries/contract.ts';
 
@@ -113,33 +112,5 @@ export const createAccessTokenResolver = (deps: {
     return (await effectiveOf(entryOf(row))) !== undefined;
   };
 
-  /**
-   * The RFC 7662 answer for a resource server that represents the APIs `callerApis`. A token
-   * restricted to an audience is shown only to that audience's resource servers; an unrestricted
-   * one is valid for every API, so its `aud` names the caller's.
-   */
-  const introspection = (
-    resolved: ResolvedAccessToken,
-    callerApis: readonly string[],
-  ): AccessTokenIntrospection | undefined => {
-    const { entry } = resolved;
-    const audience =
-      entry.aud.length > 0 ? entry.aud.filter((api) => callerApis.includes(api)) : [...callerApis];
-    if (audience.length === 0) return undefined;
-    return {
-      active: true,
-      sub: entry.sub,
-      scope: resolved.effectiveScopes.join(' '),
-      token_type: 'Bearer',
-      iat: entry.iat,
-      ...(entry.exp !== null ? { exp: entry.exp } : {}),
-      aud: entry.aud.length > 0 ? entry.aud : audience.length === 1 ? (audience[0] as string) : audience,
-      token_id: entry.id,
-      token_kind: entry.kind,
-      ...(entry.res ? { resource: entry.res } : {}),
-      ...(resolved.role ? { role: resolved.role } : {}),
-    };
-  };
-
-  return { resolve, isLive, introspection };
+  return { resolve, isLive };
 };

@@ -54,21 +54,6 @@ export type ListOptions = {
   cursor?: string | undefined;
 };
 
-/** What introspection says about a PAT or RAT (RFC 7662 members plus Tessera's). */
-export type AccessTokenIntrospection = {
-  active: true;
-  sub: string;
-  scope: string;
-  token_type: 'Bearer';
-  iat: number;
-  exp?: number;
-  aud?: string | string[];
-  token_id: string;
-  token_kind: TokenKind;
-  resource?: ResourceRef;
-  role?: string;
-};
-
 /** The management API and CLI call these; each checks what the actor may do. */
 export type AccessTokenService = {
   createPersonal(actor: Actor, input: CreatePersonalTokenInput): Promise<IssuedAccessToken>;

@@ -27,3 +27,17 @@ export const createTokenPolicies = (clients: CachedLookup<Client>) => ({
 });
 
 export type TokenPolicies = ReturnType<typeof createTokenPolicies>;
+
+/**
+ * What a resource server that represents `callerApis` may learn of a PAT's or RAT's audience, or
+ * undefined when the token is none of its business: a token restricted to audiences is shown only
+ * to their resource servers, with all of them; an unrestricted one is valid for every API, so its
+ * audience is the caller's.
+ */
+export const accessTokenAudienceFor = (
+  tokenAud: readonly string[],
+  callerApis: readonly string[],
+): readonly string[] | undefined => {
+  if (tokenAud.length === 0) return callerApis.length > 0 ? callerApis : undefined;
+  return tokenAud.some((api) => callerApis.includes(api)) ? tokenAud : undefined;
+};

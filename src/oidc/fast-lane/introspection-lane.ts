@@ -2,6 +2,7 @@ import type { Provider } from 'oidc-provider';
 import type { AccessTokenResolver } from '../../domain/access-tokens/access-token-resolver.ts';
 import { looksLikeTesseraToken } from '../../verify/token-format.ts';
 import type { TokenPolicies } from '../configuration/token-policies.ts';
+import { clientCredentialsAnswer, inactive, type IntrospectionAnswer } from '../introspection-answers.ts';
 import { introspectPersonalToken } from '../middleware/personal-token-introspection.ts';
 import { CLIENT_AUTH_PARAMETERS, type ClientAuthenticator } from './client-secret-auth.ts';
 import { onlyParameters } from './form-post.ts';
@@ -11,43 +12,28 @@ const PARAMETERS = new Set(['token', 'token_type_hint', ...CLIENT_AUTH_PARAMETER
 
 export type IntrospectionLaneDeps = { accessTokens: AccessTokenResolver; policies: TokenPolicies };
 
-type Introspection = { active: boolean; [claim: string]: unknown };
-
 /**
  * `POST /token/introspection` by a client with a secret, for the tokens a resource server asks
  * about on every request: client_credentials tokens and Tessera's PATs and RATs. It answers
  * exactly what the library and Tessera's middleware answer together (create-provider.ts): the
- * same policy, the same claims in the same order. JWTs, tokens the token store holds under another
- * model, and sender-constrained tokens are left to the library.
+ * same policy, and the same answer from the same builder (introspection-answers.ts). JWTs, tokens
+ * the token store holds under another model, and sender-constrained tokens are left to the library.
  */
 export const createIntrospectionLane =
   (deps: IntrospectionLaneDeps, provider: Provider, authenticate: ClientAuthenticator) =>
-  async ({ params, authorization, ip }: LaneRequest): Promise<Introspection | undefined> => {
+  async ({ params, authorization, ip }: LaneRequest): Promise<IntrospectionAnswer | undefined> => {
     const { token } = params;
     if (token === undefined || token.includes('.') || !onlyParameters(params, PARAMETERS)) return undefined;
     const caller = await authenticate(authorization, params);
     if (!caller) return undefined;
 
     if (looksLikeTesseraToken(token)) {
-      return (await introspectPersonalToken(deps.accessTokens, caller, token, ip)) ?? { active: false };
+      return (await introspectPersonalToken(deps.accessTokens, caller, token, ip)) ?? inactive();
     }
 
     const found = await provider.ClientCredentials.find(token);
     if (!found) return undefined;
     if (found.jkt || found['x5t#S256'] || found.extra) return undefined;
-    if (!found.isValid || !(await deps.policies.mayIntrospect(caller.clientId, found))) {
-      return { active: false };
-    }
-    // lib/actions/introspection.js renderTokenResponse, then client-credentials-subject.ts.
-    return {
-      active: true,
-      client_id: found.clientId,
-      exp: found.exp,
-      iat: found.iat,
-      iss: provider.issuer,
-      aud: found.aud,
-      ...(found.scope ? { scope: found.scope } : {}),
-      token_type: found.tokenType,
-      sub: found.clientId,
-    };
+    if (!found.isValid || !(await deps.policies.mayIntrospect(caller.clientId, found))) return inactive();
+    return clientCredentialsAnswer(found, provider.issuer);
   };

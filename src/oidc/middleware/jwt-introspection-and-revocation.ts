@@ -1,5 +1,6 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { invalidInput } from '../../errors.ts';
+import { inactive, jwtAnswer } from '../introspection-answers.ts';
 import { sendOAuthError } from '../oauth-error-response.ts';
 import { STRUCTURED_TOKEN_ERROR } from '../provider-internals.ts';
 import type { TokenPolicies } from '../configuration/token-policies.ts';
@@ -41,12 +42,12 @@ export const createJwtIntrospectionAndRevocation =
       return;
     }
 
-    ctx.body = { active: false };
+    ctx.body = inactive();
     if (!claims || (await jwts.isRevoked(claims))) return;
     if (
       !(await deps.policies.mayIntrospect(client.clientId, { clientId: claims.client_id, aud: claims.aud }))
     ) {
       return;
     }
-    ctx.body = { ...claims, active: true, token_type: 'Bearer' };
+    ctx.body = jwtAnswer(claims);
   };

@@ -3,6 +3,8 @@ import type { AccessTokenResolver } from '../../domain/access-tokens/access-toke
 import type { CachedLookup } from '../../cache/cached-lookup.ts';
 import type { Client } from '../../domain/clients/client.ts';
 import { looksLikeTesseraToken } from '../../verify/token-format.ts';
+import { accessTokenAudienceFor } from '../configuration/token-policies.ts';
+import { accessTokenAnswer } from '../introspection-answers.ts';
 
 /**
  * Introspection of personal and resource access tokens, which live in Tessera, not in the
@@ -17,7 +19,8 @@ export const introspectPersonalToken = async (
 ) => {
   if (!caller || caller.introspects.length === 0) return undefined;
   const resolved = await accessTokens.resolve(token, { ip });
-  return resolved && accessTokens.introspection(resolved, caller.introspects);
+  const audience = resolved && accessTokenAudienceFor(resolved.entry.aud, caller.introspects);
+  return resolved && audience && accessTokenAnswer(resolved, audience);
 };
 
 /**

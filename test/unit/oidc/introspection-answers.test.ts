@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { ResolvedAccessToken } from '../../../src/domain/access-tokens/access-token-resolver.ts';
+import { accessTokenAudienceFor } from '../../../src/oidc/configuration/token-policies.ts';
+import {
+  accessTokenAnswer,
+  type ClientCredentialsToken,
+  clientCredentialsAnswer,
+  jwtAnswer,
+} from '../../../src/oidc/introspection-answers.ts';
+import type { AccessTokenClaims } from '../../../src/oidc/jwt-access-tokens.ts';
+
+const ISSUER = 'https://id.example.test';
+const ORDERS = 'https://api.test/orders';
+const BILLING = 'https://api.test/billing';
+
+const resolved = (aud: string[], extra: Partial<ResolvedAccessToken> = {}): ResolvedAccessToken =>
+  ({
+    entry: {
+      id: 'tok_1',
+      kind: 'personal',
+      sub: 'usr_1',
+      scopes: ['groups:read-only'],
+      aud,
+      iat: 100,
+      exp: 200,
+    },
+    effectiveScopes: ['groups:read-only'],
+    ...extra,
+  }) as ResolvedAccessToken;
+
+describe('introspection answers', () => {
+  test('a client credentials token: the library’s members in its order, then sub = the client', () => {
+    const token = {
+      clientId: 'cl_billing',
+      exp: 200,
+      iat: 100,
+      aud: ORDERS,
+      scope: 'orders:read',
+      tokenType: 'Bearer',
+    } as ClientCredentialsToken;
+    assert.equal(
+      JSON.stringify(clientCredentialsAnswer(token, ISSUER)),
+      JSON.stringify({
+        active: true,
+        client_id: 'cl_billing',
+        exp: 200,
+        iat: 100,
+        iss: ISSUER,
+        aud: ORDERS,
+        scope: 'orders:read',
+        token_type: 'Bearer',
+        sub: 'cl_billing',
+      }),
+    );
+  });
+
+  test('a sender-constrained client credentials token says what it is bound to', () => {
+    const token = {
+      clientId: 'cl_billing',
+      aud: ORDERS,
+      tokenType: 'DPoP',
+      jkt: 'thumb',
+    } as ClientCredentialsToken;
+    assert.deepEqual(clientCredentialsAnswer(token, ISSUER).cnf, { jkt: 'thumb' });
+  });
+
+  test('a JWT: its claims as signed, active, with one audience as a string', () => {
+    const claims = {
+      iss: ISSUER,
+      sub: 'cl_billing',
+      aud: [ORDERS],
+      jti: 'j1',
+      client_id: 'cl_billing',
+      exp: 200,
+    };
+    assert.deepEqual(jwtAnswer(claims as AccessTokenClaims), {
+      ...claims,
+      aud: ORDERS,
+      active: true,
+      token_type: 'Bearer',
+    });
+    const several = jwtAnswer({ ...claims, aud: [ORDERS, BILLING] } as AccessTokenClaims);
+    assert.deepEqual(several.aud, [ORDERS, BILLING]);
+  });
+
+  test('a PAT: one audience is a string, several an array, restricted or not', () => {
+    assert.equal(accessTokenAnswer(resolved([ORDERS]), [ORDERS]).aud, ORDERS);
+    assert.equal(accessTokenAnswer(resolved([]), [ORDERS]).aud, ORDERS);
+    assert.deepEqual(accessTokenAnswer(resolved([ORDERS, BILLING]), [ORDERS, BILLING]).aud, [
+      ORDERS,
+      BILLING,
+    ]);
+  });
+
+  test('a RAT names its resource and role; a token that never expires has no exp', () => {
+    const rat = resolved([], { role: 'developer' });
+    rat.entry.kind = 'resource';
+    rat.entry.res = { type: 'groups', id: '42' };
+    rat.entry.exp = null;
+    assert.deepEqual(accessTokenAnswer(rat, [ORDERS]), {
+      active: true,
+      sub: 'usr_1',
+      scope: 'groups:read-only',
+      token_type: 'Bearer',
+      iat: 100,
+      aud: ORDERS,
+      token_id: 'tok_1',
+      token_kind: 'resource',
+      resource: { type: 'groups', id: '42' },
+      role: 'developer',
+    });
+  });
+});
+
+describe('the audience of a PAT or RAT a resource server is told', () => {
+  test('a restricted token: all its audiences, and only to their resource servers', () => {
+    assert.deepEqual(accessTokenAudienceFor([ORDERS, BILLING], [ORDERS]), [ORDERS, BILLING]);
+    assert.equal(accessTokenAudienceFor([BILLING], [ORDERS]), undefined);
+  });
+
+  test('an unrestricted token: the APIs the resource server represents', () => {
+    assert.deepEqual(accessTokenAudienceFor([], [ORDERS, BILLING]), [ORDERS, BILLING]);
+    assert.equal(accessTokenAudienceFor([], []), undefined);
+  });
+});
