@@ -30,6 +30,13 @@ export const compareClientSecretsByHash = (provider: Provider, secretHash: Peppe
  */
 export const GRANT_NOT_ALLOWED_DESCRIPTION = 'requested grant type is not allowed for this client';
 
+/**
+ * oidc-provider answers a request that carries no client authentication at all with
+ * `invalid_request` (400) and this exact description (lib/shared/client_auth.js); RFC 6749 §5.2
+ * and RFC 7662 §2.1 call it `invalid_client`, 401, with a challenge.
+ */
+export const NO_CLIENT_AUTHENTICATION_DESCRIPTION = 'no client authentication mechanism provided';
+
 /** The error oidc-provider raises for JWTs at introspection and revocation (lib/shared/reject_structured_tokens.js). */
 export const STRUCTURED_TOKEN_ERROR = 'unsupported_token_type';
 

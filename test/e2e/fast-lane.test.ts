@@ -247,6 +247,7 @@ describe('the fast lane answers exactly as the provider does', { skip: await pro
     );
     const stranger = { ...resourceServer, client_secret: 'wrong' };
     assert.equal((await introspect(stranger, opaque)).status, 401);
+    assert.equal((await both('/token/introspection', { body: form({ token: opaque }) })).status, 401);
     assert.equal(
       (await both('/token/introspection', { body: '', headers: basic(resourceServer) })).status,
       400,

@@ -119,6 +119,19 @@ describe('token endpoints under hostile input', () => {
     assert.equal(await errorOf(response), 'unsupported_grant_type');
   });
 
+  for (const path of ['/token/introspection', '/token/revocation']) {
+    test(`${path} without any client authentication is 401 invalid_client with a Basic challenge`, async () => {
+      const response = await postForm(`${tessera.url}${path}`, undefined, { token: 'anything' });
+      assert.equal(response.status, 401);
+      assert.deepEqual(await response.json(), {
+        error: 'invalid_client',
+        error_description: 'no client authentication mechanism provided',
+      });
+      assert.equal(response.headers.get('www-authenticate'), `Basic realm="${tessera.url}"`);
+      assert.equal(response.headers.get('cache-control'), 'no-store');
+    });
+  }
+
   for (const path of ['/token', '/token/introspection', '/token/revocation']) {
     test(`malformed bodies at ${path} get a 4xx OAuth error, never a 500`, async () => {
       const bodies: { type: string; body: string | Uint8Array }[] = [

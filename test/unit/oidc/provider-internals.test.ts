@@ -7,6 +7,7 @@ import { createPepperHash } from '../../../src/crypto/pepper-hash.ts';
 import {
   compareClientSecretsByHash,
   GRANT_NOT_ALLOWED_DESCRIPTION,
+  NO_CLIENT_AUTHENTICATION_DESCRIPTION,
   newClientCredentials,
   replayRequestBody,
   STRUCTURED_TOKEN_ERROR,
@@ -35,6 +36,7 @@ const bareProvider = () => {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
       introspection: { enabled: true },
+      revocation: { enabled: true },
     },
   });
   compareClientSecretsByHash(provider, secretHash);
@@ -89,6 +91,19 @@ describe("oidc-provider's internals Tessera relies on", () => {
       { error: body.error, error_description: body.error_description },
       { error: 'invalid_request', error_description: GRANT_NOT_ALLOWED_DESCRIPTION },
     );
+  });
+
+  test('NO_CLIENT_AUTHENTICATION_DESCRIPTION: the exact words of invalid_request for a request without client authentication', async (t) => {
+    const url = await serve(t, bareProvider().callback());
+    for (const path of ['/token/introspection', '/token/revocation']) {
+      const { status, body } = await post(`${url}${path}`, { token: 'anything' });
+      assert.equal(status, 400, path);
+      assert.deepEqual(
+        { error: body.error, error_description: body.error_description },
+        { error: 'invalid_request', error_description: NO_CLIENT_AUTHENTICATION_DESCRIPTION },
+        path,
+      );
+    }
   });
 
   test('STRUCTURED_TOKEN_ERROR: the error the library gives a JWT at introspection', async (t) => {
