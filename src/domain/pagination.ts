@@ -1,5 +1,22 @@
 import { invalidInput } from '../errors.ts';
 
+/**
+ * Lists are cursor-paginated, by one rule everywhere (the management API's `limit`, the services
+ * behind it): a page holds 1 to 100 items, 20 unless asked, and a limit outside that range is
+ * refused, never clamped.
+ */
+export const PAGE_LIMIT = { min: 1, max: 100, default: 20 } as const;
+
+export const PAGE_LIMIT_RULE = `must be a whole number from ${PAGE_LIMIT.min} to ${PAGE_LIMIT.max}`;
+
+export const pageLimit = (limit: number | undefined): number => {
+  const value = limit ?? PAGE_LIMIT.default;
+  if (!Number.isSafeInteger(value) || value < PAGE_LIMIT.min || value > PAGE_LIMIT.max) {
+    throw invalidInput(`limit ${PAGE_LIMIT_RULE}`, 'limit');
+  }
+  return value;
+};
+
 /** Opaque keyset cursors: base64url JSON of the last row's sort key. */
 export const encodeCursor = (key: Record<string, string>): string =>
   Buffer.from(JSON.stringify(key)).toString('base64url');

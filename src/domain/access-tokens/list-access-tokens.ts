@@ -2,20 +2,15 @@ import { invalidInput } from '../../errors.ts';
 import type { AccessTokenRow } from '../../storage/tables/access-tokens.ts';
 import type { ResourceRef } from '../../verify/principal.ts';
 import type { Actor } from '../actors.ts';
-import { decodeCursor, encodeCursor } from '../pagination.ts';
+import { decodeCursor, encodeCursor, pageLimit } from '../pagination.ts';
 import type { AccessTokenView, ListOptions, Page } from './access-token.ts';
 import type { AccessTokenDeps } from './access-token-deps.ts';
 import { viewOf } from './access-token-view.ts';
 import { personalOwner, resourceManager } from './token-ownership.ts';
 
 /** Lists of PATs and RATs, newest first, a page at a time (keyset cursors over createdAt and id). */
-const MAX_PAGE = 100;
-
 const listOptions = (options: ListOptions) => {
-  const limit = options.limit ?? 20;
-  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE) {
-    throw invalidInput(`limit must be between 1 and ${MAX_PAGE}`, 'limit');
-  }
+  const limit = pageLimit(options.limit);
   const cursor = options.cursor ? decodeCursor(options.cursor, 'cursor') : undefined;
   const createdAt = cursor?.createdAt ? new Date(cursor.createdAt) : undefined;
   if (cursor && (!createdAt || Number.isNaN(createdAt.getTime()) || typeof cursor.id !== 'string')) {

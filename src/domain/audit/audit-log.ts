@@ -2,7 +2,7 @@ import { forbidden } from '../../errors.ts';
 import type { Repositories } from '../../storage/repositories.ts';
 import type { Actor } from '../actors.ts';
 import { actorScopes } from '../actors.ts';
-import { decodeCursor, encodeCursor } from '../pagination.ts';
+import { decodeCursor, encodeCursor, pageLimit } from '../pagination.ts';
 import type { AuditEventView, AuditQuery, AuditService } from './audit-event.ts';
 
 /**
@@ -28,13 +28,11 @@ export const recordAudit = (repositories: Repositories, actor: Actor, record: Au
     details: record.details ?? {},
   });
 
-const MAX_PAGE = 100;
-
 export const createAuditService = (deps: { repositories: Repositories }): AuditService => ({
   async list(actor: Actor, query: AuditQuery) {
     if (!actorScopes(actor).includes('admin'))
       throw forbidden('the audit log is for administrators (scope admin)');
-    const limit = Math.min(query.limit ?? 50, MAX_PAGE);
+    const limit = pageLimit(query.limit);
     const before = query.cursor ? decodeCursor(query.cursor, 'cursor').id : undefined;
     const rows = await deps.repositories.auditEvents.list({
       actorId: query.actorId,

@@ -1,16 +1,20 @@
 import { z } from 'zod';
+import { PAGE_LIMIT, PAGE_LIMIT_RULE } from '../../../domain/pagination.ts';
 
 /**
  * Lists are cursor-paginated: `?limit=&cursor=` in, `{ data, next_cursor }` out. The cursor is
- * opaque (the domain makes it); `next_cursor` is null on the last page.
+ * opaque (the domain makes it); `next_cursor` is null on the last page. Every list takes this one
+ * `limit`, with the domain's rule (domain/pagination.ts): a value outside the range is refused
+ * with one message, whatever is wrong with it (not a number, a fraction, too small, too large).
  */
+const outOfRange = { error: PAGE_LIMIT_RULE };
 export const limitSchema = z.coerce
-  .number()
-  .int()
-  .min(1)
-  .max(100)
-  .default(20)
-  .describe('How many items to return, 1–100.');
+  .number(outOfRange)
+  .int(outOfRange)
+  .min(PAGE_LIMIT.min, outOfRange)
+  .max(PAGE_LIMIT.max, outOfRange)
+  .default(PAGE_LIMIT.default)
+  .describe(`How many items to return, ${PAGE_LIMIT.min}–${PAGE_LIMIT.max} (default ${PAGE_LIMIT.default}).`);
 
 export const cursorSchema = z
   .string()
