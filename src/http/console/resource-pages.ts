@@ -1,38 +1,30 @@
 import type { Router } from '@koa/router';
 import type { Context } from 'koa';
-import { type Html, html } from '../web/html.ts';
+import { html } from '../web/html.ts';
 import type { ConsoleKit, SignedIn } from './console-kit.ts';
-import { deleteTokenPage } from './delete-token-page.ts';
 import { resourceTree, type MyResource } from './resource-tree-view.ts';
 import {
-  emptyTokenForm,
-  formErrorsFromProblem,
-  readTokenForm,
-  type TokenFormErrors,
-  type TokenFormValues,
-  tokenRequestBody,
-} from './token-form.ts';
+  listQuery,
+  messagesView,
+  registerTokenCollection,
+  takeMessages,
+  type TokenFormState,
+  type TokenPage,
+  tokenListView,
+} from './token-collection-pages.ts';
+import { emptyTokenForm } from './token-form.ts';
 import { tokenFormView } from './token-form-view.ts';
-import {
-  confirmation,
-  newTokenNotice,
-  STATES,
-  type StateFilter,
-  stateFilters,
-  type TokenJson,
-  tokenTable,
-} from './token-list-view.ts';
 
 /**
  * The resources the user is a member of, as a tree, and for those they maintain or own,
  * "Settings → Access tokens": the resource's tokens, each with its bot, and an Add form with a role.
  */
-type TokenPage = { data: TokenJson[]; next_cursor: string | null };
+type Params = Record<string, string | undefined>;
 
-const basePath = (type: string, id: string) =>
-  `/console/resources/${encodeURIComponent(type)}/${encodeURIComponent(id)}/access-tokens`;
-const apiPath = (type: string, id: string) =>
+/** A resource's tokens in the management API; the console's page of them is the same path under /console. */
+const apiPath = ({ type = '', id = '' }: Params) =>
   `/resources/${encodeURIComponent(type)}/${encodeURIComponent(id)}/access-tokens`;
+const basePath = (params: Params) => `/console${apiPath(params)}`;
 
 export const registerResourcePages = (router: Router, kit: ConsoleKit): void => {
   const { policy } = kit;
@@ -57,26 +49,19 @@ export const registerResourcePages = (router: Router, kit: ConsoleKit): void => 
             </p>
           </div>
         </div>
-        ${resourceTree(resources, { mayManage: (role) => policy.mayCreateResourceTokens(role), tokensPath: basePath })}`,
+        ${resourceTree(resources, { mayManage: (role) => policy.mayCreateResourceTokens(role), tokensPath: (type, id) => basePath({ type, id }) })}`,
     });
   });
 
-  /** The page of one resource's tokens; undefined after answering when the user may not see it. */
-  const showTokens = async (
-    ctx: Context,
-    user: SignedIn,
-    form: { values?: TokenFormValues; errors: TokenFormErrors; status?: number },
-  ) => {
+  /** The page of one resource's tokens, or why the user may not see them. */
+  const showTokens = async (ctx: Context, user: SignedIn, form: TokenFormState) => {
     const type = ctx.params.type ?? '';
     const id = ctx.params.id ?? '';
-    const base = basePath(type, id);
-    const state: StateFilter = (STATES as readonly unknown[]).includes(ctx.query.state)
-      ? (ctx.query.state as StateFilter)
-      : 'active';
-    const cursor = typeof ctx.query.cursor === 'string' ? ctx.query.cursor : undefined;
+    const base = basePath(ctx.params);
+    const { state, cursor } = listQuery(ctx);
     const [resources, list] = await Promise.all([
       myResources(user),
-      user.api.get<TokenPage>(apiPath(type, id), { state, limit: '50', cursor }),
+      user.api.get<TokenPage>(apiPath(ctx.params), { state, limit: '50', cursor }),
     ]);
     const resource = resources.find((entry) => entry.type === type && entry.id === id);
     const label = resource ? `${resource.name}` : `${type}/${id}`;
@@ -111,12 +96,7 @@ export const registerResourcePages = (router: Router, kit: ConsoleKit): void => 
         (scope) => policy.scopeType(scope) !== undefined,
       ),
     );
-    const { newToken, notice } = user.session;
-    if (newToken?.where === base || notice) {
-      user.session.newToken = newToken?.where === base ? undefined : newToken;
-      user.session.notice = undefined;
-      await kit.sessions.save(user.session);
-    }
+    const messages = await takeMessages(kit, user, base);
     const lowest = choices.at(-1) ?? '';
     kit.render(ctx, user, {
       title: `Access tokens of ${label}`,
@@ -138,7 +118,7 @@ export const registerResourcePages = (router: Router, kit: ConsoleKit): void => 
             </p>
           </div>
         </div>
-        ${newToken?.where === base ? newTokenNotice(newToken) : ''} ${confirmation(notice)}
+        ${messagesView(messages)}
         ${tokenFormView({
           action: base,
           csrfToken: user.csrfToken,
@@ -155,87 +135,23 @@ export const registerResourcePages = (router: Router, kit: ConsoleKit): void => 
             rolesAllowing: (scope) => choices.filter((role) => policy.allowedByRole(role, type).has(scope)),
           },
         })}
-        <h2>${state === 'active' ? 'Active access tokens' : 'Access tokens'}</h2>
-        ${stateFilters(base, state)}
-        ${tokenTable({
-          tokens: list.body.data,
+        ${tokenListView({
+          pagePath: base,
+          state,
+          page: list.body,
           caption: `Access tokens of ${label}`,
-          deleteBase: base,
           resourceTokens: true,
-          emptyText:
-            state === 'active' ? 'This resource has no active access tokens.' : `No ${state} tokens.`,
-        })}
-        ${list.body.next_cursor ? html`<p class="pager"><a href="${base}?state=${state}&amp;cursor=${list.body.next_cursor}">Next page</a></p>` : ''}` as Html,
+          noActiveTokens: 'This resource has no active access tokens.',
+        })}`,
     });
   };
 
-  router.get('/console/resources/:type/:id/access-tokens', async (ctx) => {
-    const user = await kit.signedIn(ctx);
-    if (user) await showTokens(ctx, user, { errors: {} });
-  });
-
-  router.post('/console/resources/:type/:id/access-tokens', async (ctx) => {
-    const user = await kit.signedIn(ctx);
-    const form = user && (await kit.readPost(ctx, user));
-    if (!user || !form) return;
-    const type = ctx.params.type ?? '';
-    const id = ctx.params.id ?? '';
-    const values = readTokenForm(form);
-    const request = tokenRequestBody(values, {
-      withRole: true,
-      neverAllowed: kit.maxLifetimeDays === undefined,
-    });
-    if ('errors' in request) return showTokens(ctx, user, { values, errors: request.errors });
-    const created = await user.api.post<{ id: string; name: string; token: string }>(
-      apiPath(type, id),
-      request.body,
-    );
-    if (!created.ok) {
-      return showTokens(ctx, user, { values, errors: formErrorsFromProblem(created.problem) });
-    }
-    user.session.newToken = {
-      id: created.body.id,
-      name: created.body.name,
-      token: created.body.token,
-      where: basePath(type, id),
-    };
-    await kit.sessions.save(user.session);
-    kit.seeOther(ctx, basePath(type, id));
-  });
-
-  router.get('/console/resources/:type/:id/access-tokens/:tokenId/delete', async (ctx) => {
-    const user = await kit.signedIn(ctx);
-    if (!user) return;
-    const base = basePath(ctx.params.type ?? '', ctx.params.id ?? '');
-    const token = await user.api.get<TokenJson>(
-      `${apiPath(ctx.params.type ?? '', ctx.params.id ?? '')}/${encodeURIComponent(ctx.params.tokenId ?? '')}`,
-    );
-    if (!token.ok || token.body.state !== 'active') return kit.seeOther(ctx, base);
-    kit.render(ctx, user, {
-      title: `Delete ${token.body.name}`,
-      section: 'resources',
-      main: deleteTokenPage({
-        token: token.body,
-        action: `${base}/${token.body.id}/delete`,
-        back: base,
-        csrfToken: user.csrfToken,
-      }),
-    });
-  });
-
-  router.post('/console/resources/:type/:id/access-tokens/:tokenId/delete', async (ctx) => {
-    const user = await kit.signedIn(ctx);
-    const form = user && (await kit.readPost(ctx, user));
-    if (!user || !form) return;
-    const type = ctx.params.type ?? '';
-    const id = ctx.params.id ?? '';
-    const revoked = await user.api.delete<TokenJson>(
-      `${apiPath(type, id)}/${encodeURIComponent(ctx.params.tokenId ?? '')}`,
-    );
-    user.session.notice = revoked.ok
-      ? `The token “${revoked.body.name}” was deleted and its bot removed: it no longer works.`
-      : 'That token was already gone.';
-    await kit.sessions.save(user.session);
-    kit.seeOther(ctx, basePath(type, id));
+  registerTokenCollection(router, kit, {
+    route: '/console/resources/:type/:id/access-tokens',
+    section: 'resources',
+    kind: 'resource',
+    pagePath: basePath,
+    apiPath,
+    show: showTokens,
   });
 };
