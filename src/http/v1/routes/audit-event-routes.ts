@@ -6,7 +6,7 @@ import {
   presentAuditEvent,
   toAuditQuery,
 } from '../schemas/audit-event-json.ts';
-import { pageSchema } from '../schemas/pagination.ts';
+import { pageJson, pageSchema } from '../schemas/pagination.ts';
 
 export const createAuditEventRoutes = (deps: { audit: AuditService }): Route[] => [
   defineRoute({
@@ -20,8 +20,10 @@ export const createAuditEventRoutes = (deps: { audit: AuditService }): Route[] =
     query: auditQuerySchema,
     responses: { 200: { description: 'A page of events.', schema: pageSchema(auditEventSchema) } },
     handler: async ({ actor, query }) => {
-      const page = await deps.audit.list(actor, toAuditQuery(query));
-      return { status: 200, body: { data: page.items.map(presentAuditEvent), next_cursor: page.nextCursor } };
+      return {
+        status: 200,
+        body: pageJson(await deps.audit.list(actor, toAuditQuery(query)), presentAuditEvent),
+      };
     },
   }),
 ];

@@ -19,6 +19,10 @@ const onResource = z.strictObject({ type: resourceTypeSchema, id: resourceIdSche
 const onMember = onResource.extend({ subjectId: subjectIdSchema });
 const notFound = { description: 'No such resource.' };
 
+/** A PUT that created what it names answers 201 with its Location; one that changed it, 200. */
+const putAnswer = <B>(created: boolean, body: B, location: string) =>
+  created ? { status: 201 as const, body, headers: { Location: location } } : { status: 200 as const, body };
+
 /** The platform's resources and memberships, put and deleted by id so a sync can be replayed. */
 export const createResourceRoutes = (deps: { resources: ResourceService; issuer: string }): Route[] => {
   const { resources, issuer } = deps;
@@ -43,13 +47,11 @@ export const createResourceRoutes = (deps: { resources: ResourceService; issuer:
       },
       handler: async ({ actor, params, body }) => {
         const { resource, created } = await resources.put(actor, params, body);
-        return created
-          ? {
-              status: 201,
-              body: presentResource(resource),
-              headers: { Location: apiUrl(issuer, 'resources', params.type, params.id) },
-            }
-          : { status: 200, body: presentResource(resource) };
+        return putAnswer(
+          created,
+          presentResource(resource),
+          apiUrl(issuer, 'resources', params.type, params.id),
+        );
       },
     }),
     defineRoute({
@@ -117,15 +119,8 @@ export const createResourceRoutes = (deps: { resources: ResourceService; issuer:
       },
       handler: async ({ actor, params: { subjectId, ...resource }, body }) => {
         const { member, created } = await resources.putMember(actor, resource, subjectId, body.role);
-        return created
-          ? {
-              status: 201,
-              body: presentMember(member),
-              headers: {
-                Location: apiUrl(issuer, 'resources', resource.type, resource.id, 'members', subjectId),
-              },
-            }
-          : { status: 200, body: presentMember(member) };
+        const location = apiUrl(issuer, 'resources', resource.type, resource.id, 'members', subjectId);
+        return putAnswer(created, presentMember(member), location);
       },
     }),
     defineRoute({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Page } from '../../../domain/access-tokens/access-token.ts';
 import { PAGE_LIMIT, PAGE_LIMIT_RULE } from '../../../domain/pagination.ts';
 
 /**
@@ -26,3 +27,12 @@ export const pageSchema = <T extends z.ZodType>(item: T) =>
     data: z.array(item),
     next_cursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page.'),
   });
+
+/** A domain page as the API answers it. */
+export const pageJson = <T, J>(
+  page: Page<T>,
+  present: (item: T) => J,
+): { data: J[]; next_cursor: string | null } => ({
+  data: page.items.map(present),
+  next_cursor: page.nextCursor,
+});
