@@ -26,9 +26,9 @@ test('tessera serve --workers 2 runs two worker processes on one port and stops 
   assert.equal(await tessera.stop(), 0);
 });
 
-test('--workers is refused in the embedded profile, naming the flag', async (t) => {
+test('--workers is refused in the embedded profile as a usage mistake, naming the flag', async (t) => {
   const { runCli, testEnv } = await import('../helpers/tessera-process.ts');
   const result = await runCli(testEnv(t), ['serve', '--workers', '2']);
-  assert.equal(result.code, 1);
+  assert.equal(result.code, 2);
   assert.match(result.stderr, /--workers needs the production profile/);
 });
