@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { Knex } from 'knex';
@@ -6,6 +7,7 @@ import knex from 'knex';
 import ClientPgLite from 'knex-pglite';
 import { lockDataDir } from './data-dir-lock.ts';
 import pg from 'pg';
+import { guardedClient } from './query-guard.ts';
 
 /**
  * The SQL database behind both storage profiles: PostgreSQL through `pg` when a URL is given,
@@ -60,9 +62,15 @@ const pgTypes = {
   },
 };
 
+// Both clients refuse text Postgres cannot store and turn its data errors into invalid_input.
+// knex's own `pg` dialect, the class knex picks for `client: 'pg'` (it ships no types for it).
+const PgClient = createRequire(import.meta.url)('knex/lib/dialects/postgres/index.js') as typeof Knex.Client;
+const GuardedPgClient = guardedClient(PgClient);
+const GuardedPgliteClient = guardedClient(ClientPgLite as unknown as typeof Knex.Client);
+
 const createPostgres = (databaseUrl: string, searchPath: string | undefined): Database => {
   const instance = knex({
-    client: 'pg',
+    client: GuardedPgClient,
     connection: {
       connectionString: databaseUrl,
       types: pgTypes,
@@ -94,7 +102,7 @@ const createPglite = async (dataDir: string | undefined, memory: boolean, search
     }
   }
   const instance = knex({
-    client: ClientPgLite,
+    client: GuardedPgliteClient,
     dialect: 'postgres',
     // A function, not an object: knex deep-clones object connection settings, and a PGlite
     // instance must be shared, not copied.

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { isStorableText } from '../query-guard.ts';
 import { rethrowUniqueViolation } from './unique-violation.ts';
 
 /** All SQL for `clients`: OAuth clients. A client secret is only ever stored as its hash. */
@@ -129,13 +130,18 @@ export const upsertClient = async (knex: Knex, input: NewClient): Promise<Client
   return toRow(record as ClientRecord);
 };
 
+// A client id Postgres could not store names no client: an unknown client (OAuth's invalid_client),
+// not a malformed query. Any caller, authenticated or not, may send one.
 export const findClientById = async (knex: Knex, clientId: string): Promise<ClientRow | undefined> => {
+  if (!isStorableText(clientId)) return undefined;
   const record = await knex<ClientRecord>(TABLE).where({ client_id: clientId }).first();
   return record ? toRow(record as ClientRecord) : undefined;
 };
 
 export const findClientsByIds = async (knex: Knex, clientIds: string[]): Promise<Map<string, ClientRow>> => {
-  const records = await knex<ClientRecord>(TABLE).whereIn('client_id', clientIds);
+  const storable = clientIds.filter(isStorableText);
+  if (storable.length === 0) return new Map();
+  const records = await knex<ClientRecord>(TABLE).whereIn('client_id', storable);
   return new Map(records.map((record) => [record.client_id, toRow(record as ClientRecord)]));
 };
 
