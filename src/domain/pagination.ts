@@ -21,10 +21,29 @@ export const pageLimit = (limit: number | undefined): number => {
 export const encodeCursor = (key: Record<string, string>): string =>
   Buffer.from(JSON.stringify(key)).toString('base64url');
 
-export const decodeCursor = (cursor: string, field: string): Record<string, string> => {
+/** What a cursor this API made holds: a few short printable values (an ISO instant, an id). */
+const CURSOR_VALUE = /^[\x21-\x7E]{1,128}$/;
+
+/**
+ * The sort key inside a cursor this API returned. Anything else — not base64url JSON, not an
+ * object of short printable strings, or a value `valid` refuses — is the caller's mistake, named
+ * as `field`, and never reaches a query.
+ */
+export const decodeCursor = (
+  cursor: string,
+  field: string,
+  valid: (key: Record<string, string>) => boolean = () => true,
+): Record<string, string> => {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, string>;
+    if (
+      value &&
+      typeof value === 'object' &&
+      !Array.isArray(value) &&
+      Object.values(value).every((member) => typeof member === 'string' && CURSOR_VALUE.test(member)) &&
+      valid(value as Record<string, string>)
+    )
+      return value as Record<string, string>;
   } catch {
     // fall through to the error below
   }

@@ -10,7 +10,8 @@ import { AppError } from '../errors.ts';
  * fails the whole statement with 22021), and an unpaired UTF-16 surrogate (what invalid UTF-8 or
  * a `\ud800` JSON escape decodes to; the drivers would silently store U+FFFD in its place).
  * And the data errors Postgres raises about a value — 22021 and 22P05 (character not in the
- * repertoire / untranslatable), 22001 (value too long), 22P02 (invalid text representation) —
+ * repertoire / untranslatable), 22001 (value too long), 22P02 (invalid text representation),
+ * 22003 (number out of range), 22007 and 22008 (a date or time Postgres cannot read or hold) —
  * are the caller's input too, so they become `invalid_input` rather than an unclassified failure.
  */
 
@@ -29,6 +30,9 @@ const DATA_ERRORS: Readonly<Record<string, string>> = {
   '22P05': 'contains a character that cannot be stored',
   '22001': 'is too long',
   '22P02': 'is not in the expected format',
+  '22003': 'is out of range',
+  '22007': 'is not a valid date or time',
+  '22008': 'is not a date or time Tessera can store',
 };
 
 const camelCase = (column: string): string =>

@@ -8,11 +8,15 @@ import type { AccessTokenDeps } from './access-token-deps.ts';
 import { viewOf } from './access-token-view.ts';
 import { personalOwner, resourceManager } from './token-ownership.ts';
 
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 /** Lists of PATs and RATs, newest first, a page at a time (keyset cursors over createdAt and id). */
 const listOptions = (options: ListOptions) => {
   const limit = pageLimit(options.limit);
   const cursor = options.cursor ? decodeCursor(options.cursor, 'cursor') : undefined;
-  const createdAt = cursor?.createdAt ? new Date(cursor.createdAt) : undefined;
+  // Only an instant this API wrote (toISOString): also keeps out years Postgres cannot store.
+  const createdAt =
+    cursor?.createdAt && ISO_INSTANT.test(cursor.createdAt) ? new Date(cursor.createdAt) : undefined;
   if (cursor && (!createdAt || Number.isNaN(createdAt.getTime()) || typeof cursor.id !== 'string')) {
     throw invalidInput('cursor is not a cursor this API returned', 'cursor');
   }

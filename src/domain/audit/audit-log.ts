@@ -33,7 +33,9 @@ export const createAuditService = (deps: { repositories: Repositories }): AuditS
     if (!actorScopes(actor).includes('admin'))
       throw forbidden('the audit log is for administrators (scope admin)');
     const limit = pageLimit(query.limit);
-    const before = query.cursor ? decodeCursor(query.cursor, 'cursor').id : undefined;
+    const before = query.cursor
+      ? decodeCursor(query.cursor, 'cursor', (key) => /^\d{1,18}$/.test(key.id ?? '')).id
+      : undefined;
     const rows = await deps.repositories.auditEvents.list({
       actorId: query.actorId,
       action: query.action,

@@ -9,6 +9,7 @@ import { AppError } from '../../errors.ts';
 import { problemItemsFromZod, type InputPart } from '../problems/problem-items.ts';
 import { sendProblem } from '../problems/problem-response.ts';
 import { readJsonBody } from './read-json-body.ts';
+import { unstorableInput } from './storable-input.ts';
 
 export type RouteMiddlewareOptions = {
   authenticate: BearerAuthenticator;
@@ -20,9 +21,10 @@ export type RouteMiddlewareOptions = {
 const noParameters = z.strictObject({});
 
 const parse = (schema: z.ZodType, input: unknown, part: InputPart): unknown => {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  const errors = problemItemsFromZod(result.error, part);
+  const unstorable = unstorableInput(input, part);
+  const result = unstorable.length > 0 ? undefined : schema.safeParse(input);
+  if (result?.success) return result.data;
+  const errors = result ? problemItemsFromZod(result.error, part) : unstorable;
   const what = part === 'body' ? 'request body' : 'request parameters';
   throw new AppError(
     'invalid_input',

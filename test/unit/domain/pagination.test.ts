@@ -28,4 +28,28 @@ describe('the paging rule', () => {
     assert.deepEqual(decodeCursor(encodeCursor({ id: 'evt_1' }), 'cursor'), { id: 'evt_1' });
     assert.throws(() => decodeCursor('bm9wZQ', 'cursor'), { code: 'invalid_input', field: 'cursor' });
   });
+
+  test('refuses a cursor whose values are not short printable strings, or that its list refuses', () => {
+    const encoded = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const onlyDigits = (key: Record<string, string>) => /^\d+$/.test(key.id ?? '');
+    for (const cursor of [
+      encoded({ id: 'a\u0000b' }),
+      encoded({ id: '\ud800' }),
+      encoded({ id: 7 }),
+      encoded({ id: { nested: 'x' } }),
+      encoded({ id: 'x'.repeat(500) }),
+      encoded(['7']),
+      encoded('7'),
+      encoded(null),
+      '%%%',
+      '',
+    ]) {
+      assert.throws(() => decodeCursor(cursor, 'cursor'), { code: 'invalid_input', field: 'cursor' }, cursor);
+    }
+    assert.throws(() => decodeCursor(encoded({ id: 'abc' }), 'cursor', onlyDigits), {
+      code: 'invalid_input',
+      field: 'cursor',
+    });
+    assert.deepEqual(decodeCursor(encoded({ id: '42' }), 'cursor', onlyDigits), { id: '42' });
+  });
 });
