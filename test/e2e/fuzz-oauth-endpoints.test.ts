@@ -8,6 +8,7 @@ import {
   type ProductionEnv,
 } from '../helpers/production-env.ts';
 import {
+  corrupted,
   fuzzParameters,
   hostileComponent,
   hostileHeaderValue,
@@ -230,85 +231,106 @@ describe('the OAuth endpoints under fuzzed input', { skip: await productionSkipR
     Buffer.from(`Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`);
 
   const fuzzCase = (): fc.Arbitrary<FuzzCase> =>
-    fc.constantFrom(...endpoints()).chain((endpoint) => {
-      const names = Object.keys(endpoint.parameters());
-      const hostileName = names.length > 0 ? fc.constantFrom(...names) : hostileComponent;
-      return fc.record({
-        endpoint: fc.constant(endpoint),
-        params: fc
-          .tuple(
-            fc.subarray(names),
-            fc.array(fc.tuple(hostileName, hostileComponent), { minLength: 1, maxLength: 2 }),
-            fc.oneof(
-              { weight: 6, arbitrary: fc.constant(null) },
-              { weight: 1, arbitrary: fc.tuple(hostileComponent, hostileComponent) },
-            ),
-          )
-          .map(([kept, hostile, extra]) => {
-            const valid = endpoint.parameters();
-            const values: [string, string][] = kept.map((name) => [name, percentText(valid[name] ?? '')]);
-            for (const [name, value] of hostile) {
-              const at = values.findIndex(([existing]) => existing === name);
-              if (at >= 0) values[at] = [name, value];
-              else values.push([name, value]);
-            }
-            return extra ? [...values, extra] : values;
-          }),
-        encoding: fc.oneof(
-          {
-            weight: 8,
-            arbitrary: fc.constant(endpoint.method === 'GET' ? 'query' : 'form') as fc.Arbitrary<
-              FuzzCase['encoding']
-            >,
-          },
-          {
-            weight: 1,
-            arbitrary: fc.constantFrom('query', 'form', 'json', 'text', 'huge') as fc.Arbitrary<
-              FuzzCase['encoding']
-            >,
-          },
-        ),
-        authorization: fc.oneof(
-          { weight: 4, arbitrary: fc.constant(null) },
-          { weight: 2, arbitrary: fc.constant(basic(billing.client_id, billing.client_secret)) },
-          {
-            weight: 2,
-            arbitrary: fc
-              .tuple(fc.oneof(hostileText, fc.constant(billing.client_id)), hostileText)
-              .filter(([user, password]) => user.length + password.length < 4_000)
-              .map(([user, password]) => basic(user, password)),
-          },
-          {
-            weight: 1,
-            arbitrary: fc
-              .tuple(fc.constantFrom('Basic ', 'Bearer ', ''), hostileHeaderValue)
-              .map(([scheme, value]) => Buffer.concat([Buffer.from(scheme), value])),
-          },
-        ),
-        extraHeader: fc.oneof(
-          { weight: 3, arbitrary: fc.constant(null) },
-          {
-            weight: 1,
-            arbitrary: fc.tuple(
-              fc.constantFrom(
-                'cookie',
-                'origin',
-                'dpop',
-                'x-forwarded-for',
-                'accept-language',
-                'user-agent',
-                'x-request-id',
+    fc
+      .oneof(
+        // The OAuth endpoints proper, where unauthenticated callers are, get most of the cases.
+        ...endpoints().map((endpoint) => ({
+          weight: endpoint.oauthJson || endpoint.path().startsWith('/auth') ? 4 : 1,
+          arbitrary: fc.constant(endpoint),
+        })),
+      )
+      .chain((endpoint) => {
+        const names = Object.keys(endpoint.parameters());
+        const hostileName = names.length > 0 ? fc.constantFrom(...names) : hostileComponent;
+        return fc.record({
+          endpoint: fc.constant(endpoint),
+          params: fc
+            .tuple(
+              fc.subarray(names),
+              fc.array(
+                fc.oneof(
+                  { weight: 2, arbitrary: fc.tuple(hostileName, hostileComponent) },
+                  {
+                    weight: names.length > 0 ? 3 : 0,
+                    arbitrary: fc
+                      .constantFrom(...(names.length > 0 ? names : ['x']))
+                      .chain((name) =>
+                        fc.tuple(fc.constant(name), corrupted(endpoint.parameters()[name] ?? 'x')),
+                      ),
+                  },
+                ),
+                { minLength: 1, maxLength: 2 },
               ),
-              hostileHeaderValue,
-            ),
-          },
-        ),
-        method: fc.oneof(
-          { weight: 15, arbitrary: fc.constant(endpoint.method) },
-          { weight: 1, arbitrary: fc.constantFrom('PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD', 'FOO') },
-        ),
+              fc.oneof(
+                { weight: 6, arbitrary: fc.constant(null) },
+                { weight: 1, arbitrary: fc.tuple(hostileComponent, hostileComponent) },
+              ),
+            )
+            .map(([kept, hostile, extra]) => {
+              const valid = endpoint.parameters();
+              const values: [string, string][] = kept.map((name) => [name, percentText(valid[name] ?? '')]);
+              for (const [name, value] of hostile) {
+                const at = values.findIndex(([existing]) => existing === name);
+                if (at >= 0) values[at] = [name, value];
+                else values.push([name, value]);
+              }
+              return extra ? [...values, extra] : values;
+            }),
+          encoding: fc.oneof(
+            {
+              weight: 8,
+              arbitrary: fc.constant(endpoint.method === 'GET' ? 'query' : 'form') as fc.Arbitrary<
+                FuzzCase['encoding']
+              >,
+            },
+            {
+              weight: 1,
+              arbitrary: fc.constantFrom('query', 'form', 'json', 'text', 'huge') as fc.Arbitrary<
+                FuzzCase['encoding']
+              >,
+            },
+          ),
+          authorization: fc.oneof(
+            { weight: 8, arbitrary: fc.constant(null) },
+            { weight: 1, arbitrary: fc.constant(basic(billing.client_id, billing.client_secret)) },
+            {
+              weight: 2,
+              arbitrary: fc
+                .tuple(fc.oneof(hostileText, fc.constant(billing.client_id)), hostileText)
+                .filter(([user, password]) => user.length + password.length < 4_000)
+                .map(([user, password]) => basic(user, password)),
+            },
+            {
+              weight: 1,
+              arbitrary: fc
+                .tuple(fc.constantFrom('Basic ', 'Bearer ', ''), hostileHeaderValue)
+                .map(([scheme, value]) => Buffer.concat([Buffer.from(scheme), value])),
+            },
+          ),
+          extraHeader: fc.oneof(
+            { weight: 3, arbitrary: fc.constant(null) },
+            {
+              weight: 1,
+              arbitrary: fc.tuple(
+                fc.constantFrom(
+                  'cookie',
+                  'origin',
+                  'dpop',
+                  'x-forwarded-for',
+                  'accept-language',
+                  'user-agent',
+                  'x-request-id',
+                ),
+                hostileHeaderValue,
+              ),
+            },
+          ),
+          method: fc.oneof(
+            { weight: 15, arbitrary: fc.constant(endpoint.method) },
+            { weight: 1, arbitrary: fc.constantFrom('PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD', 'FOO') },
+          ),
+        });
       });
-    });
 
   const send = (fuzz: FuzzCase): Promise<RawResponse> => {
     const encoded = fuzz.params.map(([name, value]) => `${name}=${value}`).join('&');

@@ -126,3 +126,19 @@ export const hostileJson: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
 /** A stack trace or an internal error name in a response body: nothing from inside may leak. */
 export const stackTraceIn = (text: string): boolean =>
   /\bat .+\.(js|ts):\d+|node_modules|\bError: /.test(text);
+
+/**
+ * A well-formed value made hostile in one place — a NUL, a control character, a lone surrogate or
+ * raw invalid UTF-8 bytes inserted — so it passes the shape checks a wholly random value fails and
+ * reaches the lookups behind them. Percent-encoded.
+ */
+export const corrupted = (valid: string): fc.Arbitrary<string> =>
+  fc
+    .tuple(
+      fc.nat({ max: valid.length }),
+      fc.oneof(
+        fc.constantFrom('\u0000', '\u0001', '\u001f', '\u007f', '\ud800', '\udfff').map(percentText),
+        fc.constantFrom('%FF', '%FE%FF', '%C3', '%ED%A0%80', '%C0%80', '%00'),
+      ),
+    )
+    .map(([at, inserted]) => `${percentText(valid.slice(0, at))}${inserted}${percentText(valid.slice(at))}`);
