@@ -3,6 +3,7 @@ import { generateKeyPair, SignJWT } from 'jose';
 import { after, before, describe, test } from 'node:test';
 import {
   cliJson,
+  runCli,
   startTessera,
   suiteScope,
   type TesseraInstance,
@@ -168,6 +169,54 @@ describe('token endpoints under hostile input', () => {
     });
   }
 
+  // Issue 13: a NUL (or invalid UTF-8) in client_id reached PostgreSQL and came back a 500, with two
+  // ERROR lines and stack traces in the log, for anyone unauthenticated.
+  for (const clientId of ['cl_\u0000x', '\u0000', 'cl_\ud800']) {
+    for (const path of ['/token', '/token/introspection', '/token/revocation']) {
+      test(`client_id ${JSON.stringify(clientId)} at ${path} is 401 invalid_client`, async () => {
+        const response = await postForm(`${tessera.url}${path}`, undefined, {
+          grant_type: 'client_credentials',
+          client_id: clientId,
+          client_secret: 'tsr_cs_x',
+          token: 'abc',
+        });
+        assert.equal(response.status, 401);
+        assert.equal(await errorOf(response), 'invalid_client');
+      });
+    }
+    for (const path of ['/auth', '/session/end']) {
+      test(`client_id ${JSON.stringify(clientId)} at ${path} is 400 invalid_client`, async () => {
+        const query = new URLSearchParams({
+          client_id: clientId,
+          response_type: 'code',
+          scope: 'openid',
+          redirect_uri: 'https://app.example.test/cb',
+        });
+        const response = await fetch(`${tessera.url}${path}?${query}`, { redirect: 'manual' });
+        assert.equal(response.status, 400);
+        assert.equal(await errorOf(response), 'invalid_client');
+      });
+    }
+  }
+
+  test('raw invalid UTF-8 in client_id is refused like any unknown client', async () => {
+    const response = await fetch(`${tessera.url}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials&client_id=cl_%FF%FE%00&client_secret=x',
+    });
+    assert.equal(response.status, 401);
+    assert.equal(await errorOf(response), 'invalid_client');
+  });
+
+  test('none of these requests logged an ERROR', () => {
+    const errors = tessera
+      .logs()
+      .split('\n')
+      .filter((line) => /"level":(50|60)/.test(line));
+    assert.deepEqual(errors, []);
+  });
+
   test('introspection of anything Tessera will not vouch for is exactly {"active": false}', async () => {
     const { privateKey } = await generateKeyPair('ES256');
     const jwks = (await (await fetch(`${tessera.url}/jwks`)).json()) as {
@@ -253,5 +302,98 @@ describe('token endpoints under hostile input', () => {
     assert.equal((await check()).active, true);
     await cliJson(env, ['clients', 'delete', doomed.client_id]);
     assert.deepEqual(await check(), { active: false });
+  });
+});
+
+/** The management API under the same input, on the embedded profile (PGlite). */
+describe('/v1 under hostile input', () => {
+  let tessera: TesseraInstance;
+  let admin: string;
+  const scope = suiteScope(after);
+
+  before(async () => {
+    const env = testEnv(scope);
+    tessera = await startTessera(scope, env);
+    const user = await runCli(
+      env,
+      ['users', 'create', '--username', 'hostile-admin', '--password-stdin', '--admin', '--json'],
+      'correct horse battery staple\n',
+    );
+    assert.equal(user.code, 0, user.stderr);
+    admin = (
+      await cliJson<{ token: string }>(env, [
+        'tokens',
+        'create',
+        '--user',
+        'hostile-admin',
+        '--name',
+        'hostile',
+        '--scopes',
+        'admin',
+        '--expires-in-days',
+        '1',
+      ])
+    ).token;
+  });
+
+  const get = (path: string) =>
+    fetch(`${tessera.url}${path}`, { headers: { authorization: `Bearer ${admin}` } });
+
+  // Issue 13: NUL in an audit filter reached PostgreSQL and came back a 500.
+  for (const parameter of ['actor', 'action', 'target_type', 'target_id']) {
+    for (const value of ['%00', 'a%00b', '%ED%A0%80']) {
+      test(`/v1/audit-events?${parameter}=${value} is a 400 naming ${parameter}`, async () => {
+        const response = await get(`/v1/audit-events?${parameter}=${value}`);
+        assert.equal(response.status, 400);
+        assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/);
+        const problem = (await response.json()) as { code: string; errors: { parameter: string }[] };
+        assert.equal(problem.code, 'invalid_input');
+        assert.deepEqual(
+          problem.errors.map((error) => error.parameter),
+          [parameter],
+        );
+      });
+    }
+  }
+
+  test('a cursor this API did not make is a 400 naming cursor, whatever it holds', async () => {
+    const encoded = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    for (const path of ['/v1/audit-events', '/v1/access-tokens']) {
+      for (const cursor of [
+        'garbage',
+        '!!!',
+        encoded({ id: 'a\u0000' }),
+        encoded({ id: 'abc' }),
+        encoded({ id: 12 }),
+        encoded({ createdAt: '-271821-04-20T00:00:00.000Z', id: 'tok_x' }),
+      ]) {
+        const response = await get(`${path}?cursor=${encodeURIComponent(cursor)}`);
+        assert.equal(response.status, 400, `${path} ${cursor}`);
+        const problem = (await response.json()) as { errors: { parameter: string }[] };
+        assert.equal(problem.errors[0]?.parameter, 'cursor', `${path} ${cursor}`);
+      }
+    }
+  });
+
+  test('a NUL or a lone surrogate in a JSON body is a 400 pointing at the member, and nothing is created', async () => {
+    for (const name of ['Shop\u0000', 'Shop\ud800']) {
+      const response = await fetch(`${tessera.url}/v1/resources/groups/1`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name, parent: null }),
+      });
+      assert.equal(response.status, 400);
+      const problem = (await response.json()) as { errors: { pointer: string }[] };
+      assert.equal(problem.errors[0]?.pointer, '/name');
+    }
+    assert.equal((await get('/v1/resources/groups/1')).status, 404);
+  });
+
+  test('none of these requests logged an ERROR', () => {
+    const errors = tessera
+      .logs()
+      .split('\n')
+      .filter((line) => /"level":(50|60)/.test(line));
+    assert.deepEqual(errors, []);
   });
 });

@@ -9,7 +9,7 @@ import { AppError } from '../../errors.ts';
 import { problemItemsFromZod, type InputPart } from '../problems/problem-items.ts';
 import { sendProblem } from '../problems/problem-response.ts';
 import { readJsonBody } from './read-json-body.ts';
-import { unstorableInput } from './storable-input.ts';
+import { undecodableParameters, unstorableInput } from './storable-input.ts';
 
 export type RouteMiddlewareOptions = {
   authenticate: BearerAuthenticator;
@@ -70,6 +70,11 @@ export const routeMiddleware = (route: Route, options: RouteMiddlewareOptions) =
       const actor = route.auth === 'none' ? undefined : await authenticateRequest(ctx, options.authenticate);
       if (actor && route.auth !== 'none') requireScopes(actor, route.auth.scopes);
       const params = parse(route.params ?? noParameters, { ...ctx.params }, 'parameters');
+      const undecodable = undecodableParameters(ctx.querystring);
+      if (undecodable.length > 0)
+        throw new AppError('invalid_input', 'The request parameters have problems: see errors.', {
+          errors: undecodable,
+        });
       const query = parse(route.query ?? noParameters, { ...ctx.query }, 'parameters');
       const body = route.body ? parse(route.body, await readJsonBody(ctx), 'body') : undefined;
 

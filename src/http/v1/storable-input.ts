@@ -31,3 +31,28 @@ export const unstorableInput = (
     return unstorableInput(member, part, at);
   });
 };
+
+const decode = (component: string): string | undefined => {
+  try {
+    return decodeURIComponent(component.replaceAll('+', ' '));
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * Query parameters whose percent-encoding is broken or is not UTF-8 (`%FF`, `%ED%A0%80`, a lone
+ * `%`). The query parser would quietly read them as U+FFFD; the client meant something else, so
+ * each is a 400 naming the parameter.
+ */
+export const undecodableParameters = (querystring: string): ProblemItem[] =>
+  querystring
+    .split('&')
+    .filter((pair) => pair !== '')
+    .flatMap((pair) => {
+      const at = pair.indexOf('=');
+      const name = at < 0 ? pair : pair.slice(0, at);
+      const value = at < 0 ? '' : pair.slice(at + 1);
+      if (decode(name) !== undefined && decode(value) !== undefined) return [];
+      return [{ parameter: decode(name) ?? name, detail: 'is not percent-encoded UTF-8' }];
+    });
