@@ -343,7 +343,10 @@ const consoleSuite = (profile: Profile, skip: string | false) =>
       const refused = await page.goto(`${tessera.url}/console/tokens?cursor=garbage`);
       assert.equal(refused?.status(), 400);
       const alert = page.getByRole('alert').filter({ hasText: 'The tokens could not be listed' });
-      await alert.getByText(/cursor/).first().waitFor();
+      await alert
+        .getByText(/cursor/)
+        .first()
+        .waitFor();
       assert.equal(await page.getByText('You have no active personal access tokens').count(), 0);
       await shot(page, 'tokens-list-refused');
       await alert.getByRole('link', { name: 'Show the first page' }).click();
@@ -357,7 +360,10 @@ const consoleSuite = (profile: Profile, skip: string | false) =>
       assert.equal(resourceList?.status(), 400);
       await page.getByRole('heading', { name: 'Access tokens of Platform team' }).waitFor();
       const resourceAlert = page.getByRole('alert').filter({ hasText: 'The tokens could not be listed' });
-      await resourceAlert.getByText(/cursor/).first().waitFor();
+      await resourceAlert
+        .getByText(/cursor/)
+        .first()
+        .waitFor();
       assert.equal(await page.getByText('No revoked tokens.').count(), 0);
       await resourceAlert.getByRole('link', { name: 'Show the first page' }).click();
       await page.getByRole('heading', { name: 'Access tokens', exact: true }).waitFor();
