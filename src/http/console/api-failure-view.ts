@@ -17,11 +17,12 @@ export type ApiFailure = {
 export const problemDetails = (problem: Problem): string[] => {
   const detail = problem.detail ?? `The management API answered ${problem.status}.`;
   const more = (problem.errors ?? [])
+    .filter((error) => error.detail !== detail)
     .map((error) => {
       const where = error.parameter ?? error.pointer?.replace(/^\//, '');
-      return where ? `${where}: ${error.detail}` : error.detail;
-    })
-    .filter((text) => text !== detail);
+      // "cursor: cursor is not…" says the name twice.
+      return where && !error.detail.startsWith(`${where} `) ? `${where}: ${error.detail}` : error.detail;
+    });
   return [detail, ...more];
 };
 

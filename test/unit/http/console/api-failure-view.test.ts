@@ -46,6 +46,28 @@ describe('a list the management API refused', () => {
     assert.match(markup, /href="\/console\/tokens\?state=active&amp;cursor=a%2Bb%2Fc%3D">Next page/);
   });
 
+  test('an error that only repeats the detail, or names its parameter itself, is not said twice', () => {
+    assert.deepEqual(
+      problemDetails({
+        status: 400,
+        detail: 'cursor is not a cursor this API returned',
+        errors: [{ parameter: 'cursor', detail: 'cursor is not a cursor this API returned' }],
+      }),
+      ['cursor is not a cursor this API returned'],
+    );
+    assert.deepEqual(
+      problemDetails({
+        status: 400,
+        detail: 'The request has 2 problems.',
+        errors: [
+          { parameter: 'limit', detail: 'limit must be 1–100' },
+          { pointer: '/name', detail: 'is required' },
+        ],
+      }),
+      ['The request has 2 problems.', 'limit must be 1–100', 'name: is required'],
+    );
+  });
+
   test('a problem without detail still says what the API answered, and its text is escaped', () => {
     assert.deepEqual(problemDetails({ status: 422 }), ['The management API answered 422.']);
     const markup = apiFailureView({
