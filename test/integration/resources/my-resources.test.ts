@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, type TestContext, test } from 'node:test';
 import type { Actor } from '../../../src/domain/actors.ts';
 import { createDomain } from '../../../src/domain/create-domain.ts';
 import { operatorActor } from '../../../src/domain/operator.ts';
@@ -25,15 +25,22 @@ const userActor = (id: string): Actor => ({
 
 for (const [driver, open] of migratedDatabases()) {
   describe(`the resources a person is a member of (${driver})`, () => {
-    test('include everything below a membership, with the highest role that reaches each and where it comes from', async (t) => {
+    const openDomain = async (t: TestContext) => {
       const knex = await open(t);
-      if (!knex) return;
-      const domain = createDomain({
-        repositories: createRepositories(knex),
-        changes: createLocalChangeBus(),
-        pepper: 'a-test-pepper-that-is-long-enough-for-tessera',
-        tokenEntries: undefined,
-      });
+      return (
+        knex &&
+        createDomain({
+          repositories: createRepositories(knex),
+          changes: createLocalChangeBus(),
+          pepper: 'a-test-pepper-that-is-long-enough-for-tessera',
+          tokenEntries: undefined,
+        })
+      );
+    };
+
+    test('include everything below a membership, with the highest role that reaches each and where it comes from', async (t) => {
+      const domain = await openDomain(t);
+      if (!domain) return;
       const user = await domain.users.create(OPERATOR, {
         username: 'erin',
         password: 'a long enough password',
@@ -70,14 +77,8 @@ for (const [driver, open] of migratedDatabases()) {
     });
 
     test('an administrator, owner everywhere without a membership, has every resource', async (t) => {
-      const knex = await open(t);
-      if (!knex) return;
-      const domain = createDomain({
-        repositories: createRepositories(knex),
-        changes: createLocalChangeBus(),
-        pepper: 'a-test-pepper-that-is-long-enough-for-tessera',
-        tokenEntries: undefined,
-      });
+      const domain = await openDomain(t);
+      if (!domain) return;
       const admin = await domain.users.create(OPERATOR, {
         username: 'root-admin',
         password: 'a long enough password',
