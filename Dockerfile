@@ -18,6 +18,7 @@ WORKDIR /app
 # Code and dependencies stay owned by root, so the server cannot rewrite them.
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json package-lock.json ./
+COPY bin ./bin
 COPY src ./src
 COPY migrations ./migrations
 
@@ -35,4 +36,4 @@ EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
-CMD ["node", "src/cli/main.ts", "serve"]
+CMD ["node", "bin/tessera.js", "serve"]

@@ -48,6 +48,7 @@ const bindTables = (knex: Knex) => ({
       resources.wouldCreateCycle(knex, type, id, parentType, parentId),
     listByKeys: (keys: readonly ResourceRef[]) => resources.listResourcesByKeys(knex, keys),
     listDescendants: (keys: readonly ResourceRef[]) => resources.listDescendants(knex, keys),
+    listAll: () => resources.listAllResources(knex),
   },
   memberships: {
     upsert: (input: memberships.MembershipInput) => memberships.upsertMembership(knex, input),

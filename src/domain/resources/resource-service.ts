@@ -212,6 +212,15 @@ export const createResourceService = (deps: {
         throw forbidden('only people and bots are members of resources');
       const permissionsOf = await permissions.of(actor.id);
       if (!permissionsOf) return [];
+      if (permissionsOf.subject.kind === 'user' && permissionsOf.subject.isAdmin) {
+        const role = policy.roles[0] as string;
+        return (await repositories.resources.listAll()).map((row) => ({
+          ...viewOf(row),
+          role,
+          inheritedFrom: null,
+          grantedBy: 'admin' as const,
+        }));
+      }
       const keyOf = (ref: ResourceRef) => `${ref.type}/${ref.id}`;
       const direct = new Map(
         permissionsOf.memberships.map((m) => [keyOf({ type: m.resourceType, id: m.resourceId }), m.role]),
@@ -248,6 +257,7 @@ export const createResourceService = (deps: {
             ...viewOf(row),
             role: held.role,
             inheritedFrom: held.from === row ? null : { type: held.from.type, id: held.from.id },
+            grantedBy: 'membership' as const,
           },
         ];
       });

@@ -10,7 +10,12 @@ export type ResourceView = {
   updatedAt: Date;
 };
 
-export type MyResourceView = ResourceView & { role: string; inheritedFrom: ResourceRef | null };
+export type MyResourceView = ResourceView & {
+  role: string;
+  inheritedFrom: ResourceRef | null;
+  /** `admin`: the role comes from being an administrator of this Tessera, not from a membership. */
+  grantedBy: 'membership' | 'admin';
+};
 
 export type MemberView = {
   subjectId: string;
@@ -41,7 +46,8 @@ export type ResourceService = {
   /**
    * The resources the actor is a member of and everything below them, each with the actor's role
    * there (the highest that reaches it) and, when that role comes from a membership further up,
-   * the resource it comes from: the console's tree.
+   * the resource it comes from: the console's tree. An administrator is owner of every resource
+   * (see Permissions.roleOn), so theirs is every resource.
    */
   listMine(actor: Actor): Promise<MyResourceView[]>;
 };

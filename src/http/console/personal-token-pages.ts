@@ -4,11 +4,13 @@ import type { ConsoleKit } from './console-kit.ts';
 import {
   listQuery,
   messagesView,
+  pageStatus,
   registerTokenCollection,
   takeMessages,
   type TokenPage,
   tokenListView,
 } from './token-collection-pages.ts';
+import { apiFailureView } from './api-failure-view.ts';
 import { emptyTokenForm } from './token-form.ts';
 import { tokenFormView } from './token-form-view.ts';
 
@@ -34,7 +36,7 @@ export const registerPersonalTokenPages = (router: Router, kit: ConsoleKit): voi
       kit.render(ctx, user, {
         title: 'Personal access tokens',
         section: 'tokens',
-        status: form.status,
+        status: pageStatus(form, list, me),
         main: html`<div class="page-head">
             <div>
               <h1>Personal access tokens</h1>
@@ -45,20 +47,28 @@ export const registerPersonalTokenPages = (router: Router, kit: ConsoleKit): voi
             </div>
           </div>
           ${messagesView(messages)}
-          ${tokenFormView({
-            action: BASE,
-            csrfToken: user.csrfToken,
-            values: form.values ?? emptyTokenForm(),
-            errors: form.errors,
-            policy: kit.policy,
-            offered: new Set(me.ok ? me.body.grantable_scopes : []),
-            maxLifetimeDays: kit.maxLifetimeDays,
-            now: kit.now(),
-          })}
+          ${
+            me.ok
+              ? tokenFormView({
+                  action: BASE,
+                  csrfToken: user.csrfToken,
+                  values: form.values ?? emptyTokenForm(),
+                  errors: form.errors,
+                  policy: kit.policy,
+                  offered: new Set(me.body.grantable_scopes),
+                  maxLifetimeDays: kit.maxLifetimeDays,
+                  now: kit.now(),
+                })
+              : apiFailureView({
+                  title: 'The scopes you may give a token could not be read',
+                  problem: me.problem,
+                  back: { href: BASE, label: 'Reload the page' },
+                })
+          }
           ${tokenListView({
             pagePath: BASE,
             state,
-            page: list.ok ? list.body : { data: [], next_cursor: null },
+            list,
             caption: 'Your personal access tokens',
             resourceTokens: false,
             noActiveTokens: 'You have no active personal access tokens.',

@@ -2,21 +2,24 @@ import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { html } from '../web/html.ts';
 import type { ConsoleKit, SignedIn } from './console-kit.ts';
-import { resourceTree, type MyResource } from './resource-tree-view.ts';
+import { resourceTree, singular, type MyResource } from './resource-tree-view.ts';
 import {
   listQuery,
   messagesView,
+  pageStatus,
   registerTokenCollection,
   takeMessages,
   type TokenFormState,
   type TokenPage,
   tokenListView,
 } from './token-collection-pages.ts';
+import { apiFailureView } from './api-failure-view.ts';
+import type { ApiReply } from './management-api-client.ts';
 import { emptyTokenForm } from './token-form.ts';
 import { tokenFormView } from './token-form-view.ts';
 
 /**
- * The resources the user is a member of, as a tree, and for those they maintain or own,
+ * The resources the user is a member of (an administrator: every resource), as a tree, and for those they maintain or own,
  * "Settings → Access tokens": the resource's tokens, each with its bot, and an Add form with a role.
  */
 type Params = Record<string, string | undefined>;
@@ -28,28 +31,48 @@ const basePath = (params: Params) => `/console${apiPath(params)}`;
 
 export const registerResourcePages = (router: Router, kit: ConsoleKit): void => {
   const { policy } = kit;
-  const myResources = async (user: SignedIn): Promise<MyResource[]> => {
-    const reply = await user.api.get<{ data: MyResource[] }>('/me/resources');
-    return reply.ok ? reply.body.data : [];
-  };
+  const myResources = (user: SignedIn): Promise<ApiReply<{ data: MyResource[] }>> =>
+    user.api.get<{ data: MyResource[] }>('/me/resources');
+  const creators = policy.definition.tokenCreatorRoles.join(' or ');
 
   router.get('/console/resources', async (ctx) => {
     const user = await kit.signedIn(ctx);
     if (!user) return;
-    const resources = await myResources(user);
+    const [resources, me] = await Promise.all([
+      myResources(user),
+      user.api.get<{ grantable_scopes: string[] }>('/me'),
+    ]);
+    // An administrator holds the scope admin, and the role owner on every resource.
+    const admin = me.ok && me.body.grantable_scopes.includes('admin');
     kit.render(ctx, user, {
       title: 'Resources',
       section: 'resources',
+      status: resources.ok ? undefined : resources.status,
       main: html`<div class="page-head">
           <div>
             <h1>Resources</h1>
             <p class="lead">
-              The groups, applications and instances you are a member of. Where you are
-              ${policy.definition.tokenCreatorRoles.join(' or ')}, you manage their access tokens.
+              ${
+                admin
+                  ? `As an administrator of this Tessera you are ${policy.roles[0] ?? 'owner'} of every resource: all of them are here, and you manage their access tokens.`
+                  : `The groups, applications and instances you are a member of. Where you are ${creators}, you manage their access tokens.`
+              }
             </p>
           </div>
         </div>
-        ${resourceTree(resources, { mayManage: (role) => policy.mayCreateResourceTokens(role), tokensPath: (type, id) => basePath({ type, id }) })}`,
+        ${
+          resources.ok
+            ? resourceTree(resources.body.data, {
+                mayManage: (role) => policy.mayCreateResourceTokens(role),
+                tokensPath: (type, id) => basePath({ type, id }),
+                admin,
+              })
+            : apiFailureView({
+                title: 'Your resources could not be listed',
+                problem: resources.problem,
+                back: { href: '/console/tokens', label: 'Back to your access tokens' },
+              })
+        }`,
     });
   });
 
@@ -63,21 +86,27 @@ export const registerResourcePages = (router: Router, kit: ConsoleKit): void => 
       myResources(user),
       user.api.get<TokenPage>(apiPath(ctx.params), { state, limit: '50', cursor }),
     ]);
-    const resource = resources.find((entry) => entry.type === type && entry.id === id);
-    const label = resource ? `${resource.name}` : `${type}/${id}`;
-    if (!list.ok) {
+    const resource = resources.ok
+      ? resources.body.data.find((entry) => entry.type === type && entry.id === id)
+      : undefined;
+    // The resource's name; its type and id go beside it. Without the name (the tree could not be
+    // read), the type and id are all there is.
+    const label = resource?.name ?? `${type}/${id}`;
+    const reference = html`<span class="mono muted resource-ref">${type}/${id}</span>`;
+    if (!list.ok && (list.status === 403 || list.status === 404)) {
       const forbidden = list.status === 403;
       kit.render(ctx, user, {
         title: forbidden ? 'Not allowed' : 'Not found',
         section: 'resources',
-        status: forbidden ? 403 : 404,
+        status: list.status,
         main: html`<div class="card">
           <h1>${forbidden ? `You cannot manage the access tokens of ${label}` : 'No such resource'}</h1>
+          ${resource ? html`<p>${reference}</p>` : ''}
           <p>
             ${
               forbidden
                 ? `Access tokens of a resource are managed by its ${policy.definition.tokenCreatorRoles.join(' and ')}s${resource ? `; you are ${resource.role}` : ''}.`
-                : 'It does not exist, or you are not a member of it.'
+                : `${type}/${id} does not exist, or you are not a member of it.`
             }
           </p>
           <p class="actions">
@@ -101,17 +130,18 @@ export const registerResourcePages = (router: Router, kit: ConsoleKit): void => 
     kit.render(ctx, user, {
       title: `Access tokens of ${label}`,
       section: 'resources',
-      status: form.status,
+      status: pageStatus(form, list),
       main: html`<nav class="breadcrumbs" aria-label="Breadcrumbs">
           <ol>
             <li><a href="/console/resources">Resources</a></li>
-            <li>${label}</li>
+            <li>${label}${resource ? html` ${reference}` : ''}</li>
             <li aria-current="page">Settings → Access tokens</li>
           </ol>
         </nav>
         <div class="page-head">
           <div>
             <h1>Access tokens of ${label}</h1>
+            ${resource ? html`<p class="resource-ref-line">${singular(type)} ${reference}</p>` : ''}
             <p class="lead">
               Each token acts as its own bot, a member of <span class="mono">${type}/${id}</span> with the
               role you give it: it works on this resource and below it, never elsewhere.
@@ -138,7 +168,7 @@ export const registerResourcePages = (router: Router, kit: ConsoleKit): void => 
         ${tokenListView({
           pagePath: base,
           state,
-          page: list.body,
+          list,
           caption: `Access tokens of ${label}`,
           resourceTokens: true,
           noActiveTokens: 'This resource has no active access tokens.',

@@ -13,13 +13,17 @@ export type MyResource = {
   role: string;
   /** Where the role comes from when it is not a membership on this resource. */
   inherited_from: { type: string; id: string } | null;
+  /** `admin`: the user administers this Tessera, owner of every resource without a membership. */
+  granted_by: 'membership' | 'admin';
 };
 
 const keyOf = (ref: { type: string; id: string }) => `${ref.type}/${ref.id}`;
-const singular = (type: string) => type.replace(/s$/, '');
+export const singular = (type: string) => type.replace(/s$/, '');
 
 type Options = {
   mayManage: (role: string) => boolean;
+  /** The user administers this Tessera: the list is every resource, not their memberships. */
+  admin?: boolean;
   tokensPath: (type: string, id: string) => string;
   nameOf: (ref: { type: string; id: string }) => string;
 };
@@ -33,9 +37,11 @@ const node = (resource: MyResource, children: Map<string, MyResource[]>, options
       <span class="mono muted">${resource.id}</span>
       <span class="node-role" title="Your role">${resource.role}</span>
       ${
-        resource.inherited_from
-          ? html`<span class="muted">from ${options.nameOf(resource.inherited_from)}</span>`
-          : ''
+        resource.granted_by === 'admin'
+          ? html`<span class="muted">as administrator</span>`
+          : resource.inherited_from
+            ? html`<span class="muted">from ${options.nameOf(resource.inherited_from)}</span>`
+            : ''
       }
       ${
         options.mayManage(resource.role)
@@ -62,9 +68,15 @@ const node = (resource: MyResource, children: Map<string, MyResource[]>, options
 
 export const resourceTree = (resources: MyResource[], options: Omit<Options, 'nameOf'>): Html => {
   if (resources.length === 0) {
-    return html`<p class="empty">
-      You are not a member of any resource yet. The platform adds members; ask a maintainer.
-    </p>`;
+    return options.admin
+      ? html`<p class="empty">
+          There are no resources yet. The platform creates them through the management API (<span class="mono"
+            >PUT /v1/resources/{type}/{id}</span
+          >).
+        </p>`
+      : html`<p class="empty">
+          You are not a member of any resource yet. The platform adds members; ask a maintainer.
+        </p>`;
   }
   const sorted = [...resources].sort((a, b) => a.name.localeCompare(b.name));
   const byKey = new Map(sorted.map((resource) => [keyOf(resource), resource]));
@@ -80,7 +92,7 @@ export const resourceTree = (resources: MyResource[], options: Omit<Options, 'na
       children.set(keyOf(parent), [...(children.get(keyOf(parent)) ?? []), resource]);
     else outside.set(keyOf(parent), [...(outside.get(keyOf(parent)) ?? []), resource]);
   }
-  return html`<ul class="tree" aria-label="Your resources">
+  return html`<ul class="tree" aria-label="${options.admin ? 'All resources' : 'Your resources'}">
     ${roots.map((root) => node(root, children, withNames))}
     ${[...outside].map(
       ([parent, members]) =>

@@ -4,7 +4,9 @@ import { type Html, html } from '../web/html.ts';
 import type { ConsoleSection } from '../web/page-layout.ts';
 import type { ConsoleKit, SignedIn } from './console-kit.ts';
 import type { NewTokenNotice } from './console-sessions.ts';
+import { apiFailureView } from './api-failure-view.ts';
 import { deleteTokenPage } from './delete-token-page.ts';
+import type { ApiReply } from './management-api-client.ts';
 import {
   formErrorsFromProblem,
   readTokenForm,
@@ -75,18 +77,32 @@ export const takeMessages = async (
 export const messagesView = (messages: Awaited<ReturnType<typeof takeMessages>>): Html =>
   html`${messages.newToken ? newTokenNotice(messages.newToken) : ''} ${confirmation(messages.notice)}`;
 
-/** The list under its heading: state filters, the table, and the link to the next page. */
+/**
+ * The list under its heading: state filters, the table, and the link to the next page — or, when
+ * the management API refused the list (a cursor from elsewhere), what it said and the first page.
+ */
 export const tokenListView = (options: {
   pagePath: string;
   state: StateFilter;
-  page: TokenPage;
+  list: ApiReply<TokenPage>;
   caption: string;
   resourceTokens: boolean;
   /** What an empty list of active tokens says. */
   noActiveTokens: string;
 }): Html => {
-  const { pagePath, state, page } = options;
+  const { pagePath, state, list } = options;
   const heading = state === 'active' ? 'Active access tokens' : 'Access tokens';
+  const firstPage = `${pagePath}?state=${state}`;
+  if (!list.ok) {
+    return html`<h2 id="token-list-title">${heading}</h2>
+      ${stateFilters(pagePath, state)}
+      ${apiFailureView({
+        title: 'The tokens could not be listed',
+        problem: list.problem,
+        back: { href: firstPage, label: 'Show the first page' },
+      })}`;
+  }
+  const page = list.body;
   return html`<h2 id="token-list-title">${heading}</h2>
     ${stateFilters(pagePath, state)}
     ${tokenTable({
@@ -96,8 +112,12 @@ export const tokenListView = (options: {
       resourceTokens: options.resourceTokens,
       emptyText: state === 'active' ? options.noActiveTokens : `No ${state} tokens.`,
     })}
-    ${page.next_cursor ? html`<p class="pager"><a href="${pagePath}?state=${state}&amp;cursor=${page.next_cursor}">Next page</a></p>` : ''}`;
+    ${page.next_cursor ? html`<p class="pager"><a href="${firstPage}&amp;cursor=${encodeURIComponent(page.next_cursor)}">Next page</a></p>` : ''}`;
 };
+
+/** The page's status: the form's, else the failed list's (a refused cursor is the request's fault). */
+export const pageStatus = (form: TokenFormState, ...replies: ApiReply<unknown>[]): number | undefined =>
+  form.status ?? replies.find((reply) => !reply.ok)?.status;
 
 /** The collection's four routes: its page, create, and a token's delete page and delete. */
 export const registerTokenCollection = (

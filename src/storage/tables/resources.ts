@@ -118,6 +118,14 @@ export const listChildResources = async (knex: Knex, type: string, id: string): 
   return (records as ResourceRecord[]).map(toRow);
 };
 
+/** Every resource, by type then id: what an administrator's console shows. */
+export const listAllResources = async (knex: Knex): Promise<ResourceRow[]> => {
+  const records = await knex<ResourceRecord>(TABLE)
+    .orderBy([{ column: 'type' }, { column: 'id' }])
+    .select('*');
+  return (records as ResourceRecord[]).map(toRow);
+};
+
 /**
  * True when a resource was deleted (its memberships go with it). A resource that still has
  * sub-resources is refused with a conflict: the platform deletes a subtree bottom-up.

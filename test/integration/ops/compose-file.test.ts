@@ -117,7 +117,7 @@ describe('docker-compose.yml', () => {
     assert.ok(migrate.build, 'migrate is built from this repository');
     const context = typeof migrate.build === 'string' ? migrate.build : migrate.build?.context;
     assert.equal(context, '.');
-    assert.deepEqual(migrate.command, ['node', 'src/cli/main.ts', 'migrate']);
+    assert.deepEqual(migrate.command, ['node', 'bin/tessera.js', 'migrate']);
     assert.equal(migrate.restart, 'no');
     assert.equal(dependsOn('migrate').postgres?.condition, 'service_healthy');
   });
@@ -126,7 +126,7 @@ describe('docker-compose.yml', () => {
     const tessera = service('tessera');
     assert.ok(tessera.build, 'tessera is built from this repository');
     assert.equal(tessera.image, service('migrate').image, 'migrate and tessera run the same image');
-    assert.deepEqual(tessera.command, ['node', 'src/cli/main.ts', 'serve']);
+    assert.deepEqual(tessera.command, ['node', 'bin/tessera.js', 'serve']);
     assert.ok(tessera.ports?.includes('3000:3000'), 'port 3000 is published');
     const deps = dependsOn('tessera');
     assert.equal(deps.migrate?.condition, 'service_completed_successfully');

@@ -52,6 +52,8 @@ export const createMeRoutes = (deps: {
     path: '/me/resources',
     operationId: 'listMyResources',
     summary: 'List the resources you are a member of',
+    description:
+      'Every resource you hold a role on: those you are a member of and everything below them, with the highest role that reaches each. An administrator holds owner on every resource, so theirs is every resource.',
     tags: ['Me'],
     auth: { scopes: ['tokens:read'] },
     responses: {

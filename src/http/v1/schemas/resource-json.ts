@@ -35,10 +35,19 @@ export const myResourceSchema = resourceSchema
     inherited_from: resourceRefSchema
       .nullable()
       .describe(
-        'The resource further up whose membership gives the role; null for a membership on this one.',
+        'The resource further up whose membership gives the role; null for a membership on this one, and for an administrator.',
+      ),
+    granted_by: z
+      .enum(['membership', 'admin'])
+      .describe(
+        '`admin`: the caller is an administrator of this Tessera, owner of every resource without a membership.',
       ),
   })
-  .meta({ id: 'MyResource', description: 'A resource the caller is a member of, with the role.' });
+  .meta({
+    id: 'MyResource',
+    description:
+      'A resource the caller holds a role on (as a member, or as an administrator), with the role.',
+  });
 
 export const memberSchema = z
   .object({
@@ -64,6 +73,7 @@ export const presentMyResource = (view: MyResourceView): z.input<typeof myResour
   ...presentResource(view),
   role: view.role,
   inherited_from: view.inheritedFrom ? { type: view.inheritedFrom.type, id: view.inheritedFrom.id } : null,
+  granted_by: view.grantedBy,
 });
 
 export const presentMember = (view: MemberView): z.input<typeof memberSchema> => ({

@@ -152,7 +152,7 @@ export const createFakeServices = () => {
     },
     listMine: async (actor) => {
       record('listMine', actor);
-      return [{ ...resourceView(), role: 'owner', inheritedFrom: null }];
+      return [{ ...resourceView(), role: 'owner', inheritedFrom: null, grantedBy: 'membership' }];
     },
   };
 

@@ -149,6 +149,7 @@ describe('resource and membership routes', () => {
           updated_at: T,
           role: 'owner',
           inherited_from: null,
+          granted_by: 'membership',
         },
       ],
     });
