@@ -26,6 +26,7 @@ import {
 import type { JwtAccessTokens } from './jwt-access-tokens.ts';
 import { clientCredentialsIntrospection } from './middleware/client-credentials-introspection.ts';
 import { createJwtIntrospectionAndRevocation } from './middleware/jwt-introspection-and-revocation.ts';
+import { unknownRoute } from './middleware/unknown-route.ts';
 import { rfcErrorCorrections } from './middleware/rfc-error-corrections.ts';
 import { oauthErrorBoundary } from './oauth-error-response.ts';
 import { compareClientSecretsByHash } from './provider-internals.ts';
@@ -156,6 +157,7 @@ export const createProvider = (deps: OidcDeps): Provider => {
     TOKEN_EXCHANGE_DUPLICATES,
   );
   provider.use(oauthErrorBoundary<KoaContextWithOIDC>(deps.onServerError));
+  provider.use(unknownRoute);
   provider.use(rfcErrorCorrections);
   provider.use(clientCredentialsIntrospection);
   provider.use(createJwtIntrospectionAndRevocation({ jwtAccessTokens, policies }));

@@ -209,6 +209,19 @@ describe('token endpoints under hostile input', () => {
     assert.equal(await errorOf(response), 'invalid_client');
   });
 
+  for (const [method, path] of [
+    ['GET', '/no-such-endpoint'],
+    ['POST', '/session/end'],
+    ['DELETE', '/token'],
+  ] as const) {
+    test(`${method} ${path}, which no endpoint serves, is a 404 OAuth JSON error`, async () => {
+      const response = await fetch(`${tessera.url}${path}`, { method });
+      assert.equal(response.status, 404);
+      assert.match(response.headers.get('content-type') ?? '', /application\/json/);
+      assert.equal(await errorOf(response), 'invalid_request');
+    });
+  }
+
   test('none of these requests logged an ERROR', () => {
     const errors = tessera
       .logs()
