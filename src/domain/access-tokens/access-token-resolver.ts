@@ -42,11 +42,17 @@ export const createAccessTokenResolver = (deps: {
    * know (yet, or left by a failed revocation) is checked against the row.
    */
   const findEntry = async (tokenHash: string): Promise<TokenEntry | undefined> => {
-    if (deps.revocations.has('token_hash', tokenHash)) return undefined;
     const cached = await deps.entries?.get(tokenHash);
+    const revoked = (id: string | undefined) =>
+      deps.revocations.has('token_hash', tokenHash) ||
+      (id !== undefined && deps.revocations.has('access_token', id));
     if (cached && cached !== 'revoked') {
-      return deps.revocations.has('access_token', cached.id) ? undefined : cached;
+      if (!revoked(cached.id)) return cached;
+      // Redis lost the tombstone (a failover, a crash before it was written): put it back.
+      deps.entries?.revoke(tokenHash, cached.exp, now()).catch(() => {});
+      return undefined;
     }
+    if (revoked(undefined)) return undefined;
     const row = await deps.repositories.accessTokens.findByHash(tokenHash);
     if (cached === 'revoked') return row && !row.revokedAt ? entryOf(row) : undefined;
     if (!row || row.revokedAt) return undefined;

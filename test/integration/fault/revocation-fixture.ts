@@ -5,8 +5,12 @@ import { createPepperHash } from '../../../src/crypto/pepper-hash.ts';
 import { waitUntil } from '../../helpers/fault/wait-until.ts';
 import { productionEnv, type ProductionEnv } from '../../helpers/production-env.ts';
 import { startTesseraInstance, tesseraDeploymentEnv } from '../../helpers/fault/tessera-instance.ts';
-import { cliJson, runCli, type Scope } from '../../helpers/tessera-process.ts';
-import { JWT_API, OPAQUE_API, type RegisteredClient, registerFixtures } from '../../helpers/tessera-setup.ts';
+import { openServices } from '../../../src/composition/open-services.ts';
+import { loadConfig } from '../../../src/config/load-config.ts';
+import { runOperation } from '../../../src/domain/operations.ts';
+import { operatorActor } from '../../../src/domain/operator.ts';
+import type { Scope } from '../../helpers/tessera-process.ts';
+import { JWT_API, OPAQUE_API, type RegisteredClient } from '../../helpers/tessera-setup.ts';
 
 /**
  * A production-profile Tessera on a fresh Postgres database and the test's own Redis, with what
@@ -33,7 +37,64 @@ export const startRevocationDeployment = async (
   });
   let instance = await startTesseraInstance(t, env);
   const url = () => instance.url;
-  const { billing, resourceServer } = await registerFixtures(instance.env);
+  // What an operator sets up with the CLI, run in this process through the very operations the
+  // CLI runs: eight CLI processes would cost more than the fault test itself.
+  const services = await openServices(loadConfig(instance.env), { migrate: false });
+  const admin = <N extends Parameters<typeof runOperation>[2]>(
+    name: N,
+    input: Parameters<typeof runOperation<N>>[3],
+  ) => runOperation(services.domain, operatorActor('fault-test'), name, input);
+  const registered = async (
+    input: Parameters<typeof services.domain.clients.create>[1],
+  ): Promise<RegisteredClient> => {
+    const created = await admin('clients.create', input);
+    return { client_id: created.clientId, client_secret: created.clientSecret };
+  };
+  let alice: { id: string };
+  let adminPat: string;
+  let billing: RegisteredClient;
+  let resourceServer: RegisteredClient;
+  try {
+    await admin('api-resources.create', {
+      identifier: JWT_API,
+      name: 'JWT API',
+      format: 'jwt',
+      scopes: ['groups:read-only'],
+      accessTokenTtl: 300,
+    });
+    await admin('api-resources.create', {
+      identifier: OPAQUE_API,
+      name: 'Opaque API',
+      format: 'opaque',
+      scopes: ['instances:read-only'],
+    });
+    billing = await registered({
+      name: 'billing',
+      grantTypes: ['client_credentials'],
+      resources: [JWT_API, OPAQUE_API],
+      scopes: ['groups:read-only', 'instances:read-only'],
+    });
+    resourceServer = await registered({
+      name: 'resource server',
+      grantTypes: ['client_credentials'],
+      resources: [OPAQUE_API],
+      introspects: [OPAQUE_API, JWT_API],
+    });
+    alice = await admin('users.create', {
+      username: 'alice',
+      password: 'correct horse battery staple',
+      isAdmin: true,
+    });
+    adminPat = (
+      await admin('tokens.create-personal', {
+        username: 'alice',
+        name: 'admin',
+        scopes: ['tokens:write', 'tokens:read', 'resources:write', 'admin', 'groups:read-write'],
+      })
+    ).token;
+  } finally {
+    await services.close();
+  }
 
   const config = async (client: RegisteredClient) =>
     oauth.discovery(
@@ -45,18 +106,6 @@ export const startRevocationDeployment = async (
     );
   let billingConfig = await config(billing);
   let resourceServerConfig = await config(resourceServer);
-
-  const created = await runCli(
-    instance.env,
-    ['users', 'create', '--username', 'alice', '--password-stdin', '--admin', '--json'],
-    'correct horse battery staple\n',
-  );
-  assert.equal(created.code, 0, created.stderr);
-  const alice = JSON.parse(created.stdout) as { id: string };
-  const { token: adminPat } = await cliJson<{ token: string }>(instance.env, [
-    ...['tokens', 'create', '--user', 'alice', '--name', 'admin'],
-    ...['--scopes', 'tokens:write tokens:read resources:write admin groups:read-write'],
-  ]);
 
   const api = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${url()}${path}`, {
