@@ -35,7 +35,11 @@ export type RedisAdapterDeps = {
   now?: () => number;
 };
 
-/** Models whose entries are bearer credentials or what issues them: their end is recorded. */
+/**
+ * Models whose entries are bearer credentials or what issues them: their end is recorded. Not
+ * sessions: every sign-in replaces one (Session.save destroys the old id), and a record per sign-in
+ * kept for a session's fortnight would outgrow every instance's memory.
+ */
 const RECORDED_MODELS = new Set([
   'Token',
   'AccessToken',
@@ -45,7 +49,6 @@ const RECORDED_MODELS = new Set([
   'DeviceCode',
   'BackchannelAuthenticationRequest',
   'Grant',
-  'Session',
 ]);
 
 /**
