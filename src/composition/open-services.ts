@@ -47,6 +47,7 @@ export const openServices = async (config: Config, options: OpenServicesOptions)
     changes: storage.changes,
     pepper: secrets.pepper,
     tokenEntries: storage.redis ? createRedisTokenEntries(storage.redis, config.redisPrefix) : undefined,
+    revocations: storage.revocations,
     policy,
     tokenMaxLifetimeDays: config.tokenMaxLifetimeDays,
     onBackgroundError: options.onBackgroundError,

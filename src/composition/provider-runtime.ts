@@ -6,7 +6,7 @@ import type { Logger } from '../logging/create-logger.ts';
 import { createTokenPolicies } from '../oidc/configuration/token-policies.ts';
 import { createProvider } from '../oidc/create-provider.ts';
 import { createFastLane, type FastLane } from '../oidc/fast-lane/create-fast-lane.ts';
-import { createJwtAccessTokens, type JwtAccessTokens, REVOKED_JWT_MODEL } from '../oidc/jwt-access-tokens.ts';
+import { createJwtAccessTokens, type JwtAccessTokens } from '../oidc/jwt-access-tokens.ts';
 import type { Services } from './open-services.ts';
 
 /** Everything that signs or checks with the signing keys; rebuilt whole when they change. */
@@ -30,13 +30,16 @@ export const startProviderRuntime = async ({ config, services, logger }: Provide
   const { storage, domain, clients, apiResources } = services;
   const secretHash = domain.clientSecretHash;
   const pages = createProviderPages({ clients });
-  const denyList = storage.tokenStore(REVOKED_JWT_MODEL);
+  // Every check of a token consults the revocations Postgres records: loaded before the first request.
+  await storage.revocations.start({
+    onError: (error) => logger.error({ err: error }, 'reading revocations failed; retrying'),
+  });
 
   const build = (keys: KeyRingView): ProviderRuntime => {
     const jwtAccessTokens = createJwtAccessTokens({
       issuer: config.issuer,
       publicJwks: keys.publicJwks,
-      denyList,
+      revocations: domain.revocations,
       subjectTokens: domain.accessTokenResolver,
     });
     const provider = createProvider({
@@ -49,6 +52,8 @@ export const startProviderRuntime = async ({ config, services, logger }: Provide
       apiResources,
       secretHash,
       accessTokens: domain.accessTokenResolver,
+      revocations: domain.revocations,
+      tokenStoreKey: storage.hashTokenStoreId,
       trustProxy: config.trustProxy,
       accounts: domain.users,
       pages,
@@ -91,6 +96,7 @@ export const startProviderRuntime = async ({ config, services, logger }: Provide
     stop() {
       process.off('SIGHUP', reloadKeys);
       keyRing.stop();
+      void storage.revocations.stop();
     },
   };
 };

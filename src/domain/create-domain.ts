@@ -5,6 +5,8 @@ import { createAccessTokenResolver } from './access-tokens/access-token-resolver
 import { createAccessTokenService } from './access-tokens/access-token-service.ts';
 import { createLastUsed } from './access-tokens/last-used.ts';
 import type { TokenEntries } from '../storage/token-entries/contract.ts';
+import { createRevocationList, type RevocationList } from '../storage/revocations/revocation-list.ts';
+import { createRevocationService } from './revocations/revocation-service.ts';
 import { createApiResourceService } from './api-resources/api-resource-service.ts';
 import { createAuditService } from './audit/audit-log.ts';
 import { CLIENT_SECRET_HASH_PURPOSE } from './clients/client-secret.ts';
@@ -22,6 +24,8 @@ export type DomainDeps = {
   pepper: string;
   /** The Redis fast path for PAT/RAT lookups; undefined without Redis. */
   tokenEntries: TokenEntries | undefined;
+  /** The record of revocations (storage.revocations); one over `repositories` when absent. */
+  revocations?: RevocationList | undefined;
   policy?: PolicyDefinition | undefined;
   tokenMaxLifetimeDays?: number | undefined;
   onBackgroundError?: (error: unknown) => void;
@@ -39,21 +43,39 @@ export const createDomain = (deps: DomainDeps) => {
   const clientSecretHash = createPepperHash(deps.pepper, CLIENT_SECRET_HASH_PURPOSE);
   const lastUsed = createLastUsed({ repositories, onError: deps.onBackgroundError ?? (() => {}) });
   const now = deps.now;
+  const revocationList = deps.revocations ?? createRevocationList({ repositories, changes });
+  const revocations = createRevocationService({ repositories, list: revocationList });
+  const onBackgroundError = deps.onBackgroundError ?? (() => {});
   return {
     policy,
     permissions,
     lastUsed,
     /** What a presented client secret is compared against (the clients' stored hashes). */
     clientSecretHash,
+    /** Revocations of the library's tokens: recorded in Postgres, checked in memory. */
+    revocations,
     apiResources: createApiResourceService({ repositories, changes }),
-    clients: createClientService({ repositories, changes, secretHash: clientSecretHash }),
+    clients: createClientService({
+      repositories,
+      changes,
+      secretHash: clientSecretHash,
+      revocations: revocationList,
+    }),
     users: createUserService({ repositories, permissions, policy, now }),
-    resources: createResourceService({ repositories, policy, permissions, now }),
+    resources: createResourceService({
+      repositories,
+      policy,
+      permissions,
+      now,
+      tokenRevocations: { entries: deps.tokenEntries, revocations: revocationList, onBackgroundError },
+    }),
     accessTokens: createAccessTokenService({
       repositories,
       permissions,
       policy,
       entries: deps.tokenEntries,
+      revocations: revocationList,
+      onBackgroundError,
       tokenHash,
       maxLifetimeDays: deps.tokenMaxLifetimeDays,
       now,
@@ -63,6 +85,7 @@ export const createDomain = (deps: DomainDeps) => {
       permissions,
       policy,
       entries: deps.tokenEntries,
+      revocations: revocationList,
       lastUsed,
       tokenHash,
       now: now && (() => Math.floor(now().getTime() / 1000)),

@@ -24,6 +24,8 @@ import {
   TOKEN_EXCHANGE_PARAMETERS,
 } from './grants/token-exchange.ts';
 import type { JwtAccessTokens } from './jwt-access-tokens.ts';
+import { createOpaqueTokenRevocation, type RevocableToken } from './opaque-token-revocation.ts';
+import type { RevocationService } from '../domain/revocations/revocation-service.ts';
 import { clientCredentialsIntrospection } from './middleware/client-credentials-introspection.ts';
 import { createJwtIntrospectionAndRevocation } from './middleware/jwt-introspection-and-revocation.ts';
 import { unknownRoute } from './middleware/unknown-route.ts';
@@ -46,6 +48,10 @@ export type OidcDeps = {
   /** Personal and resource access tokens, for introspection. */
   accessTokens: AccessTokenResolver;
   trustProxy: boolean;
+  /** Where revocations are recorded (Postgres) and checked (memory). */
+  revocations: RevocationService;
+  /** The token store's key of an id, as revocations name opaque tokens. */
+  tokenStoreKey: (id: string) => string;
   /** People who sign in (`findAccount`). */
   accounts: Accounts;
   /** The sign-out pages, in Tessera's look. */
@@ -65,6 +71,7 @@ export const createProvider = (deps: OidcDeps): Provider => {
   }
   const policies = createTokenPolicies(deps.clients);
   const { jwtAccessTokens } = deps;
+  const recordRevocation = createOpaqueTokenRevocation(deps);
 
   const accessTokenTtl = (_ctx: unknown, token: { resourceServer?: { accessTokenTTL?: number } }) =>
     token.resourceServer?.accessTokenTTL ?? 600;
@@ -96,10 +103,12 @@ export const createProvider = (deps: OidcDeps): Provider => {
       },
       revocation: {
         enabled: true,
-        allowedPolicy: (_ctx, client, token) => {
+        allowedPolicy: async (ctx, client, token) => {
           if (!policies.mayRevoke(client.clientId, token)) {
             throw new errors.InvalidRequest('client is not authorized to revoke the presented token');
           }
+          // Durable and audited before the library deletes the token from Redis.
+          await recordRevocation(ctx, client.clientId, token as unknown as RevocableToken);
           return true;
         },
       },

@@ -1,12 +1,15 @@
 import { createLocalJWKSet, type JSONWebKeySet, type JWTPayload, jwtVerify } from 'jose';
-import type { OidcAdapter } from '../storage/oidc-adapter/contract.ts';
+import type { AuditActor } from '../domain/audit/audit-log.ts';
+import type { RevocationService } from '../domain/revocations/revocation-service.ts';
 
 /**
  * JWT access tokens (RFC 9068) are self-contained and never stored, so oidc-provider cannot
  * introspect or revoke them. Tessera does both: it verifies its own signature, issuer and type,
- * and keeps a deny list of revoked `jti`s in the token store until the token would expire anyway.
- * A JWT exchanged for a PAT or RAT (it names it in `token_id`) also counts as revoked once that
- * token stops working: offline validators cannot know, but Tessera can.
+ * and records a revoked `jti` in Postgres (the revocation list every instance follows in memory)
+ * until the token would expire anyway; Redis plays no part, so no Redis fault can revive one.
+ * A JWT of a deleted client is revoked with the client. A JWT exchanged for a PAT or RAT (it names
+ * it in `token_id`) also counts as revoked once that token stops working: offline validators
+ * cannot know, but Tessera can.
  */
 export type AccessTokenClaims = JWTPayload & {
   jti: string;
@@ -17,14 +20,12 @@ export type AccessTokenClaims = JWTPayload & {
   token_id?: string;
 };
 
-export const REVOKED_JWT_MODEL = 'RevokedAccessToken';
-
 export type JwtAccessTokens = ReturnType<typeof createJwtAccessTokens>;
 
 export const createJwtAccessTokens = (deps: {
   issuer: string;
   publicJwks: JSONWebKeySet;
-  denyList: OidcAdapter;
+  revocations: RevocationService;
   /** Personal and resource access tokens, which exchanged JWTs depend on. */
   subjectTokens: { isLive(id: string): Promise<boolean> };
   now?: () => number;
@@ -52,16 +53,38 @@ export const createJwtAccessTokens = (deps: {
     },
 
     async isRevoked(claims: AccessTokenClaims): Promise<boolean> {
-      if ((await deps.denyList.find(claims.jti)) !== undefined) return true;
+      if (deps.revocations.has('jwt', claims.jti)) return true;
+      const clientRevokedAt = deps.revocations.revokedAt('client', claims.client_id);
+      if (clientRevokedAt !== undefined && (claims.iat ?? 0) * 1000 <= clientRevokedAt) return true;
       return typeof claims.token_id === 'string' && !(await deps.subjectTokens.isLive(claims.token_id));
     },
 
-    /** Denies the token's jti until its expiry; the entry vanishes with the token's lifetime. */
-    async revoke(claims: AccessTokenClaims): Promise<void> {
-      const remaining = claims.exp - now();
-      if (remaining > 0) {
-        await deps.denyList.upsert(claims.jti, { kind: REVOKED_JWT_MODEL, exp: claims.exp }, remaining);
-      }
+    /**
+     * Records the token's jti as revoked until its expiry, with the audit event naming `by`;
+     * resolves once committed. Nothing is kept for a token that has expired already.
+     */
+    async revoke(claims: AccessTokenClaims, by: AuditActor): Promise<void> {
+      if (claims.exp <= now()) return;
+      await deps.revocations.revoke(
+        by,
+        [
+          {
+            kind: 'jwt',
+            key: claims.jti,
+            revokedAt: new Date(now() * 1000),
+            expiresAt: new Date(claims.exp * 1000),
+          },
+        ],
+        {
+          action: 'oauth_token.revoke',
+          target: { type: 'jwt', id: claims.jti },
+          details: {
+            client: claims.client_id,
+            ...(typeof claims.sub === 'string' ? { subject: claims.sub } : {}),
+            ...(typeof claims.token_id === 'string' ? { tokenId: claims.token_id } : {}),
+          },
+        },
+      );
     },
   };
 };

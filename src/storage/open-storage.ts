@@ -15,12 +15,20 @@ import { createRedisAdapterFactory } from './oidc-adapter/redis-adapter.ts';
 import { createSqlAdapterFactory } from './oidc-adapter/sql-adapter.ts';
 import { createRedis, pingRedis } from './redis.ts';
 import { createRepositories, type Repositories } from './repositories.ts';
+import { createRevocationList, type RevocationList } from './revocations/revocation-list.ts';
 
 export type Storage = {
   database: Database;
   redis: Redis | Cluster | undefined;
   changes: ChangeBus;
   repositories: Repositories;
+  /**
+   * Every revocation, recorded in Postgres; the server follows it in memory (`start`), and every
+   * token check consults it whatever Redis answers.
+   */
+  revocations: RevocationList;
+  /** The key under which the token store knows an id (an HMAC), as revocations name it. */
+  hashTokenStoreId: (id: string) => string;
   /** Where oidc-provider keeps tokens, grants and sessions: Redis when configured, else SQL. */
   tokenStore: OidcAdapterFactory;
   /** Rate-limit counters: shared through Redis when configured, else this process's memory. */
@@ -53,20 +61,24 @@ export const openStorage = async (
   const changes = redis
     ? createRedisChangeBus(redis, `${config.redisPrefix}changes:`)
     : createLocalChangeBus();
+  const repositories = createRepositories(database.knex);
+  const revocations = createRevocationList({ repositories, changes });
   const hashId = createPepperHash(options.pepper, 'oidc-id').digest;
   const sealedBox = createSealedBox(options.pepper, 'oidc-payload');
   const sqlTokenStore = redis
     ? undefined
     : createSqlAdapterFactory({ knex: database.knex, hashId, sealedBox });
   const tokenStore = redis
-    ? createRedisAdapterFactory({ redis, keyPrefix: config.redisPrefix, hashId, sealedBox })
+    ? createRedisAdapterFactory({ redis, keyPrefix: config.redisPrefix, hashId, sealedBox, revocations })
     : (sqlTokenStore as OidcAdapterFactory);
 
   return {
     database,
     redis,
     changes,
-    repositories: createRepositories(database.knex),
+    repositories,
+    revocations,
+    hashTokenStoreId: hashId,
     tokenStore,
     attemptCounters: redis
       ? createRedisAttemptCounters(redis, config.redisPrefix)
@@ -77,6 +89,7 @@ export const openStorage = async (
       if (redis) await pingRedis(redis);
     },
     async close() {
+      await revocations.stop();
       await changes.close();
       redis?.disconnect();
       await database.close();

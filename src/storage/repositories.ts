@@ -7,6 +7,7 @@ import * as auditEvents from './tables/audit-events.ts';
 import * as clients from './tables/clients.ts';
 import * as memberships from './tables/memberships.ts';
 import * as resources from './tables/resources.ts';
+import * as revocations from './tables/revocations.ts';
 import * as subjects from './tables/subjects.ts';
 
 /** Every table function bound to one handle: the pool, or one transaction. */
@@ -81,6 +82,12 @@ const bindTables = (knex: Knex) => ({
   auditEvents: {
     insert: (input: auditEvents.NewAuditEvent) => auditEvents.insertAuditEvent(knex, input),
     list: (filter: auditEvents.AuditEventFilter) => auditEvents.listAuditEvents(knex, filter),
+  },
+  revocations: {
+    upsert: (rows: readonly revocations.RevocationRow[]) => revocations.upsertRevocations(knex, rows),
+    listSince: (horizon: string | undefined, now: Date) =>
+      revocations.listRevocationsSince(knex, horizon, now),
+    deleteExpired: (before: Date) => revocations.deleteExpiredRevocations(knex, before),
   },
   locks: {
     /** Only inside `transaction`: the lock is held until that transaction ends. */

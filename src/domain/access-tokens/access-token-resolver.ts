@@ -5,6 +5,7 @@ import type { Policy } from '../permissions/policy.ts';
 import type { Permissions, SubjectPermissions } from '../permissions/subject-permissions.ts';
 import type { LastUsed } from './last-used.ts';
 import { entryOf, type TokenEntries, type TokenEntry } from '../../storage/token-entries/contract.ts';
+import type { RevocationList } from '../../storage/revocations/revocation-list.ts';
 
 /**
  * From a presented PAT or RAT string to what it may do right now. Used by introspection and by
@@ -27,17 +28,33 @@ export const createAccessTokenResolver = (deps: {
   permissions: Permissions;
   policy: Policy;
   entries: TokenEntries | undefined;
+  /** The record of revocations in Postgres: it wins over whatever Redis holds. */
+  revocations: Pick<RevocationList, 'has'>;
   lastUsed: LastUsed;
   tokenHash: PepperHash;
   now?: () => number;
 }) => {
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
 
+  /**
+   * Redis first, but Postgres wins: an entry whose token (or string) the revocation record names
+   * is revoked, whatever Redis kept or got back after a failover. A tombstone the record does not
+   * know (yet, or left by a failed revocation) is checked against the row.
+   */
   const findEntry = async (tokenHash: string): Promise<TokenEntry | undefined> => {
     const cached = await deps.entries?.get(tokenHash);
-    if (cached === 'revoked') return undefined;
-    if (cached) return cached;
+    const revoked = (id: string | undefined) =>
+      deps.revocations.has('token_hash', tokenHash) ||
+      (id !== undefined && deps.revocations.has('access_token', id));
+    if (cached && cached !== 'revoked') {
+      if (!revoked(cached.id)) return cached;
+      // Redis lost the tombstone (a failover, a crash before it was written): put it back.
+      deps.entries?.revoke(tokenHash, cached.exp, now()).catch(() => {});
+      return undefined;
+    }
+    if (revoked(undefined)) return undefined;
     const row = await deps.repositories.accessTokens.findByHash(tokenHash);
+    if (cached === 'revoked') return row && !row.revokedAt ? entryOf(row) : undefined;
     if (!row || row.revokedAt) return undefined;
     const entry = entryOf(row);
     await deps.entries?.restore(tokenHash, entry, now());

@@ -15,8 +15,8 @@ import { findOfResource, findPersonal } from './token-ownership.ts';
  *   (create-*-token.ts, token-scopes.ts);
  * - a token made with another token stays within that token's scopes and lifetime (token-scopes.ts);
  * - another user's token id is "not found", never "forbidden" (token-ownership.ts);
- * - a revocation is committed together with the token store's tombstone, or not at all
- *   (token-entry-writes.ts).
+ * - a revocation is committed in Postgres, with its revocation record and audit event, before it
+ *   is acknowledged; Redis follows, and never outvotes Postgres (token-entry-writes.ts).
  * Every job starts in token-ownership.ts: whose tokens the actor may manage, and how.
  */
 export type AccessTokenServiceDeps = Omit<AccessTokenDeps, 'now'> & { now?: () => Date };

@@ -4,12 +4,13 @@ import type { AccessTokenView } from './access-token.ts';
 import { auditTokenChange } from './access-token-audit.ts';
 import type { AccessTokenDeps } from './access-token-deps.ts';
 import { viewOf } from './access-token-view.ts';
-import { revokeEntryOrFail } from './token-entry-writes.ts';
+import { afterRevocationCommit, revocationsOf } from './token-entry-writes.ts';
 
 /**
- * Revokes a token the actor may manage (the caller has checked). The revocation is committed
- * together with the token store's tombstone, or not at all; revoking a revoked token changes
- * nothing. A RAT's bot exists for that token only: it loses its membership and is disabled.
+ * Revokes a token the actor may manage (the caller has checked). The row, its revocation record
+ * and the audit event are committed in one transaction; the answer waits for that commit, and the
+ * Redis tombstone follows it (token-entry-writes.ts). Revoking a revoked token changes nothing.
+ * A RAT's bot exists for that token only: it loses its membership and is disabled.
  */
 export const revokeAccessToken = async (
   deps: AccessTokenDeps,
@@ -27,9 +28,10 @@ export const revokeAccessToken = async (
       await tx.subjects.setDisabled(updated.subjectId, at);
     }
     await auditTokenChange(tx, actor, 'access_token.revoke', updated);
-    await revokeEntryOrFail(deps, updated, at, 'revoked');
+    await deps.revocations.record(tx, revocationsOf(updated, at, 'revoked'));
     return updated;
   });
+  if (revoked) await afterRevocationCommit(deps, [revoked], revocationsOf(revoked, at, 'revoked'), at);
   if (revoked?.kind === 'resource') await deps.permissions.changed(revoked.subjectId);
   return viewOf(revoked ?? ((await repositories.accessTokens.findById(row.id)) as AccessTokenRow), now());
 };

@@ -6,11 +6,12 @@ import { auditTokenChange } from './access-token-audit.ts';
 import type { AccessTokenDeps } from './access-token-deps.ts';
 import { tokenState, viewOf } from './access-token-view.ts';
 import { mintToken } from './mint-token.ts';
-import { restoreEntry, revokeEntryOrFail } from './token-entry-writes.ts';
+import { afterRevocationCommit, restoreEntry, revocationsOf } from './token-entry-writes.ts';
 
 /**
  * Replaces an active token's string (the caller has checked the actor may manage it): the record,
- * its name, scopes and expiry stay; the old string stops working with the commit.
+ * its name, scopes and expiry stay; the old string stops working with the commit, which records
+ * its hash as revoked, so no copy of its entry Redis may give back works again.
  */
 export const rotateAccessToken = async (
   deps: AccessTokenDeps,
@@ -30,9 +31,10 @@ export const rotateAccessToken = async (
     });
     if (!updated) throw conflict('the token was revoked meanwhile');
     await auditTokenChange(tx, actor, 'access_token.rotate', updated);
-    await revokeEntryOrFail(deps, row, at, 'rotated');
+    await deps.revocations.record(tx, revocationsOf(row, at, 'rotated'));
     return updated;
   });
+  await afterRevocationCommit(deps, [row], revocationsOf(row, at, 'rotated'), at);
   await restoreEntry(deps, rotated, at);
   return { token: minted.token, record: viewOf(rotated, now()) };
 };

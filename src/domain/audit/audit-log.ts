@@ -16,7 +16,10 @@ export type AuditRecord = {
   details?: Record<string, unknown>;
 };
 
-export const recordAudit = (repositories: Repositories, actor: Actor, record: AuditRecord) =>
+/** Who the log names: an actor of the domain, or a client revoking a token over RFC 7009. */
+export type AuditActor = Pick<Actor, 'kind' | 'id' | 'meta'>;
+
+export const recordAudit = (repositories: Repositories, actor: AuditActor, record: AuditRecord) =>
   repositories.auditEvents.insert({
     actorType: actor.kind,
     actorId: actor.id,

@@ -2,6 +2,7 @@ import type { PepperHash } from '../../crypto/pepper-hash.ts';
 import { invalidInput, notFound } from '../../errors.ts';
 import type { ChangeBus } from '../../storage/change-bus.ts';
 import type { Repositories } from '../../storage/repositories.ts';
+import type { Revocation, RevocationList } from '../../storage/revocations/revocation-list.ts';
 import type { Actor } from '../actors.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import { parseInput } from '../validation.ts';
@@ -17,6 +18,9 @@ import { generateClientId, generateClientSecret } from './client-secret.ts';
 export const CLIENTS_TOPIC = 'clients';
 
 export type ClientService = ReturnType<typeof createClientService>;
+
+/** The longest any token of a client lives (refresh tokens and grants, create-provider.ts). */
+const LONGEST_TOKEN_LIFETIME_MS = 14 * 86_400_000;
 
 const viewOf = (client: Client): ClientView => ({
   clientId: client.clientId,
@@ -34,6 +38,7 @@ export const createClientService = (deps: {
   repositories: Repositories;
   changes: ChangeBus;
   secretHash: PepperHash;
+  revocations: RevocationList;
 }) => {
   const { clients, apiResources } = deps.repositories;
 
@@ -117,12 +122,28 @@ export const createClientService = (deps: {
       return { clientId, clientSecret, client: viewOf(updated) };
     },
 
+    /**
+     * Deletes the client and revokes every token and grant issued to it so far: recorded in
+     * Postgres with the deletion, so no token of it comes back whatever Redis keeps.
+     */
     async remove(actor: Actor, clientId: string): Promise<void> {
-      if (!(await clients.deleteById(clientId))) throw notFound(`no client with id ${clientId}`);
-      await recordAudit(deps.repositories, actor, {
-        action: 'client.delete',
-        target: { type: 'client', id: clientId },
+      const at = new Date();
+      const revocation: Revocation = {
+        kind: 'client',
+        key: clientId,
+        revokedAt: at,
+        expiresAt: new Date(at.getTime() + LONGEST_TOKEN_LIFETIME_MS),
+      };
+      await deps.repositories.transaction(async (tx) => {
+        if (!(await tx.clients.deleteById(clientId))) throw notFound(`no client with id ${clientId}`);
+        await deps.revocations.record(tx, [revocation]);
+        await recordAudit(tx, actor, {
+          action: 'client.delete',
+          target: { type: 'client', id: clientId },
+          details: { revokes: 'every token and grant issued to the client' },
+        });
       });
+      await deps.revocations.announce([revocation]);
       await deps.changes.publish(CLIENTS_TOPIC, clientId);
     },
   };

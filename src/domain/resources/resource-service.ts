@@ -5,6 +5,9 @@ import type { ResourceRef } from '../../verify/principal.ts';
 import { type Actor, actorScopes } from '../actors.ts';
 import { displayName } from '../api-resources/api-resource.ts';
 import { recordAudit } from '../audit/audit-log.ts';
+import { auditTokenChange } from '../access-tokens/access-token-audit.ts';
+import type { AccessTokenDeps } from '../access-tokens/access-token-deps.ts';
+import { afterRevocationCommit, revocationsOf } from '../access-tokens/token-entry-writes.ts';
 import type { Policy } from '../permissions/policy.ts';
 import type { Permissions } from '../permissions/subject-permissions.ts';
 import { parseInput } from '../validation.ts';
@@ -31,6 +34,8 @@ export const createResourceService = (deps: {
   policy: Policy;
   permissions: Permissions;
   now?: () => Date;
+  /** The cascade of a deletion to its resource access tokens is a revocation like any other. */
+  tokenRevocations: Pick<AccessTokenDeps, 'entries' | 'revocations' | 'onBackgroundError'>;
 }): ResourceService => {
   const { repositories, policy, permissions } = deps;
   const now = deps.now ?? (() => new Date());
@@ -113,23 +118,39 @@ export const createResourceService = (deps: {
     async remove(actor, ref) {
       requireSync(actor);
       await findOrFail(ref);
-      await repositories.transaction(async (tx) => {
+      const at = now();
+      const revoked = await repositories.transaction(async (tx) => {
         if ((await tx.resources.listChildren(ref.type, ref.id)).length > 0) {
           throw conflict(`${ref.type}/${ref.id} has sub-resources; delete them first`);
         }
-        // Its resource access tokens die with it; memberships go by cascade.
-        const revoked = await tx.accessTokens.revokeOfResource(ref.type, ref.id, {
-          revokedAt: now(),
+        // Its resource access tokens die with it (recorded and audited as revocations each);
+        // memberships go by cascade.
+        const tokens = await tx.accessTokens.revokeOfResource(ref.type, ref.id, {
+          revokedAt: at,
           revokedBy: actor.id,
         });
-        for (const token of revoked) await tx.subjects.setDisabled(token.subjectId, now());
+        for (const token of tokens) {
+          await tx.subjects.setDisabled(token.subjectId, at);
+          await auditTokenChange(tx, actor, 'access_token.revoke', token, { cascade: 'resource.delete' });
+        }
+        await deps.tokenRevocations.revocations.record(
+          tx,
+          tokens.flatMap((token) => revocationsOf(token, at, 'revoked')),
+        );
         await tx.resources.delete(ref.type, ref.id);
         await recordAudit(tx, actor, {
           action: 'resource.delete',
           target: { type: 'resource', id: `${ref.type}/${ref.id}` },
-          details: { revokedTokens: revoked.map((token) => token.id) },
+          details: { revokedTokens: tokens.map((token) => token.id) },
         });
+        return tokens;
       });
+      await afterRevocationCommit(
+        deps.tokenRevocations,
+        revoked,
+        revoked.flatMap((token) => revocationsOf(token, at, 'revoked')),
+        at,
+      );
       await permissions.changed('*');
     },
 

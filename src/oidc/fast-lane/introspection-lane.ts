@@ -18,6 +18,9 @@ export type IntrospectionLaneDeps = { accessTokens: AccessTokenResolver; policie
  * exactly what the library and Tessera's middleware answer together (create-provider.ts): the
  * same policy, and the same answer from the same builder (introspection-answers.ts). JWTs, tokens
  * the token store holds under another model, and sender-constrained tokens are left to the library.
+ * The token is looked up through the library's model, hence the token store adapter, which
+ * consults the record of revocations (redis-adapter.ts): a revoked token Redis gives back after a
+ * flush or failover is not found here either.
  */
 export const createIntrospectionLane =
   (deps: IntrospectionLaneDeps, provider: Provider, authenticate: ClientAuthenticator) =>

@@ -38,7 +38,11 @@ export const createJwtIntrospectionAndRevocation =
         sendOAuthError(ctx, invalidInput('client is not authorized to revoke the presented token'));
         return;
       }
-      await jwts.revoke(claims);
+      await jwts.revoke(claims, {
+        kind: 'client',
+        id: client.clientId,
+        meta: { ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined },
+      });
       return;
     }
 

@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { SealedBox } from '../../crypto/sealed-box.ts';
+import type { Revocation, RevocationKind, RevocationList } from '../revocations/revocation-list.ts';
 import type { AdapterPayload, OidcAdapter, OidcAdapterFactory } from './contract.ts';
 import { createPayloadProtection } from './payload-protection.ts';
 
@@ -15,6 +16,10 @@ import { createPayloadProtection } from './payload-protection.ts';
  * Each command touches one key, so every command and script works on a Cluster; writes to several
  * keys are separate commands, never one MULTI (a cross-slot MULTI is refused by Cluster). Indexes
  * may briefly outlive their entry after a destroy; finds through them re-check what they return.
+ *
+ * Redis may lose or revert data (flush, failover to a lagging replica, an old snapshot): a destroy,
+ * consume or grant revocation of a token is therefore recorded in Postgres first (`revocations`),
+ * and every find consults that record, so what Redis gives back cannot revive a revoked token.
  */
 export type RedisAdapterDeps = {
   redis: Redis | Cluster;
@@ -22,9 +27,29 @@ export type RedisAdapterDeps = {
   keyPrefix: string;
   hashId: (value: string) => string;
   sealedBox: SealedBox;
+  /** The record of revocations; without it (contract tests) Redis alone decides. */
+  revocations?: RevocationList | undefined;
+  /** How long a revocation is kept when Redis no longer knows the token's expiry: the longest TTL. */
+  maxTtlSeconds?: number;
   /** Milliseconds since the epoch, for `consumed`; expiry itself is Redis' own clock. */
   now?: () => number;
 };
+
+/**
+ * Models whose entries are bearer credentials or what issues them: their end is recorded. Not
+ * sessions: every sign-in replaces one (Session.save destroys the old id), and a record per sign-in
+ * kept for a session's fortnight would outgrow every instance's memory.
+ */
+const RECORDED_MODELS = new Set([
+  'Token',
+  'AccessToken',
+  'ClientCredentials',
+  'RefreshToken',
+  'AuthorizationCode',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+  'Grant',
+]);
 
 /**
  * Appends `consumed` to the stored JSON object instead of decoding it: cjson would turn empty
@@ -81,6 +106,8 @@ export const createRedisAdapterFactory = ({
   keyPrefix,
   hashId,
   sealedBox,
+  revocations,
+  maxTtlSeconds = 14 * 86_400,
   now = Date.now,
 }: RedisAdapterDeps): OidcAdapterFactory => {
   const protection = createPayloadProtection(sealedBox);
@@ -103,6 +130,42 @@ export const createRedisAdapterFactory = ({
     return value === null ? undefined : protection.reveal(JSON.parse(value) as Record<string, unknown>, id);
   };
 
+  /** What Postgres says of an entry Redis returned: undefined when revoked, marked when consumed. */
+  const checked = (hashedId: string, payload: AdapterPayload | undefined): AdapterPayload | undefined => {
+    if (!payload || !revocations) return payload;
+    if (revocations.has('opaque', hashedId)) return undefined;
+    if (typeof payload.grantId === 'string' && revocations.has('grant', hashId(payload.grantId)))
+      return undefined;
+    const clientRevokedAt =
+      typeof payload.clientId === 'string' ? revocations.revokedAt('client', payload.clientId) : undefined;
+    if (
+      clientRevokedAt !== undefined &&
+      (typeof payload.iat !== 'number' || payload.iat * 1000 <= clientRevokedAt)
+    )
+      return undefined;
+    const consumedAt =
+      payload.consumed === undefined ? revocations.revokedAt('consumed', hashedId) : undefined;
+    return consumedAt === undefined ? payload : { ...payload, consumed: Math.floor(consumedAt / 1000) };
+  };
+
+  /** The end of `key`'s entry: its expiry in Redis, or the longest TTL when Redis no longer has it. */
+  const expiryOf = async (key: string): Promise<Date | null> => {
+    const ttl = await redis.pttl(key);
+    if (ttl === -1) return null;
+    return new Date(now() + (ttl >= 0 ? ttl : maxTtlSeconds * 1000));
+  };
+
+  const recordFirst = async (kind: RevocationKind, key: string, redisKey: string) => {
+    if (!revocations || revocations.has(kind, key)) return;
+    const revocation: Revocation = {
+      kind,
+      key,
+      revokedAt: new Date(now()),
+      expiresAt: await expiryOf(redisKey),
+    };
+    await revocations.revoke([revocation]);
+  };
+
   return (model: string): OidcAdapter => {
     const entryKey = (hashedId: string) => `${keyPrefix}${model}:${hashedId}`;
     const uidKey = (uid: string) => `${keyPrefix}${model}:by-uid:${hashId(uid)}`;
@@ -110,9 +173,11 @@ export const createRedisAdapterFactory = ({
     const setWithExpiry = (key: string, value: string, expiresIn: number | undefined) =>
       expiresIn === undefined ? redis.set(key, value) : redis.set(key, value, 'EX', Math.ceil(expiresIn));
 
+    const recorded = RECORDED_MODELS.has(model);
+
     const findThroughIndex = async (indexKey: string) => {
       const hashedId = await redis.get(indexKey);
-      return hashedId === null ? undefined : readEntry(entryKey(hashedId));
+      return hashedId === null ? undefined : checked(hashedId, await readEntry(entryKey(hashedId)));
     };
 
     return {
@@ -139,7 +204,10 @@ export const createRedisAdapterFactory = ({
         await Promise.all(writes);
       },
 
-      find: (id) => readEntry(entryKey(hashId(id)), id),
+      async find(id) {
+        const hashedId = hashId(id);
+        return checked(hashedId, await readEntry(entryKey(hashedId), id));
+      },
 
       async findByUid(uid) {
         const payload = await findThroughIndex(uidKey(uid));
@@ -153,14 +221,19 @@ export const createRedisAdapterFactory = ({
       },
 
       async consume(id) {
-        await scripts.tesseraOidcConsume(entryKey(hashId(id)), Math.floor(now() / 1000));
+        const hashedId = hashId(id);
+        if (recorded) await recordFirst('consumed', hashedId, entryKey(hashedId));
+        await scripts.tesseraOidcConsume(entryKey(hashedId), Math.floor(now() / 1000));
       },
 
       async destroy(id) {
-        await redis.del(entryKey(hashId(id)));
+        const hashedId = hashId(id);
+        if (recorded) await recordFirst('opaque', hashedId, entryKey(hashedId));
+        await redis.del(entryKey(hashedId));
       },
 
       async revokeByGrantId(grantId) {
+        await recordFirst('grant', hashId(grantId), grantKey(grantId));
         const members = await scripts.tesseraOidcGrantTake(grantKey(grantId));
         // One DEL per key: on a Cluster the members live in different slots.
         await Promise.all(members.map((member) => redis.del(`${keyPrefix}${member}`)));

@@ -8,7 +8,7 @@ import { withPostgresSchema } from '../../helpers/postgres.ts';
 export type OpenDatabase = (t: TestContext) => Promise<Knex | undefined>;
 
 /** The tables the storage tests write to, emptied between tests on the shared PGlite. */
-const TABLES = ['access_tokens', 'memberships', 'resources', 'subjects', 'audit_events'];
+const TABLES = ['access_tokens', 'memberships', 'resources', 'subjects', 'audit_events', 'revocations'];
 
 /**
  * A migrated, empty database per test on each driver. PGlite: one in-memory instance per file

@@ -35,6 +35,7 @@ const MIGRATIONS = [
   '20261123010300_create_access_tokens',
   '20261123010400_create_audit_events',
   '20261123010500_create_management_api',
+  '20261204000100_create_revocations',
 ];
 
 const MANAGEMENT_API = 'urn:tessera:management';
@@ -92,6 +93,7 @@ for (const [driver, open] of drivers) {
         'memberships',
         'oidc_models',
         'resources',
+        'revocations',
         'subjects',
       ]);
     });
@@ -122,7 +124,10 @@ for (const [driver, open] of drivers) {
         updatedAt: created?.updatedAt,
       });
 
-      // The last migration only, not the whole batch.
+      // Down to the management API's migration only, not the whole batch.
+      while ((await migrationStatus(knex)).completed.at(-1) !== '20261123010500_create_management_api') {
+        await knex.migrate.down({ migrationSource: createMigrationSource() });
+      }
       await knex.migrate.down({ migrationSource: createMigrationSource() });
       assert.equal(
         await findApiResourceByIdentifier(knex, MANAGEMENT_API),

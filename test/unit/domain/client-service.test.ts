@@ -11,6 +11,8 @@ import { AppError } from '../../../src/errors.ts';
 import { operatorActor } from '../../../src/domain/operator.ts';
 import type { ChangeBus } from '../../../src/storage/change-bus.ts';
 import type { Repositories } from '../../../src/storage/repositories.ts';
+import { createRevocationList, REVOCATIONS_TOPIC } from '../../../src/storage/revocations/revocation-list.ts';
+import type { RevocationRow } from '../../../src/storage/tables/revocations.ts';
 import type { ApiResourceRow } from '../../../src/storage/tables/api-resources.ts';
 import type { ClientRow, NewClient } from '../../../src/storage/tables/clients.ts';
 
@@ -41,7 +43,14 @@ const setup = () => {
   const clients = new Map<string, ClientRow>();
   const published: [string, string][] = [];
   const audits: unknown[] = [];
+  const revoked: RevocationRow[] = [];
   const repositories = {
+    transaction: async <T>(work: (tx: Repositories) => Promise<T>) => work(repositories),
+    revocations: {
+      upsert: async (rows: readonly RevocationRow[]) => {
+        revoked.push(...rows);
+      },
+    },
     apiResources: {
       insert: async () => assert.fail('the client service never creates API resources'),
       findByIdentifier: async (identifier: string) => apis.get(identifier),
@@ -95,8 +104,9 @@ const setup = () => {
     close: async () => {},
   };
   const secretHash = createPepperHash(PEPPER, CLIENT_SECRET_HASH_PURPOSE);
-  const service = createClientService({ repositories, changes, secretHash });
-  return { service, clients, published, secretHash, audits };
+  const revocations = createRevocationList({ repositories, changes });
+  const service = createClientService({ repositories, changes, secretHash, revocations });
+  return { service, clients, published, secretHash, audits, revoked, revocations };
 };
 
 const input = (overrides: Partial<CreateClientInput> = {}): CreateClientInput => ({
@@ -301,23 +311,30 @@ describe('the client service', () => {
     assert.deepEqual(published.at(-1), [CLIENTS_TOPIC, created.clientId]);
   });
 
-  test('removes a client and announces it on the bus', async () => {
-    const { service, clients, published } = setup();
+  test('removes a client, revokes what it was issued, and announces both on the bus', async () => {
+    const { service, clients, published, revoked, revocations } = setup();
     const created = await service.create(OPERATOR, input());
     await service.remove(OPERATOR, created.clientId);
     assert.equal(clients.has(created.clientId), false);
+    assert.deepEqual(
+      revoked.map((row) => [row.kind, row.key, row.expiresAt !== null]),
+      [['client', created.clientId, true]],
+    );
+    assert.equal(revocations.has('client', created.clientId), true);
     assert.deepEqual(published, [
       [CLIENTS_TOPIC, created.clientId],
+      [REVOCATIONS_TOPIC, '1'],
       [CLIENTS_TOPIC, created.clientId],
     ]);
     await assert.rejects(service.get(created.clientId), notFound);
   });
 
   test('answers not_found for an unknown client id and announces nothing', async () => {
-    const { service, published } = setup();
+    const { service, published, revoked } = setup();
     await assert.rejects(service.get('cl_unknown'), notFound);
     await assert.rejects(service.rotateSecret(OPERATOR, 'cl_unknown'), notFound);
     await assert.rejects(service.remove(OPERATOR, 'cl_unknown'), notFound);
     assert.deepEqual(published, []);
+    assert.deepEqual(revoked, [], 'an unknown client revokes nothing');
   });
 });

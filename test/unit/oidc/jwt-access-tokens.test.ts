@@ -11,35 +11,34 @@ import {
   type JWTPayload,
   SignJWT,
 } from 'jose';
-import {
-  type AccessTokenClaims,
-  createJwtAccessTokens,
-  REVOKED_JWT_MODEL,
-} from '../../../src/oidc/jwt-access-tokens.ts';
-import type { AdapterPayload, OidcAdapter } from '../../../src/storage/oidc-adapter/contract.ts';
+import type { AuditActor, AuditRecord } from '../../../src/domain/audit/audit-log.ts';
+import type { RevocationService } from '../../../src/domain/revocations/revocation-service.ts';
+import { type AccessTokenClaims, createJwtAccessTokens } from '../../../src/oidc/jwt-access-tokens.ts';
+import type { Revocation } from '../../../src/storage/revocations/revocation-list.ts';
 
 const ISSUER = 'https://auth.test';
 const NOW = 1_750_000_000;
 const EXP = NOW + 300;
 
-/** A deny list that records every upsert, with its `expiresIn`. */
-const memoryAdapter = () => {
-  const entries = new Map<string, { payload: AdapterPayload; expiresIn: number | undefined }>();
-  const adapter: OidcAdapter = {
-    upsert: async (id, payload, expiresIn) => {
-      entries.set(id, { payload, expiresIn });
+/** Revocations in memory, recording each one with the audit event it was written with. */
+const memoryRevocations = () => {
+  const recorded: { actor: AuditActor; revocations: readonly Revocation[]; audit: AuditRecord }[] = [];
+  const revokedAt = (kind: string, key: string) =>
+    recorded
+      .flatMap((r) => r.revocations)
+      .find((r) => r.kind === kind && r.key === key)
+      ?.revokedAt.getTime();
+  const service: RevocationService = {
+    has: (kind, key) => revokedAt(kind, key) !== undefined,
+    revokedAt,
+    revoke: async (actor, revocations, audit) => {
+      recorded.push({ actor, revocations, audit });
     },
-    find: async (id) => entries.get(id)?.payload,
-    findByUid: async () => undefined,
-    findByUserCode: async () => undefined,
-    consume: async () => {},
-    destroy: async (id) => {
-      entries.delete(id);
-    },
-    revokeByGrantId: async () => {},
   };
-  return { adapter, entries };
+  return { service, recorded };
 };
+
+const CALLER: AuditActor = { kind: 'client', id: 'cl_billing', meta: { ip: '127.0.0.1' } };
 
 type Signer = { kid: string; alg: string; privateKey: CryptoKey; publicJwk: JWK };
 
@@ -86,7 +85,7 @@ describe('JWT access tokens', () => {
 
   /** `live` lists the PATs and RATs (by id) that still work. */
   const tokens = (now = NOW, live: readonly string[] = []) => {
-    const denyList = memoryAdapter();
+    const revocations = memoryRevocations();
     const asked: string[] = [];
     const subjectTokens = {
       isLive: async (id: string) => {
@@ -98,11 +97,11 @@ describe('JWT access tokens', () => {
       ...createJwtAccessTokens({
         issuer: ISSUER,
         publicJwks,
-        denyList: denyList.adapter,
+        revocations: revocations.service,
         subjectTokens,
         now: () => now,
       }),
-      denyList,
+      revocations,
       asked,
     };
   };
@@ -213,12 +212,21 @@ describe('JWT access tokens', () => {
     const claims = (await verifier.verify(await sign(es256))) as AccessTokenClaims;
     assert.equal(await verifier.isRevoked(claims), false);
 
-    await verifier.revoke(claims);
+    await verifier.revoke(claims, CALLER);
 
-    assert.deepEqual(
-      [...verifier.denyList.entries],
-      [[CLAIMS.jti, { payload: { kind: REVOKED_JWT_MODEL, exp: EXP }, expiresIn: EXP - NOW }]],
-    );
+    assert.deepEqual(verifier.revocations.recorded, [
+      {
+        actor: CALLER,
+        revocations: [
+          { kind: 'jwt', key: CLAIMS.jti, revokedAt: new Date(NOW * 1000), expiresAt: new Date(EXP * 1000) },
+        ],
+        audit: {
+          action: 'oauth_token.revoke',
+          target: { type: 'jwt', id: CLAIMS.jti },
+          details: { client: CLAIMS.client_id, subject: CLAIMS.sub },
+        },
+      },
+    ]);
     assert.equal(await verifier.isRevoked(claims), true);
     assert.equal(await verifier.isRevoked({ ...claims, jti: 'another-jti' }), false);
   });
@@ -227,10 +235,29 @@ describe('JWT access tokens', () => {
     const claims = { ...CLAIMS, iss: ISSUER, iat: NOW - 10, exp: EXP } as AccessTokenClaims;
     for (const now of [EXP, EXP + 60]) {
       const verifier = tokens(now);
-      await verifier.revoke(claims);
-      assert.equal(verifier.denyList.entries.size, 0, `at ${now - EXP}s past expiry`);
+      await verifier.revoke(claims, CALLER);
+      assert.equal(verifier.revocations.recorded.length, 0, `at ${now - EXP}s past expiry`);
       assert.equal(await verifier.isRevoked(claims), false);
     }
+  });
+
+  test('counts a token as revoked once its client was deleted, and only tokens issued before', async () => {
+    const verifier = tokens();
+    const claims = (await verifier.verify(await sign(es256))) as AccessTokenClaims;
+    await verifier.revocations.service.revoke(
+      CALLER,
+      [
+        {
+          kind: 'client',
+          key: CLAIMS.client_id,
+          revokedAt: new Date(NOW * 1000),
+          expiresAt: new Date((NOW + 60) * 1000),
+        },
+      ],
+      { action: 'client.delete', target: { type: 'client', id: CLAIMS.client_id } },
+    );
+    assert.equal(await verifier.isRevoked({ ...claims, iat: NOW - 10 }), true);
+    assert.equal(await verifier.isRevoked({ ...claims, iat: NOW + 5 }), false, 'a client created again');
   });
 
   test('counts an exchanged token as revoked once the PAT or RAT it names in token_id stops working', async () => {
