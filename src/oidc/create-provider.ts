@@ -27,7 +27,7 @@ import type { JwtAccessTokens } from './jwt-access-tokens.ts';
 import { clientCredentialsIntrospection } from './middleware/client-credentials-introspection.ts';
 import { createJwtIntrospectionAndRevocation } from './middleware/jwt-introspection-and-revocation.ts';
 import { rfcErrorCorrections } from './middleware/rfc-error-corrections.ts';
-import { oauthErrorBoundary } from './oauth-error-response.ts';
+import { noteStoreFailure, oauthErrorBoundary } from './oauth-error-response.ts';
 import { compareClientSecretsByHash } from './provider-internals.ts';
 import { createTokenModelAdapters, TOKEN_MODELS } from './token-models-adapter.ts';
 
@@ -160,6 +160,10 @@ export const createProvider = (deps: OidcDeps): Provider => {
   provider.use(clientCredentialsIntrospection);
   provider.use(createJwtIntrospectionAndRevocation({ jwtAccessTokens, policies }));
   provider.use(createPersonalTokenIntrospection({ accessTokens: deps.accessTokens, clients: deps.clients }));
-  provider.on('server_error', (ctx, error) => deps.onServerError(error, ctx));
+  // A store outage is answered as a 503 by oauthErrorBoundary, and said once in the connection
+  // state log: not a server error, not a log line per request.
+  provider.on('server_error', (ctx, error) => {
+    if (!noteStoreFailure(ctx, error)) deps.onServerError(error, ctx);
+  });
   return provider;
 };

@@ -6,6 +6,8 @@ import knex from 'knex';
 import ClientPgLite from 'knex-pglite';
 import { lockDataDir } from './data-dir-lock.ts';
 import pg from 'pg';
+import type { ConnectionState } from './connection-state.ts';
+import { guardWithBreaker } from './postgres-breaker.ts';
 
 /**
  * The SQL database behind both storage profiles: PostgreSQL through `pg` when a URL is given,
@@ -27,6 +29,12 @@ export type DatabaseOptions = {
   memory?: boolean;
   /** Schema(s) to put first on the search_path (tests isolate themselves in a schema). */
   searchPath?: string;
+  /**
+   * PostgreSQL only: serve requests, failing fast while the server is unreachable (short
+   * timeouts and a breaker fed into `state`). Without it the settings are patient, for
+   * migrations and CLI commands, which would rather wait for a slow start than fail.
+   */
+  failFast?: { state: ConnectionState };
 };
 
 const INT8_OID = 20;
@@ -60,20 +68,54 @@ const pgTypes = {
   },
 };
 
-const createPostgres = (databaseUrl: string, searchPath: string | undefined): Database => {
+/** Fail-fast settings: long enough for a loaded server, short enough to answer within a second. */
+const FAST = { connectMs: 250, queryMs: 800, acquireMs: 1_000 };
+const PATIENT = { connectMs: 5_000, queryMs: undefined, acquireMs: 10_000 };
+
+const createPostgres = (databaseUrl: string, options: DatabaseOptions): Database => {
+  const limits = options.failFast ? FAST : PATIENT;
   const instance = knex({
     client: 'pg',
     connection: {
       connectionString: databaseUrl,
       types: pgTypes,
-      connectionTimeoutMillis: 5_000,
+      connectionTimeoutMillis: limits.connectMs,
+      // Client-side: a query on a connection that stopped answering (a blackholed link, a paused
+      // server) fails instead of hanging until TCP gives up.
+      ...(limits.queryMs ? { query_timeout: limits.queryMs } : {}),
     },
     // min 0: an idle instance holds no connection, so a Postgres restart leaves nothing stale behind.
     pool: { min: 0, max: 10 },
-    acquireConnectionTimeout: 10_000,
-    ...(searchPath ? { searchPath: [searchPath] } : {}),
+    acquireConnectionTimeout: limits.acquireMs,
+    ...(options.searchPath ? { searchPath: [options.searchPath] } : {}),
   });
-  return { knex: instance, kind: 'postgres', close: () => instance.destroy() };
+  const stopBreaker = options.failFast
+    ? guardWithBreaker(instance, options.failFast.state, () => probePostgres(databaseUrl))
+    : () => {};
+  return {
+    knex: instance,
+    kind: 'postgres',
+    close: async () => {
+      stopBreaker();
+      await instance.destroy();
+    },
+  };
+};
+
+/** One connection, one `select 1`, closed: does the server answer right now? */
+const probePostgres = async (databaseUrl: string): Promise<void> => {
+  const client = new pg.Client({
+    connectionString: databaseUrl,
+    connectionTimeoutMillis: FAST.connectMs,
+    query_timeout: FAST.connectMs,
+  });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('select 1');
+  } finally {
+    void client.end().catch(() => {});
+  }
 };
 
 const createPglite = async (dataDir: string | undefined, memory: boolean, searchPath: string | undefined) => {
@@ -116,6 +158,6 @@ const createPglite = async (dataDir: string | undefined, memory: boolean, search
 };
 
 export const createDatabase = async (options: DatabaseOptions): Promise<Database> => {
-  if (options.databaseUrl) return createPostgres(options.databaseUrl, options.searchPath);
+  if (options.databaseUrl) return createPostgres(options.databaseUrl, options);
   return createPglite(options.dataDir, options.memory === true, options.searchPath);
 };

@@ -8,6 +8,7 @@ import {
   createRedisAttemptCounters,
 } from './attempt-counters.ts';
 import { type ChangeBus, createLocalChangeBus, createRedisChangeBus } from './change-bus.ts';
+import { type ConnectionTransition, createConnectionState } from './connection-state.ts';
 import { createDatabase, type Database } from './database.ts';
 import { migrateLatest } from './migrate.ts';
 import type { OidcAdapterFactory } from './oidc-adapter/contract.ts';
@@ -27,6 +28,8 @@ export type Storage = {
   attemptCounters: AttemptCounters;
   /** Deletes expired token-store rows now and then (Redis expires its keys itself). Returns a stop function. */
   startExpirySweep(intervalMs: number): () => void;
+  /** For /readyz: each store, checked on its own so a partial outage says which part is down. */
+  readiness: { name: string; check: () => Promise<void> }[];
   ping(): Promise<void>;
   close(): Promise<void>;
 };
@@ -37,22 +40,41 @@ export type Storage = {
  */
 export const openStorage = async (
   config: Pick<Config, 'databaseUrl' | 'dataDir' | 'redis' | 'redisPrefix'>,
-  options: { pepper: string; migrate: boolean },
+  options: {
+    pepper: string;
+    migrate: boolean;
+    /** Told of each connection state change of Redis and PostgreSQL, once per change (the server logs it). */
+    onConnectionChange?: (transition: ConnectionTransition) => void;
+  },
 ): Promise<Storage> => {
+  if (options.migrate && config.databaseUrl) {
+    // Migrations run on a connection of their own with patient timeouts: a slow start or a long
+    // DDL statement must not fail them, while the serving connections below fail fast.
+    const migrating = await createDatabase({ databaseUrl: config.databaseUrl });
+    try {
+      await migrateLatest(migrating.knex);
+    } finally {
+      await migrating.close();
+    }
+  }
   const database = await createDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
+    failFast: { state: createConnectionState('postgres', options.onConnectionChange) },
   });
   try {
-    if (options.migrate) await migrateLatest(database.knex);
+    if (options.migrate && !config.databaseUrl) await migrateLatest(database.knex);
   } catch (error) {
     await database.close();
     throw error;
   }
-  const redis = config.redis ? createRedis(config.redis) : undefined;
+  const redis = config.redis
+    ? createRedis(config.redis, { state: createConnectionState('redis', options.onConnectionChange) })
+    : undefined;
   const changes = redis
     ? createRedisChangeBus(redis, `${config.redisPrefix}changes:`)
     : createLocalChangeBus();
+  const pingDatabase = async () => void (await database.knex.raw('select 1'));
   const hashId = createPepperHash(options.pepper, 'oidc-id').digest;
   const sealedBox = createSealedBox(options.pepper, 'oidc-payload');
   const sqlTokenStore = redis
@@ -72,8 +94,12 @@ export const openStorage = async (
       ? createRedisAttemptCounters(redis, config.redisPrefix)
       : createMemoryAttemptCounters(),
     startExpirySweep: (intervalMs) => sqlTokenStore?.startExpirySweep(intervalMs) ?? (() => {}),
+    readiness: [
+      { name: 'database', check: pingDatabase },
+      ...(redis ? [{ name: 'redis', check: async () => void (await pingRedis(redis)) }] : []),
+    ],
     async ping() {
-      await database.knex.raw('select 1');
+      await pingDatabase();
       if (redis) await pingRedis(redis);
     },
     async close() {
