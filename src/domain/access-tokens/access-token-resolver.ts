@@ -1,4 +1,5 @@
 import type { PepperHash } from '../../crypto/pepper-hash.ts';
+import { classifyError } from '../../errors.ts';
 import type { Repositories } from '../../storage/repositories.ts';
 import { parseToken } from '../../verify/token-format.ts';
 import type { Policy } from '../permissions/policy.ts';
@@ -33,14 +34,24 @@ export const createAccessTokenResolver = (deps: {
 }) => {
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
 
+  // Redis is a cache of the record: while it is unreachable, PostgreSQL answers alone.
+  const unlessRedisIsDown = async <T>(read: Promise<T> | undefined): Promise<T | undefined> => {
+    try {
+      return await read;
+    } catch (error) {
+      if (classifyError(error).code === 'storage_unavailable') return undefined;
+      throw error;
+    }
+  };
+
   const findEntry = async (tokenHash: string): Promise<TokenEntry | undefined> => {
-    const cached = await deps.entries?.get(tokenHash);
+    const cached = await unlessRedisIsDown(deps.entries?.get(tokenHash));
     if (cached === 'revoked') return undefined;
     if (cached) return cached;
     const row = await deps.repositories.accessTokens.findByHash(tokenHash);
     if (!row || row.revokedAt) return undefined;
     const entry = entryOf(row);
-    await deps.entries?.restore(tokenHash, entry, now());
+    await unlessRedisIsDown(deps.entries?.restore(tokenHash, entry, now()));
     return entry;
   };
 

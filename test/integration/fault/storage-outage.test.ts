@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startPostgresServer, type PostgresServer } from '../../helpers/fault/postgres-server.ts';
+import { startRedisServer, type RedisServer } from '../../helpers/fault/redis-server.ts';
+import { startTcpProxy, type TcpProxy } from '../../helpers/fault/tcp-proxy.ts';
+import {
+  type FaultTesseraInstance,
+  startTesseraInstance,
+  tesseraDeploymentEnv,
+} from '../../helpers/fault/tessera-instance.ts';
+import { waitUntil } from '../../helpers/fault/wait-until.ts';
+import { createPat, createUser } from '../../helpers/platform-setup.ts';
+import { suiteScope } from '../../helpers/tessera-process.ts';
+import { JWT_API, OPAQUE_API, postForm, registerFixtures } from '../../helpers/tessera-setup.ts';
+import { outageProbes, type ProbeResult, type OutageFixtures } from './outage-probes.ts';
+
+/**
+ * Issue 13, "fail fast, and say so": the production profile on a Postgres and a Redis of the
+ * test's own, each stopped (and, for Redis, blackholed) while every endpoint is asked. Each answer
+ * must come quickly (the ceiling here is generous, 1 s; the bench reports the real p50/p99 against
+ * 250 ms), with the right status, an RFC 6749 or RFC 9457 body, and Retry-After on every 503; and
+ * Tessera recovers by itself when the store comes back.
+ */
+const CEILING_MS = 1_000;
+
+let postgres: PostgresServer;
+let redis: RedisServer;
+let redisLink: TcpProxy;
+let tessera: FaultTesseraInstance;
+let fixtures: OutageFixtures;
+
+before(async () => {
+  const scope = suiteScope(after);
+  [postgres, redis] = await Promise.all([startPostgresServer(scope), startRedisServer(scope)]);
+  // Tessera reaches Redis through a proxy that can swallow every byte: a link that goes silent.
+  redisLink = await startTcpProxy(scope, { target: { port: redis.port } });
+  const env = tesseraDeploymentEnv(scope, {
+    databaseUrl: postgres.url,
+    redisUrl: `redis://127.0.0.1:${redisLink.port}`,
+  });
+  tessera = await startTesseraInstance(scope, env);
+  const { billing, resourceServer } = await registerFixtures(env);
+  await createUser(env, 'alice');
+  const pat = await createPat(env, 'alice', 'tokens:read tokens:write');
+  const issue = async (resource: string) => {
+    const response = await postForm(`${tessera.url}/token`, billing, {
+      grant_type: 'client_credentials',
+      resource,
+    });
+    assert.equal(response.status, 200);
+    return ((await response.json()) as { access_token: string }).access_token;
+  };
+  fixtures = {
+    url: tessera.url,
+    billing,
+    resourceServer,
+    pat: pat.token,
+    jwt: await issue(JWT_API),
+    opaque: await issue(OPAQUE_API),
+  };
+  // Every client is in Tessera's cache now, and the PAT's entry in Redis.
+  const probes = await runProbes();
+  for (const probe of probes) assert.ok(probe.status < 500, `${probe.name} answers while all is well`);
+});
+
+const runProbes = async (): Promise<ProbeResult[]> => {
+  const results: ProbeResult[] = [];
+  // One at a time: each answer's latency is its own.
+  for (const probe of outageProbes(fixtures)) results.push(await probe.run());
+  return results;
+};
+
+const byName = (results: ProbeResult[]) => new Map(results.map((result) => [result.name, result]));
+
+/** Every 503 is fast, says when to retry, and is written the way its surface writes errors. */
+const assertFailsFast = (results: ProbeResult[]) => {
+  for (const result of results) {
+    assert.ok(result.ms < CEILING_MS, `${result.name} answered in ${result.ms} ms`);
+    assert.ok(result.status < 500 || result.status === 503, `${result.name}: ${result.status}`);
+    if (result.status !== 503) continue;
+    assert.match(result.retryAfter ?? '', /^\d+$/, `${result.name} says when to retry`);
+    if (result.surface === 'oauth') {
+      assert.match(result.contentType, /^application\/json/, result.name);
+      assert.equal(result.body.error, 'temporarily_unavailable', result.name);
+    } else {
+      assert.match(result.contentType, /^application\/problem\+json/, result.name);
+      assert.equal(result.body.status, 503, result.name);
+    }
+  }
+};
+
+const expectStatuses = (results: ProbeResult[], expected: Record<string, number>) => {
+  const found = byName(results);
+  const actual = Object.fromEntries(Object.keys(expected).map((name) => [name, found.get(name)?.status]));
+  assert.deepEqual(actual, expected);
+};
+
+const waitForReady = () =>
+  waitUntil('Tessera ready again', async () => (await fetch(`${tessera.url}/readyz`)).status === 200, {
+    timeoutMs: 10_000,
+  });
+
+describe('storage outages, answered fast and truthfully', () => {
+  test('Redis stopped: JWTs, keys, discovery and PAT introspection keep working; the rest is a fast 503', async () => {
+    await redis.stop();
+    const results = await runProbes();
+    assertFailsFast(results);
+    expectStatuses(results, {
+      'token (JWT client)': 200,
+      'token (opaque client)': 503,
+      'introspection of an opaque token': 503,
+      'introspection of a PAT': 200,
+      revocation: 503,
+      'v1 list': 200,
+      'v1 create': 503,
+      jwks: 200,
+      discovery: 200,
+      readyz: 503,
+    });
+    await redis.start();
+    await waitForReady();
+    const again = byName(await runProbes());
+    assert.equal(again.get('token (opaque client)')?.status, 200, 'recovers without a restart');
+    assert.equal(again.get('v1 create')?.status, 201);
+  });
+
+  test('Redis blackholed: the same, once the silent link is noticed', async () => {
+    redisLink.blackhole();
+    const results = await runProbes();
+    assertFailsFast(results);
+    expectStatuses(results, {
+      'token (JWT client)': 200,
+      'token (opaque client)': 503,
+      'introspection of a PAT': 200,
+      jwks: 200,
+      readyz: 503,
+    });
+    redisLink.resume();
+    redisLink.resetConnections();
+    await waitForReady();
+    assert.equal(byName(await runProbes()).get('token (opaque client)')?.status, 200);
+  });
+
+  test('Postgres stopped: tokens for cached clients, keys and what Redis holds keep working; /v1 is a fast 503', async () => {
+    await postgres.stop();
+    const results = await runProbes();
+    assertFailsFast(results);
+    expectStatuses(results, {
+      'token (JWT client)': 200,
+      'token (opaque client)': 200,
+      'introspection of an opaque token': 200,
+      'introspection of a PAT': 200,
+      'v1 list': 503,
+      'v1 create': 503,
+      jwks: 200,
+      discovery: 200,
+      readyz: 503,
+    });
+    await postgres.start();
+    await waitForReady();
+    assert.equal(byName(await runProbes()).get('v1 list')?.status, 200, 'recovers without a restart');
+  });
+
+  test('each connection state change is one structured log line, and nothing reaches stderr raw', () => {
+    const lines = tessera.logs().split('\n');
+    assert.ok(!lines.some((line) => line.includes('[ioredis]')), 'no raw ioredis output');
+    const transitions = lines
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { component?: string; state?: string; code?: string })
+      .filter((entry) => entry.component !== undefined && entry.state !== undefined)
+      .map((entry) => `${entry.component} ${entry.state}`);
+    // Startup, then per outage one line down and one line up again.
+    assert.deepEqual(
+      transitions.filter((entry) => entry.startsWith('redis')),
+      ['redis connected', 'redis disconnected', 'redis connected', 'redis disconnected', 'redis connected'],
+    );
+    assert.deepEqual(
+      transitions.filter((entry) => entry.startsWith('postgres')),
+      ['postgres connected', 'postgres disconnected', 'postgres connected'],
+    );
+  });
+});
