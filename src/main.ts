@@ -19,7 +19,11 @@ const openServerServices = async (config: Config, logger: Logger) => {
     transition.state === 'connected'
       ? logger.info(transition, `${transition.component} connected`)
       : logger.warn(transition, `${transition.component} unreachable`);
-  const services = await openServices(config, { migrate: true, onBackgroundError, onConnectionChange });
+  const services = await openServices(config, {
+    migrate: true,
+    onBackgroundError,
+    failFast: { onConnectionChange },
+  });
   const stopSweep = services.storage.startExpirySweep(10 * 60_000);
   services.domain.lastUsed.start();
   await ensureConsoleClient(services.storage, config.issuer);

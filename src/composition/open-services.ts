@@ -28,8 +28,8 @@ export type Services = {
 export type OpenServicesOptions = {
   migrate: boolean;
   onBackgroundError?: (error: unknown) => void;
-  /** Each change of a store's connection state, once (the server logs it). */
-  onConnectionChange?: (transition: ConnectionTransition) => void;
+  /** The server's: fail fast while a store is unreachable, and tell each connection state change once. */
+  failFast?: { onConnectionChange: (transition: ConnectionTransition) => void };
 };
 
 /**
@@ -48,7 +48,7 @@ export const openServices = async (config: Config, options: OpenServicesOptions)
   const storage = await openStorage(config, {
     pepper: secrets.pepper,
     migrate: options.migrate,
-    onConnectionChange: options.onConnectionChange,
+    failFast: options.failFast,
   });
   const cacheTtlMs = cacheLifetime(config, storage);
   const domain = createDomain({

@@ -43,10 +43,14 @@ export const openStorage = async (
   options: {
     pepper: string;
     migrate: boolean;
-    /** Told of each connection state change of Redis and PostgreSQL, once per change (the server logs it). */
-    onConnectionChange?: (transition: ConnectionTransition) => void;
+    /**
+     * Serving requests: fail fast while a store is unreachable, and tell each connection state
+     * change, once (the server logs it). Without it (the CLI) timeouts are patient.
+     */
+    failFast?: { onConnectionChange: (transition: ConnectionTransition) => void };
   },
 ): Promise<Storage> => {
+  const { failFast } = options;
   if (options.migrate && config.databaseUrl) {
     // Migrations run on a connection of their own with patient timeouts: a slow start or a long
     // DDL statement must not fail them, while the serving connections below fail fast.
@@ -60,7 +64,7 @@ export const openStorage = async (
   const database = await createDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
-    failFast: { state: createConnectionState('postgres', options.onConnectionChange) },
+    failFast: failFast && { state: createConnectionState('postgres', failFast.onConnectionChange) },
   });
   try {
     if (options.migrate && !config.databaseUrl) await migrateLatest(database.knex);
@@ -69,7 +73,12 @@ export const openStorage = async (
     throw error;
   }
   const redis = config.redis
-    ? createRedis(config.redis, { state: createConnectionState('redis', options.onConnectionChange) })
+    ? createRedis(
+        config.redis,
+        failFast
+          ? { state: createConnectionState('redis', failFast.onConnectionChange) }
+          : { commandTimeout: 5_000, connectTimeout: 5_000 },
+      )
     : undefined;
   const changes = redis
     ? createRedisChangeBus(redis, `${config.redisPrefix}changes:`)

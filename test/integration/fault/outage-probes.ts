@@ -82,7 +82,7 @@ export const outageProbes = (f: OutageFixtures): Probe[] => {
         body: JSON.stringify({
           name: `outage ${Math.random()}`,
           scopes: ['tokens:read'],
-          expiresInDays: 1,
+          expires_in_days: 1,
         }),
       }),
     ),
