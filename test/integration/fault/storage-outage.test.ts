@@ -105,7 +105,7 @@ const waitForReady = () =>
 describe('storage outages, answered fast and truthfully', () => {
   before(setUp(suiteScope(after)));
 
-  test('Redis stopped: JWTs, keys, discovery and PAT introspection keep working; the rest is a fast 503', async (t) => {
+  test('Redis stopped: JWTs, keys, discovery, PAT introspection and /v1 keep working; the rest is a fast 503', async (t) => {
     await redis.stop();
     const results = await runProbes(t);
     assertFailsFast(results);
@@ -115,8 +115,9 @@ describe('storage outages, answered fast and truthfully', () => {
       'introspection of an opaque token': 503,
       'introspection of a PAT': 200,
       revocation: 503,
+      // PostgreSQL is the record: the token is created there; Redis learns of it when it is back.
       'v1 list': 200,
-      'v1 create': 503,
+      'v1 create': 201,
       jwks: 200,
       discovery: 200,
       readyz: 503,
@@ -125,7 +126,6 @@ describe('storage outages, answered fast and truthfully', () => {
     await waitForReady();
     const again = byName(await runProbes());
     assert.equal(again.get('token (opaque client)')?.status, 200, 'recovers without a restart');
-    assert.equal(again.get('v1 create')?.status, 201);
   });
 
   test('Redis blackholed: the same, once the silent link is noticed', async (t) => {
