@@ -1,18 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startPostgresServer, type PostgresServer } from '../../helpers/fault/postgres-server.ts';
-import { startRedisServer, type RedisServer } from '../../helpers/fault/redis-server.ts';
-import { startTcpProxy, type TcpProxy } from '../../helpers/fault/tcp-proxy.ts';
 import {
-  type FaultTesseraInstance,
-  startTesseraInstance,
-  tesseraDeploymentEnv,
-} from '../../helpers/fault/tessera-instance.ts';
+  type OutageDeployment,
+  type OutageFixtures,
+  type ProbeResult,
+  runProbes as runAllProbes,
+  sampleLatencies,
+  startOutageDeployment,
+} from '../../helpers/fault/outage-probes.ts';
 import { waitUntil } from '../../helpers/fault/wait-until.ts';
-import { createPat, createUser } from '../../helpers/platform-setup.ts';
 import { suiteScope } from '../../helpers/tessera-process.ts';
-import { JWT_API, OPAQUE_API, postForm, registerFixtures } from '../../helpers/tessera-setup.ts';
-import { outageProbes, type ProbeResult, type OutageFixtures } from './outage-probes.ts';
 
 /**
  * Issue 13, "fail fast, and say so": the production profile on a Postgres and a Redis of the
@@ -23,49 +20,11 @@ import { outageProbes, type ProbeResult, type OutageFixtures } from './outage-pr
  */
 const CEILING_MS = 1_000;
 
-let postgres: PostgresServer;
-let redis: RedisServer;
-let redisLink: TcpProxy;
-let tessera: FaultTesseraInstance;
+let deployment: OutageDeployment;
 let fixtures: OutageFixtures;
 
-const setUp = (scope: ReturnType<typeof suiteScope>) => async () => {
-  [postgres, redis] = await Promise.all([startPostgresServer(scope), startRedisServer(scope)]);
-  // Tessera reaches Redis through a proxy that can swallow every byte: a link that goes silent.
-  redisLink = await startTcpProxy(scope, { target: { port: redis.port } });
-  const env = tesseraDeploymentEnv(scope, {
-    databaseUrl: postgres.url,
-    redisUrl: `redis://127.0.0.1:${redisLink.port}`,
-  });
-  tessera = await startTesseraInstance(scope, env);
-  const { billing, resourceServer } = await registerFixtures(env);
-  await createUser(env, 'alice');
-  const pat = await createPat(env, 'alice', 'tokens:read tokens:write');
-  const issue = async (resource: string) => {
-    const response = await postForm(`${tessera.url}/token`, billing, {
-      grant_type: 'client_credentials',
-      resource,
-    });
-    assert.equal(response.status, 200);
-    return ((await response.json()) as { access_token: string }).access_token;
-  };
-  fixtures = {
-    url: tessera.url,
-    billing,
-    resourceServer,
-    pat: pat.token,
-    jwt: await issue(JWT_API),
-    opaque: await issue(OPAQUE_API),
-  };
-  // Every client is in Tessera's cache now, and the PAT's entry in Redis.
-  const probes = await runProbes();
-  for (const probe of probes) assert.ok(probe.status < 500, `${probe.name} answers while all is well`);
-};
-
 const runProbes = async (t?: { diagnostic: (message: string) => void }): Promise<ProbeResult[]> => {
-  const results: ProbeResult[] = [];
-  // One at a time: each answer's latency is its own.
-  for (const probe of outageProbes(fixtures)) results.push(await probe.run());
+  const results = await runAllProbes(fixtures);
   for (const { name, status, ms, contentType } of results)
     t?.diagnostic(`${name}: ${status} ${contentType} in ${ms} ms`);
   return results;
@@ -76,16 +35,9 @@ const runProbes = async (t?: { diagnostic: (message: string) => void }): Promise
  * asserted beyond the ceiling (timings on a shared machine are not a unit test's business).
  */
 const reportLatencies = async (t: { diagnostic: (message: string) => void }, label: string, rounds = 30) => {
-  const samples = new Map<string, number[]>();
-  for (let round = 0; round < rounds; round++)
-    for (const result of await runProbes()) {
-      samples.set(result.name, [...(samples.get(result.name) ?? []), result.ms]);
-      assert.ok(result.ms < CEILING_MS, `${result.name} answered in ${result.ms} ms`);
-    }
-  for (const [name, values] of samples) {
-    values.sort((a, b) => a - b);
-    const at = (q: number) => values[Math.min(values.length - 1, Math.floor(q * values.length))];
-    t.diagnostic(`${label} ${name}: p50 ${at(0.5)} ms, p99 ${at(0.99)} ms (target 250 ms)`);
+  for (const { name, status, p50, p99, max } of await sampleLatencies(fixtures, rounds)) {
+    t.diagnostic(`${label} ${name} (${status}): p50 ${p50} ms, p99 ${p99} ms (target 250 ms)`);
+    assert.ok(max < CEILING_MS, `${name} answered in ${max} ms`);
   }
 };
 
@@ -116,15 +68,18 @@ const expectStatuses = (results: ProbeResult[], expected: Record<string, number>
 };
 
 const waitForReady = () =>
-  waitUntil('Tessera ready again', async () => (await fetch(`${tessera.url}/readyz`)).status === 200, {
+  waitUntil('Tessera ready again', async () => (await fetch(`${fixtures.url}/readyz`)).status === 200, {
     timeoutMs: 10_000,
   });
 
 describe('storage outages, answered fast and truthfully', () => {
-  before(setUp(suiteScope(after)));
+  before(async () => {
+    deployment = await startOutageDeployment(suiteScope(after));
+    fixtures = deployment.fixtures;
+  });
 
   test('Redis stopped: JWTs, keys, discovery, PAT introspection and /v1 keep working; the rest is a fast 503', async (t) => {
-    await redis.stop();
+    await deployment.redis.stop();
     const results = await runProbes(t);
     assertFailsFast(results);
     expectStatuses(results, {
@@ -141,14 +96,14 @@ describe('storage outages, answered fast and truthfully', () => {
       readyz: 503,
     });
     await reportLatencies(t, 'redis stopped');
-    await redis.start();
+    await deployment.redis.start();
     await waitForReady();
     const again = byName(await runProbes());
     assert.equal(again.get('token (opaque client)')?.status, 200, 'recovers without a restart');
   });
 
   test('Redis blackholed: the same, once the silent link is noticed', async (t) => {
-    redisLink.blackhole();
+    deployment.redisLink.blackhole();
     const results = await runProbes(t);
     assertFailsFast(results);
     expectStatuses(results, {
@@ -158,14 +113,14 @@ describe('storage outages, answered fast and truthfully', () => {
       jwks: 200,
       readyz: 503,
     });
-    redisLink.resume();
-    redisLink.resetConnections();
+    deployment.redisLink.resume();
+    deployment.redisLink.resetConnections();
     await waitForReady();
     assert.equal(byName(await runProbes()).get('token (opaque client)')?.status, 200);
   });
 
   test('Postgres stopped: tokens for cached clients, keys and what Redis holds keep working; /v1 is a fast 503', async (t) => {
-    await postgres.stop();
+    await deployment.postgres.stop();
     const results = await runProbes(t);
     assertFailsFast(results);
     expectStatuses(results, {
@@ -180,13 +135,13 @@ describe('storage outages, answered fast and truthfully', () => {
       readyz: 503,
     });
     await reportLatencies(t, 'postgres stopped');
-    await postgres.start();
+    await deployment.postgres.start();
     await waitForReady();
     assert.equal(byName(await runProbes()).get('v1 list')?.status, 200, 'recovers without a restart');
   });
 
   test('each connection state change is one structured log line, and nothing reaches stderr raw', () => {
-    const lines = tessera.logs().split('\n');
+    const lines = deployment.tessera.logs().split('\n');
     assert.ok(!lines.some((line) => line.includes('[ioredis]')), 'no raw ioredis output');
     const transitions = lines
       .filter((line) => line.startsWith('{'))
