@@ -156,25 +156,32 @@ const withTimeout = async <T>(work: Promise<T>, timeoutMs: number): Promise<T> =
  * slot ranges (not the hosts: /readyz is unauthenticated).
  */
 const pingClusterMasters = async (cluster: Cluster, timeoutMs: number) => {
-  const masters = cluster.nodes('master');
+  // The masters the slot map names, not only the connected ones: ioredis drops a node whose
+  // connection ended from its list, while its slots still point at it until a failover.
+  const connected = new Map(
+    cluster.nodes('all').map((node) => [`${node.options.host}:${node.options.port}`, node]),
+  );
+  const masters = new Set(cluster.slots.map((nodes) => nodes?.[0]).filter((key) => key !== undefined));
   const failed = await Promise.all(
-    masters.map(async (node) => {
+    [...masters].map(async (key) => {
+      const node = connected.get(key);
       try {
+        if (!node) throw new Error('not connected');
         await withTimeout(node.ping(), timeoutMs);
         return undefined;
       } catch {
-        return `${node.options.host}:${node.options.port}`;
+        return key;
       }
     }),
   );
-  const down = new Set(failed.filter((address) => address !== undefined));
-  if (masters.length > 0 && down.size === 0) return;
+  const down = new Set(failed.filter((key) => key !== undefined));
+  if (masters.size > 0 && down.size === 0) return;
   const ranges = slotRangesServedBy(cluster, down);
   throw new AppError(
     'storage_unavailable',
-    masters.length === 0
+    masters.size === 0
       ? 'Redis Cluster: no master reachable'
-      : `Redis Cluster: ${down.size} of ${masters.length} masters unreachable (slots ${ranges || 'unknown'})`,
+      : `Redis Cluster: ${down.size} of ${masters.size} masters unreachable (slots ${ranges || 'unknown'})`,
   );
 };
 

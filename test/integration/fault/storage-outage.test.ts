@@ -73,8 +73,10 @@ const waitForReady = () =>
   });
 
 describe('storage outages, answered fast and truthfully', () => {
+  // Made here, not in the hook: an `after` registered while `before` runs would run right after it.
+  const scope = suiteScope(after);
   before(async () => {
-    deployment = await startOutageDeployment(suiteScope(after));
+    deployment = await startOutageDeployment(scope);
     fixtures = deployment.fixtures;
   });
 
