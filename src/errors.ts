@@ -76,6 +76,9 @@ export type AppErrorOptions = {
 /** A 503 that does not say when to retry asks for this: long enough for a blip, short enough to recover. */
 export const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
+/** A store that stopped answering reconnects within a second or two when it comes back. */
+export const OUTAGE_RETRY_AFTER_SECONDS = 2;
+
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
@@ -129,11 +132,63 @@ const CODE_BY_LIBRARY_STATUS: Readonly<Record<number, ErrorCode>> = {
   415: 'unsupported_media_type',
 };
 
+/** Socket errors that mean "the other end is not there" (Node's `code`). */
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'EAI_AGAIN',
+]);
+
+/**
+ * How ioredis, pg and knex say "the store did not answer" — not "your query is wrong". Matched by
+ * message because none of them gives these errors a class or a code of their own.
+ */
+const OUTAGE_MESSAGES = [
+  /^Connection is closed\.?$/,
+  /enableOfflineQueue options is false/,
+  /^Command timed out$/,
+  /^Socket timeout/,
+  /^Too many Cluster redirections/,
+  /^CLUSTERDOWN/,
+  /^Failed to refresh slots cache/,
+  /^None of (the )?startup nodes is available/,
+  /^LOADING /,
+  /^Connection terminated/,
+  /^timeout exceeded when trying to connect/,
+  /^Query read timeout/,
+  /Client has encountered a connection error/,
+  /^Knex: Timeout acquiring a connection/,
+];
+
+/**
+ * True when `error` (or what it wraps) says a store is unreachable: a refused or timed-out
+ * connection, a command that got no reply, ioredis refusing a command while disconnected, a
+ * Postgres that is shutting down (57P0x) or dropped the connection (class 08), a knex pool that
+ * could not hand out a connection. The one place that knows these libraries' failure shapes.
+ */
+export const isStorageOutage = (error: unknown, depth = 0): boolean => {
+  if (depth > 4 || typeof error !== 'object' || error === null) return false;
+  const failure = error as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown };
+  const code = typeof failure.code === 'string' ? failure.code : '';
+  if (UNREACHABLE_CODES.has(code) || /^(08...|57P0[123])$/.test(code)) return true;
+  if (failure.name === 'MaxRetriesPerRequestError' || failure.name === 'KnexTimeoutError') return true;
+  const message = typeof failure.message === 'string' ? failure.message : '';
+  if (OUTAGE_MESSAGES.some((pattern) => pattern.test(message))) return true;
+  if (error instanceof AggregateError && error.errors.some((inner) => isStorageOutage(inner, depth + 1)))
+    return true;
+  return isStorageOutage(failure.cause, depth + 1);
+};
+
 /**
  * What a thrown value means, for every renderer: an AppError as it is; a library's error that
  * the library marks as the caller's fault (`expose` with a 4xx status) as the matching client
- * error; anything else is a bug or an outage nobody classified — `internal`, whose message may
- * hold internals and so stays in the log (as the cause).
+ * error; a store that did not answer (isStorageOutage) as `storage_unavailable`, a 503; anything
+ * else is a bug nobody classified — `internal`, whose message may hold internals and so stays in
+ * the log (as the cause).
  */
 export const classifyError = (error: unknown): AppError => {
   if (error instanceof AppError) return error;
@@ -144,5 +199,10 @@ export const classifyError = (error: unknown): AppError => {
     const message = typeof described === 'string' ? described : (error as Error).message;
     return new AppError(CODE_BY_LIBRARY_STATUS[status] ?? 'invalid_input', message, { cause: error });
   }
+  if (isStorageOutage(error))
+    return new AppError('storage_unavailable', 'a store did not answer', {
+      cause: error,
+      retryAfterSeconds: OUTAGE_RETRY_AFTER_SECONDS,
+    });
   return new AppError('internal', 'unclassified failure', { cause: error });
 };

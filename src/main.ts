@@ -7,13 +7,23 @@ import { type Config, loadConfig } from './config/load-config.ts';
 import { ensureConsoleClient } from './domain/clients/console-client.ts';
 import { AppError } from './errors.ts';
 import { createLogger, type Logger } from './logging/create-logger.ts';
+import type { ConnectionTransition } from './storage/connection-state.ts';
 
 export type RunningServer = { url: string; server: Server; close: () => Promise<void> };
 
 /** Storage and the domain, with the server's background work: the expiry sweep and "last used". */
 const openServerServices = async (config: Config, logger: Logger) => {
   const onBackgroundError = (error: unknown) => logger.error({ err: error }, 'background task failed');
-  const services = await openServices(config, { migrate: true, onBackgroundError });
+  // One line per change of a store's connection state (component, state, code), never per request.
+  const onConnectionChange = (transition: ConnectionTransition) =>
+    transition.state === 'connected'
+      ? logger.info(transition, `${transition.component} connected`)
+      : logger.warn(transition, `${transition.component} unreachable`);
+  const services = await openServices(config, {
+    migrate: true,
+    onBackgroundError,
+    failFast: { onConnectionChange },
+  });
   const stopSweep = services.storage.startExpirySweep(10 * 60_000);
   services.domain.lastUsed.start();
   await ensureConsoleClient(services.storage, config.issuer);

@@ -67,9 +67,6 @@ export const createHttpApp = ({ config, services, runtime, logger, selfUrl }: Ht
       maxLifetimeDays: config.tokenMaxLifetimeDays,
       logger,
     }),
-    readiness: [
-      { name: 'storage', check: storage.ping },
-      { name: 'keys', check: async () => void runtime.keys() },
-    ],
+    readiness: [...storage.readiness, { name: 'keys', check: async () => void runtime.keys() }],
   });
 };

@@ -7,6 +7,7 @@ import type { Client } from '../domain/clients/client.ts';
 import { CLIENTS_TOPIC } from '../domain/clients/client-service.ts';
 import { createDomain, type Domain } from '../domain/create-domain.ts';
 import { loadPolicyFile } from '../domain/permissions/load-policy-file.ts';
+import type { ConnectionTransition } from '../storage/connection-state.ts';
 import { openStorage, type Storage } from '../storage/open-storage.ts';
 import { createRedisTokenEntries } from '../storage/token-entries/redis-token-entries.ts';
 
@@ -24,7 +25,12 @@ export type Services = {
   close: () => Promise<void>;
 };
 
-export type OpenServicesOptions = { migrate: boolean; onBackgroundError?: (error: unknown) => void };
+export type OpenServicesOptions = {
+  migrate: boolean;
+  onBackgroundError?: (error: unknown) => void;
+  /** The server's: fail fast while a store is unreachable, and tell each connection state change once. */
+  failFast?: { onConnectionChange: (transition: ConnectionTransition) => void };
+};
 
 /**
  * Caches of clients, API resources and permissions are invalidated by the change bus. It reaches
@@ -39,7 +45,11 @@ const cacheLifetime = (config: Config, storage: Storage) =>
 export const openServices = async (config: Config, options: OpenServicesOptions): Promise<Services> => {
   const secrets = resolveSecrets(config);
   const policy = config.policyFile ? loadPolicyFile(config.policyFile) : undefined;
-  const storage = await openStorage(config, { pepper: secrets.pepper, migrate: options.migrate });
+  const storage = await openStorage(config, {
+    pepper: secrets.pepper,
+    migrate: options.migrate,
+    failFast: options.failFast,
+  });
   const cacheTtlMs = cacheLifetime(config, storage);
   const domain = createDomain({
     cacheTtlMs,

@@ -30,7 +30,7 @@ import { clientCredentialsIntrospection } from './middleware/client-credentials-
 import { createJwtIntrospectionAndRevocation } from './middleware/jwt-introspection-and-revocation.ts';
 import { unknownRoute } from './middleware/unknown-route.ts';
 import { rfcErrorCorrections } from './middleware/rfc-error-corrections.ts';
-import { oauthErrorBoundary } from './oauth-error-response.ts';
+import { noteStoreFailure, oauthErrorBoundary } from './oauth-error-response.ts';
 import { compareClientSecretsByHash } from './provider-internals.ts';
 import { createTokenModelAdapters, TOKEN_MODELS } from './token-models-adapter.ts';
 
@@ -171,6 +171,10 @@ export const createProvider = (deps: OidcDeps): Provider => {
   provider.use(clientCredentialsIntrospection);
   provider.use(createJwtIntrospectionAndRevocation({ jwtAccessTokens, policies }));
   provider.use(createPersonalTokenIntrospection({ accessTokens: deps.accessTokens, clients: deps.clients }));
-  provider.on('server_error', (ctx, error) => deps.onServerError(error, ctx));
+  // A store outage is answered as a 503 by oauthErrorBoundary, and said once in the connection
+  // state log: not a server error, not a log line per request.
+  provider.on('server_error', (ctx, error) => {
+    if (!noteStoreFailure(ctx, error)) deps.onServerError(error, ctx);
+  });
   return provider;
 };

@@ -40,10 +40,26 @@ export const sendOAuthError = (ctx: Context, error: unknown): void => {
   ctx.body = body;
 };
 
+/** Where the provider's `server_error` listener leaves a store failure for oauthErrorBoundary. */
+const STORE_FAILURE = Symbol('store failure');
+
+/**
+ * The library answers any error thrown inside its routes (a token store that did not answer while
+ * it saved a token) as a 500 `server_error` and then emits `server_error`. Its listener calls this:
+ * a store outage is noted on the context, and oauthErrorBoundary turns the answer into a 503
+ * `temporarily_unavailable` with Retry-After. Returns false for any other error.
+ */
+export const noteStoreFailure = (ctx: Context, error: unknown): boolean => {
+  if (classifyError(error).code !== 'storage_unavailable') return false;
+  (ctx.state as Record<symbol, unknown>)[STORE_FAILURE] = error;
+  return true;
+};
+
 /**
  * Around the provider, first of Tessera's middleware: what escapes Tessera's own middleware there
  * (a store that is down while a PAT is introspected, a bug) is an OAuth JSON error, never the bare
- * text koa would answer. Server errors go to `onServerError` with their cause; the answer names none.
+ * text koa would answer; a store outage the library answered as a 500 becomes a 503 (see
+ * noteStoreFailure). Server errors go to `onServerError` with their cause; the answer names none.
  */
 export const oauthErrorBoundary =
   <C extends Context>(onServerError: (error: unknown, ctx: C) => void) =>
@@ -52,7 +68,18 @@ export const oauthErrorBoundary =
       await next();
     } catch (error) {
       const { status } = classifyError(error);
-      if (status >= 500) onServerError(error, ctx);
+      if (status >= 500 && status !== 503) onServerError(error, ctx);
       sendOAuthError(ctx, error);
+      return;
+    }
+    const failure = (ctx.state as Record<symbol, unknown>)[STORE_FAILURE];
+    if (failure === undefined) return;
+    if (ctx.response.is('html')) {
+      // A person's error page stays a page; it only gets the status and the retry hint.
+      const { status, headers } = toOAuthError(failure);
+      ctx.status = status;
+      ctx.set(headers);
+    } else {
+      sendOAuthError(ctx, failure);
     }
   };

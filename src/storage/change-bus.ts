@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
-import { Cluster, type Redis } from 'ioredis';
+import { EventEmitter, once } from 'node:events';
+import type { Cluster, Redis } from 'ioredis';
+import { duplicateRedis } from './redis.ts';
 
 /**
  * Tells every instance that a cached record (a client, an API resource…) changed, so each drops
@@ -50,17 +51,28 @@ type Message = { origin: string; id: string };
 export const createRedisChangeBus = (
   redis: Redis | Cluster,
   channelPrefix: string,
-  /** Receives a handler's exception and the subscriber connection's errors. */
+  /** Receives a handler's exception. */
   options: { onError?: (error: unknown) => void } = {},
 ): RedisChangeBus => {
   const onError = options.onError ?? ((error: unknown) => console.error('change bus:', error));
   const origin = randomUUID();
   const local = new EventEmitter();
   local.setMaxListeners(0);
-  // Narrowed by hand: the two duplicate() signatures do not unify into one callable union.
-  const subscriber: Redis | Cluster = redis instanceof Cluster ? redis.duplicate() : redis.duplicate();
-  const subscribed = new Map<string, Promise<unknown>>();
-  subscriber.on('error', onError);
+  // The subscriber's connection errors are the main connection's too, and its state changes are
+  // logged there: here they are only kept from reaching stderr raw.
+  const subscriber = duplicateRedis(redis, () => {});
+  const channels = new Set<string>();
+  let subscribed: Promise<unknown> = Promise.resolve();
+
+  // ioredis re-subscribes after a reconnection only to what it had subscribed to; a subscription
+  // asked for while Redis was down failed at once (no offline queue). So every 'ready' subscribes
+  // to every channel (SUBSCRIBE is idempotent).
+  const subscribeAll = () => {
+    if (channels.size === 0) return;
+    subscribed = subscriber.subscribe(...channels);
+    subscribed.catch(() => {});
+  };
+  subscriber.on('ready', subscribeAll);
 
   subscriber.on('message', (channel: string, raw: string) => {
     if (!channel.startsWith(channelPrefix)) return;
@@ -88,15 +100,17 @@ export const createRedisChangeBus = (
     subscribe(topic, handler) {
       local.on(topic, handler);
       const channel = `${channelPrefix}${topic}`;
-      if (!subscribed.has(channel)) {
-        // ioredis re-subscribes by itself after a reconnection; a failure here is surfaced by ready().
-        const subscription = subscriber.subscribe(channel);
-        subscription.catch(() => {});
-        subscribed.set(channel, subscription);
+      if (channels.has(channel)) return;
+      channels.add(channel);
+      // Before the first connection the command waits for it; after, 'ready' catches up.
+      if (subscriber.status === 'ready' || subscriber.options.enableOfflineQueue) {
+        subscribed = subscriber.subscribe(channel);
+        subscribed.catch(() => {});
       }
     },
     async ready() {
-      await Promise.all(subscribed.values());
+      if (subscriber.status !== 'ready') await once(subscriber, 'ready');
+      await subscribed;
     },
     async close() {
       local.removeAllListeners();

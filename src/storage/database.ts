@@ -8,6 +8,8 @@ import ClientPgLite from 'knex-pglite';
 import { lockDataDir } from './data-dir-lock.ts';
 import pg from 'pg';
 import { guardedClient } from './query-guard.ts';
+import type { ConnectionState } from './connection-state.ts';
+import { guardWithBreaker } from './postgres-breaker.ts';
 
 /**
  * The SQL database behind both storage profiles: PostgreSQL through `pg` when a URL is given,
@@ -29,6 +31,12 @@ export type DatabaseOptions = {
   memory?: boolean;
   /** Schema(s) to put first on the search_path (tests isolate themselves in a schema). */
   searchPath?: string;
+  /**
+   * PostgreSQL only: serve requests, failing fast while the server is unreachable (short
+   * timeouts and a breaker fed into `state`). Without it the settings are patient, for
+   * migrations and CLI commands, which would rather wait for a slow start than fail.
+   */
+  failFast?: { state: ConnectionState };
 };
 
 const INT8_OID = 20;
@@ -68,20 +76,61 @@ const PgClient = createRequire(import.meta.url)('knex/lib/dialects/postgres/inde
 const GuardedPgClient = guardedClient(PgClient);
 const GuardedPgliteClient = guardedClient(ClientPgLite as unknown as typeof Knex.Client);
 
-const createPostgres = (databaseUrl: string, searchPath: string | undefined): Database => {
+/**
+ * Fail-fast settings: long enough for a loaded server (a new connection forks a backend and
+ * authenticates), short enough that the request that finds a silent server answers within a
+ * second; the breaker answers the ones after it at once.
+ */
+const FAST = { connectMs: 500, acquireMs: 1_000 };
+const PATIENT = { connectMs: 5_000, acquireMs: 10_000 };
+
+const QUIET = { warn() {}, error() {}, deprecate() {}, debug() {} };
+
+const createPostgres = (databaseUrl: string, options: DatabaseOptions): Database => {
+  const limits = options.failFast ? FAST : PATIENT;
   const instance = knex({
     client: GuardedPgClient,
     connection: {
       connectionString: databaseUrl,
       types: pgTypes,
-      connectionTimeoutMillis: 5_000,
+      connectionTimeoutMillis: limits.connectMs,
+      // No client-side query_timeout: pg leaves a timed-out connection in use and the bench's
+      // /v1 writes got 500s with it. A silent server is noticed by the connect timeout instead.
     },
     // min 0: an idle instance holds no connection, so a Postgres restart leaves nothing stale behind.
     pool: { min: 0, max: 10 },
-    acquireConnectionTimeout: 10_000,
-    ...(searchPath ? { searchPath: [searchPath] } : {}),
+    acquireConnectionTimeout: limits.acquireMs,
+    // knex prints pool errors to the console; they reach the caller as thrown errors anyway.
+    ...(options.failFast ? { log: QUIET } : {}),
+    ...(options.searchPath ? { searchPath: [options.searchPath] } : {}),
   });
-  return { knex: instance, kind: 'postgres', close: () => instance.destroy() };
+  const stopBreaker = options.failFast
+    ? guardWithBreaker(instance, options.failFast.state, () => probePostgres(databaseUrl))
+    : () => {};
+  return {
+    knex: instance,
+    kind: 'postgres',
+    close: async () => {
+      stopBreaker();
+      await instance.destroy();
+    },
+  };
+};
+
+/** One connection, one `select 1`, closed: does the server answer right now? */
+const probePostgres = async (databaseUrl: string): Promise<void> => {
+  const client = new pg.Client({
+    connectionString: databaseUrl,
+    connectionTimeoutMillis: FAST.connectMs,
+    query_timeout: FAST.connectMs,
+  });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('select 1');
+  } finally {
+    void client.end().catch(() => {});
+  }
 };
 
 const createPglite = async (dataDir: string | undefined, memory: boolean, searchPath: string | undefined) => {
@@ -124,6 +173,6 @@ const createPglite = async (dataDir: string | undefined, memory: boolean, search
 };
 
 export const createDatabase = async (options: DatabaseOptions): Promise<Database> => {
-  if (options.databaseUrl) return createPostgres(options.databaseUrl, options.searchPath);
+  if (options.databaseUrl) return createPostgres(options.databaseUrl, options);
   return createPglite(options.dataDir, options.memory === true, options.searchPath);
 };

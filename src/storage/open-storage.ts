@@ -8,6 +8,7 @@ import {
   createRedisAttemptCounters,
 } from './attempt-counters.ts';
 import { type ChangeBus, createLocalChangeBus, createRedisChangeBus } from './change-bus.ts';
+import { type ConnectionTransition, createConnectionState } from './connection-state.ts';
 import { createDatabase, type Database } from './database.ts';
 import { migrateLatest } from './migrate.ts';
 import type { OidcAdapterFactory } from './oidc-adapter/contract.ts';
@@ -35,7 +36,8 @@ export type Storage = {
   attemptCounters: AttemptCounters;
   /** Deletes expired token-store rows now and then (Redis expires its keys itself). Returns a stop function. */
   startExpirySweep(intervalMs: number): () => void;
-  ping(): Promise<void>;
+  /** For /readyz: each store, checked on its own so a partial outage says which part is down. */
+  readiness: { name: string; check: () => Promise<void> }[];
   close(): Promise<void>;
 };
 
@@ -45,24 +47,52 @@ export type Storage = {
  */
 export const openStorage = async (
   config: Pick<Config, 'databaseUrl' | 'dataDir' | 'redis' | 'redisPrefix'>,
-  options: { pepper: string; migrate: boolean },
+  options: {
+    pepper: string;
+    migrate: boolean;
+    /**
+     * Serving requests: fail fast while a store is unreachable, and tell each connection state
+     * change, once (the server logs it). Without it (the CLI) timeouts are patient.
+     */
+    failFast?: { onConnectionChange: (transition: ConnectionTransition) => void };
+  },
 ): Promise<Storage> => {
+  const { failFast } = options;
+  if (options.migrate && config.databaseUrl) {
+    // Migrations run on a connection of their own with patient timeouts: a slow start or a long
+    // DDL statement must not fail them, while the serving connections below fail fast.
+    const migrating = await createDatabase({ databaseUrl: config.databaseUrl });
+    try {
+      await migrateLatest(migrating.knex);
+    } finally {
+      await migrating.close();
+    }
+  }
   const database = await createDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
+    failFast: failFast && { state: createConnectionState('postgres', failFast.onConnectionChange) },
   });
   try {
-    if (options.migrate) await migrateLatest(database.knex);
+    if (options.migrate && !config.databaseUrl) await migrateLatest(database.knex);
   } catch (error) {
     await database.close();
     throw error;
   }
-  const redis = config.redis ? createRedis(config.redis) : undefined;
+  const redis = config.redis
+    ? createRedis(
+        config.redis,
+        failFast
+          ? { state: createConnectionState('redis', failFast.onConnectionChange) }
+          : { commandTimeout: 5_000, connectTimeout: 5_000 },
+      )
+    : undefined;
   const changes = redis
     ? createRedisChangeBus(redis, `${config.redisPrefix}changes:`)
     : createLocalChangeBus();
   const repositories = createRepositories(database.knex);
   const revocations = createRevocationList({ repositories, changes });
+  const pingDatabase = async () => void (await database.knex.raw('select 1'));
   const hashId = createPepperHash(options.pepper, 'oidc-id').digest;
   const sealedBox = createSealedBox(options.pepper, 'oidc-payload');
   const sqlTokenStore = redis
@@ -84,10 +114,10 @@ export const openStorage = async (
       ? createRedisAttemptCounters(redis, config.redisPrefix)
       : createMemoryAttemptCounters(),
     startExpirySweep: (intervalMs) => sqlTokenStore?.startExpirySweep(intervalMs) ?? (() => {}),
-    async ping() {
-      await database.knex.raw('select 1');
-      if (redis) await pingRedis(redis);
-    },
+    readiness: [
+      { name: 'database', check: pingDatabase },
+      ...(redis ? [{ name: 'redis', check: async () => void (await pingRedis(redis)) }] : []),
+    ],
     async close() {
       await revocations.stop();
       await changes.close();

@@ -87,3 +87,36 @@ describe('classifyError', () => {
     }
   });
 });
+
+describe('classifyError and storage outages', () => {
+  test('reads an unreachable store, as ioredis, pg and knex report it, as a 503 that says when to retry', () => {
+    const outages: unknown[] = [
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' }),
+      new Error("Stream isn't writeable and enableOfflineQueue options is false"),
+      new Error('Connection is closed.'),
+      new Error('Command timed out'),
+      Object.assign(new Error('Reached the max retries per request limit'), {
+        name: 'MaxRetriesPerRequestError',
+      }),
+      Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+      new Error('Connection terminated due to connection timeout'),
+      Object.assign(new Error('Knex: Timeout acquiring a connection.'), { name: 'KnexTimeoutError' }),
+      new AggregateError([Object.assign(new Error('refused'), { code: 'ECONNREFUSED' })], 'connect failed'),
+      new Error('wrapped', { cause: Object.assign(new Error('x'), { code: 'ETIMEDOUT' }) }),
+    ];
+    for (const thrown of outages) {
+      const classified = classifyError(thrown);
+      assert.equal(classified.code, 'storage_unavailable', String(thrown));
+      assert.equal(classified.status, 503);
+      assert.ok(classified.retryAfterSeconds !== undefined && classified.retryAfterSeconds > 0);
+    }
+  });
+
+  test('leaves a query the store rejected as a server error', () => {
+    for (const thrown of [
+      Object.assign(new Error('invalid byte sequence'), { code: '22021' }),
+      new Error('ERR wrong number of arguments'),
+    ])
+      assert.equal(classifyError(thrown).code, 'internal');
+  });
+});

@@ -1,4 +1,5 @@
 import type { PepperHash } from '../../crypto/pepper-hash.ts';
+import { classifyError } from '../../errors.ts';
 import type { Repositories } from '../../storage/repositories.ts';
 import { parseToken } from '../../verify/token-format.ts';
 import type { Policy } from '../permissions/policy.ts';
@@ -36,13 +37,23 @@ export const createAccessTokenResolver = (deps: {
 }) => {
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
 
+  // Redis is a cache of the record: while it is unreachable, PostgreSQL answers alone.
+  const unlessRedisIsDown = async <T>(read: Promise<T> | undefined): Promise<T | undefined> => {
+    try {
+      return await read;
+    } catch (error) {
+      if (classifyError(error).code === 'storage_unavailable') return undefined;
+      throw error;
+    }
+  };
+
   /**
    * Redis first, but Postgres wins: an entry whose token (or string) the revocation record names
    * is revoked, whatever Redis kept or got back after a failover. A tombstone the record does not
    * know (yet, or left by a failed revocation) is checked against the row.
    */
   const findEntry = async (tokenHash: string): Promise<TokenEntry | undefined> => {
-    const cached = await deps.entries?.get(tokenHash);
+    const cached = await unlessRedisIsDown(deps.entries?.get(tokenHash));
     const revoked = (id: string | undefined) =>
       deps.revocations.has('token_hash', tokenHash) ||
       (id !== undefined && deps.revocations.has('access_token', id));
@@ -57,7 +68,7 @@ export const createAccessTokenResolver = (deps: {
     if (cached === 'revoked') return row && !row.revokedAt ? entryOf(row) : undefined;
     if (!row || row.revokedAt) return undefined;
     const entry = entryOf(row);
-    await deps.entries?.restore(tokenHash, entry, now());
+    await unlessRedisIsDown(deps.entries?.restore(tokenHash, entry, now()));
     return entry;
   };
 

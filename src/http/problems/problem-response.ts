@@ -89,7 +89,8 @@ export const sendProblem = (
 ): void => {
   const { status, headers, body } = toProblem(error, parameterNames);
   const requestId = typeof ctx.state.requestId === 'string' ? ctx.state.requestId : undefined;
-  if (status >= 500) {
+  // A store outage is logged once, as a connection state change (main.ts), not once per request.
+  if (status >= 500 && body.code !== 'storage_unavailable') {
     if (logger) logger.error({ err: error, requestId }, 'request failed');
     else ctx.app.emit('error', error, ctx);
   }

@@ -1,4 +1,5 @@
 import { Router } from '@koa/router';
+import { AppError } from '../../errors.ts';
 
 export type ReadinessCheck = { name: string; check: () => Promise<void> };
 
@@ -17,16 +18,24 @@ export const createHealthRoutes = (checks: ReadinessCheck[]): Router => {
       checks.map(async ({ name, check }) => {
         try {
           await check();
-          return [name, 'ok'] as const;
-        } catch {
-          return [name, 'unavailable'] as const;
+          return [name, 'ok', undefined] as const;
+        } catch (error) {
+          // Tessera's own message says which part is down (a Redis Cluster's slot ranges); others say nothing.
+          return [name, 'unavailable', error instanceof AppError ? error.message : undefined] as const;
         }
       }),
     );
     const ready = results.every(([, status]) => status === 'ok');
+    const details = results
+      .filter(([, , detail]) => detail !== undefined)
+      .map(([name, , detail]) => [name, detail]);
     ctx.set('Cache-Control', 'no-store');
     ctx.status = ready ? 200 : 503;
-    ctx.body = { status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) };
+    ctx.body = {
+      status: ready ? 'ready' : 'not ready',
+      checks: Object.fromEntries(results.map(([name, status]) => [name, status])),
+      ...(details.length > 0 ? { details: Object.fromEntries(details) } : {}),
+    };
   });
   return router;
 };

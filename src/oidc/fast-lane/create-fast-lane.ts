@@ -1,6 +1,8 @@
 import type { Context } from 'koa';
 import type { Provider } from 'oidc-provider';
+import { classifyError } from '../../errors.ts';
 import type { Logger } from '../../logging/create-logger.ts';
+import { sendOAuthError } from '../oauth-error-response.ts';
 import type { ClientCredentialsDeps } from '../grants/client-credentials.ts';
 import { type ClientAuthDeps, createClientAuthenticator } from './client-secret-auth.ts';
 import { readFormPost } from './form-post.ts';
@@ -16,7 +18,8 @@ import { createTokenLane } from './token-lane.ts';
  * with the library's own models and the very functions the full path uses; every other request —
  * an error, an unusual header or parameter, another grant, a JWT — is handed to the library as it
  * came, so the wire behaviour is the library's. test/e2e/fast-lane.test.ts compares both, answer
- * by answer. TESSERA_FAST_LANE=false turns it off.
+ * by answer. One exception: a store that does not answer gets its 503 here, never a second
+ * attempt through the library. TESSERA_FAST_LANE=false turns it off.
  *
  * Returns true when it has answered.
  */
@@ -45,7 +48,13 @@ export const createFastLane = (deps: FastLaneDeps, provider: Provider): FastLane
       if (form.params)
         body = await lane({ params: form.params, authorization: ctx.headers.authorization, ip: ctx.ip });
     } catch (error) {
-      // Storage trouble, or a bug here: the library gets the request and answers it its own way.
+      // A store that did not answer is answered here, at once: handing the request to the library
+      // would only try the same store a second time.
+      if (classifyError(error).code === 'storage_unavailable') {
+        sendOAuthError(ctx, error);
+        return true;
+      }
+      // A bug here: the library gets the request and answers it its own way.
       deps.logger.warn(
         { err: error, path: ctx.path },
         'fast lane failed; handing the request to the provider',

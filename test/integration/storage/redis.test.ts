@@ -50,6 +50,7 @@ describe('the Redis client', () => {
     assert.equal(sentinel.options.db, 2);
     assert.ok(cluster instanceof Cluster);
     assert.deepEqual(cluster.options.redisOptions?.tls, {});
-    assert.equal(cluster.options.redisOptions?.maxRetriesPerRequest, 2);
+    assert.equal(cluster.options.redisOptions?.maxRetriesPerRequest, 0, 'never a second attempt');
+    assert.equal(cluster.options.retryDelayOnFailover, 0);
   });
 });
