@@ -23,10 +23,11 @@ const parse = (schema: z.ZodType, input: unknown, part: InputPart): unknown => {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const errors = problemItemsFromZod(result.error, part);
-  const what = part === 'body' ? 'request body' : 'request parameters';
+  // The verb agrees with the subject ("the body has", "the parameters have"), the noun with the count.
+  const subject = part === 'body' ? 'The request body has' : 'The request parameters have';
   throw new AppError(
     'invalid_input',
-    `The ${what} ${errors.length === 1 ? 'has a problem' : 'have problems'}: see errors.`,
+    `${subject} ${errors.length === 1 ? 'a problem' : 'problems'}: see errors.`,
     { errors },
   );
 };
