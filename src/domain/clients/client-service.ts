@@ -4,6 +4,7 @@ import type { ChangeBus } from '../../storage/change-bus.ts';
 import type { Repositories } from '../../storage/repositories.ts';
 import type { Actor } from '../actors.ts';
 import { recordAudit } from '../audit/audit-log.ts';
+import { refuseBuiltInClient } from '../built-ins.ts';
 import { parseInput } from '../validation.ts';
 import {
   type Client,
@@ -105,6 +106,7 @@ export const createClientService = (deps: {
     get: async (clientId: string): Promise<ClientView> => viewOf(await existing(clientId)),
 
     async rotateSecret(actor: Actor, clientId: string): Promise<ClientWithSecret> {
+      refuseBuiltInClient(clientId, 'given a secret (it is a public client, protected by PKCE)');
       await existing(clientId);
       const clientSecret = generateClientSecret();
       const updated = await clients.updateSecretHash(clientId, deps.secretHash.digest(clientSecret));
@@ -118,6 +120,7 @@ export const createClientService = (deps: {
     },
 
     async remove(actor: Actor, clientId: string): Promise<void> {
+      refuseBuiltInClient(clientId, 'deleted');
       if (!(await clients.deleteById(clientId))) throw notFound(`no client with id ${clientId}`);
       await recordAudit(deps.repositories, actor, {
         action: 'client.delete',
