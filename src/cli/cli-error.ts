@@ -1,11 +1,4 @@
-import {
-  AppError,
-  classifyError,
-  type FieldProblem,
-  invalidInput,
-  nameFields,
-  publicMessage,
-} from '../errors.ts';
+import { AppError, classifyError, type FieldProblem, invalidInput, nameFields } from '../errors.ts';
 
 /**
  * How the CLI reports a failure. A usage mistake — a flag missing, two that exclude each other, a
@@ -40,7 +33,8 @@ export const cliProblems = (error: unknown, flags: Record<string, string> = {}):
   }
   const field = error.expose ? error.field?.split('.')[0] : undefined;
   const flag = field ? flags[field] : undefined;
-  if (!flag || !field) return [{ detail: error.expose ? error.message : publicMessage(error) }];
+  // The CLI's user is the operator: a configuration or storage failure is told as it is.
+  if (!flag || !field) return [{ detail: error.message }];
   // Messages start with the field name ("accessTokenTtl must be …"): say the flag instead.
   const detail = error.message.startsWith(field)
     ? error.message

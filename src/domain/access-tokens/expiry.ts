@@ -12,7 +12,7 @@ const date = (at: Date) => at.toISOString().slice(0, 10);
  *
  * A token made with another token never outlives it (`ceiling`). The request is compared with the
  * ceiling in the units it was made in — whole days, or a date — and a request that fits is capped at
- * the ceiling's instant: a 30-day PAT can make a "30-day" token a minute (or hours) later, which
+ * the ceiling's instant (a second before it): a 30-day PAT can make a "30-day" token a minute (or hours) later, which
  * then expires with the PAT, rather than one refused for the minute that has passed (or for the
  * milliseconds a ceiling read from a JWT's `exp` loses). A refusal names the field that was sent,
  * or none when the expiry was left out.
@@ -50,5 +50,8 @@ export const resolveExpiry = (
         : `is later than ${until} (a token cannot outlive its parent)`;
     throw invalidFields([{ field, detail }]);
   }
-  return requested.getTime() > ceiling.getTime() ? ceiling : requested;
+  // The ceiling comes in whole seconds, rounded up from the parent's own expiry (a token entry's
+  // or a JWT's `exp`): a second less can never outlive the parent.
+  const cap = new Date(Math.floor(ceiling.getTime() / 1000) * 1000 - 1000);
+  return requested.getTime() > cap.getTime() ? cap : requested;
 };
