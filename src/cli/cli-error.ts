@@ -45,16 +45,16 @@ export const cliProblems = (error: unknown, flags: Record<string, string> = {}):
   return [{ flag, detail }];
 };
 
-/** The lines the CLI prints: `--ttl must be at most 86400 seconds`, one per problem. */
+const lineOf = ({ flag, detail }: CliProblem) => (flag ? `${flag} ${detail}` : detail);
+
+/** What the CLI says, one problem a line: `--ttl must be at most 86400 seconds`. */
 export const describeError = (error: unknown, flags: Record<string, string> = {}): string =>
-  cliProblems(error, flags)
-    .map(({ flag, detail }) => (flag ? `${flag} ${detail}` : detail))
-    .join('\n');
+  cliProblems(error, flags).map(lineOf).join('\n');
 
 /** With --json, an error is a JSON object on stderr as well: `{"error": {code, message, errors}}`. */
 export const errorJson = (error: unknown, flags: Record<string, string> = {}) => {
   const problems = cliProblems(error, flags);
-  const lines = describeError(error, flags).split('\n');
+  const lines = problems.map(lineOf);
   return {
     error: {
       code: classifyError(error).code,
@@ -69,10 +69,9 @@ export const reportError = (error: unknown, flags: Record<string, string>, json:
   process.stderr.write(
     json
       ? `${JSON.stringify(errorJson(error, flags), null, 2)}\n`
-      : `${describeError(error, flags)
-          .split('\n')
-          .map((line) => `error: ${line}\n`)
-          .join('')}`,
+      : cliProblems(error, flags)
+          .map((problem) => `error: ${lineOf(problem)}\n`)
+          .join(''),
   );
   process.exitCode = exitCodeOf(error);
 };
