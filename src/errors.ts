@@ -61,10 +61,28 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
  */
 export type ProblemItem = { pointer: string; detail: string } | { parameter: string; detail: string };
 
+/**
+ * One problem with one input, the domain's way: `field` is the domain's key (`expiresInDays`,
+ * `scopes.0`; absent when the problem is about the input as a whole) and `detail` says what is
+ * wrong without naming it ("must be 1 or more"), so each surface names the field its own way (a
+ * JSON pointer, a flag). A detail that mentions another field writes it `{expiresAt}`: the
+ * surface puts its own name there too (`fieldReference`).
+ */
+export type FieldProblem = { field?: string | undefined; detail: string };
+
+/** `{expiresAt}` in a detail: a reference to another field, for the surface to name. */
+export const fieldReference = /\{([A-Za-z][A-Za-z0-9.]*)\}/g;
+
+/** A detail with its field references named by `name`. */
+export const nameFields = (detail: string, name: (field: string) => string): string =>
+  detail.replace(fieldReference, (_match, field: string) => name(field));
+
 export type AppErrorOptions = {
   cause?: unknown;
   /** The input field the error is about, the domain's way (`expiresInDays`, `scopes.0`). */
   field?: string | undefined;
+  /** Every problem with the input at once, the domain's way (see FieldProblem). */
+  fields?: FieldProblem[] | undefined;
   /** The inputs the error is about, already named the client's way (the HTTP layer's checks). */
   errors?: ProblemItem[] | undefined;
   /** Response headers that belong to the error: `Allow`, `WWW-Authenticate`… */
@@ -84,6 +102,7 @@ export class AppError extends Error {
   readonly status: number;
   readonly expose: boolean;
   readonly field: string | undefined;
+  readonly fields: FieldProblem[] | undefined;
   readonly errors: ProblemItem[] | undefined;
   readonly headers: Readonly<Record<string, string>>;
   /** Set on every 503: both renderers send it as `Retry-After`. */
@@ -96,6 +115,7 @@ export class AppError extends Error {
     this.status = STATUS_BY_CODE[code];
     this.expose = this.status < 500;
     this.field = options.field;
+    this.fields = options.fields;
     this.errors = options.errors;
     this.headers = options.headers ?? {};
     this.retryAfterSeconds =
@@ -105,6 +125,19 @@ export class AppError extends Error {
 
 export const invalidInput = (message: string, field?: string): AppError =>
   new AppError('invalid_input', message, { field });
+/**
+ * Several input problems reported together, so a client fixes them in one go. The message lists
+ * them the domain's way, for a surface that does not name fields itself (a log line).
+ */
+export const invalidFields = (problems: FieldProblem[]): AppError => {
+  const line = ({ field, detail }: FieldProblem) =>
+    `${field ? `${field} ` : ''}${nameFields(detail, (name) => name)}`;
+  const message =
+    problems.length === 1 && problems[0]
+      ? line(problems[0])
+      : `${problems.length} problems: ${problems.map(line).join('; ')}`;
+  return new AppError('invalid_input', message, { field: problems[0]?.field, fields: problems });
+};
 export const notFound = (message: string): AppError => new AppError('not_found', message);
 export const forbidden = (message: string, field?: string): AppError =>
   new AppError('forbidden', message, { field });

@@ -1,10 +1,10 @@
 import type { Server } from 'node:http';
 import { listen } from './composition/listen.ts';
+import { ensureBuiltIns } from './composition/ensure-built-ins.ts';
 import { createHttpApp } from './composition/http-app.ts';
 import { openServices } from './composition/open-services.ts';
 import { startProviderRuntime } from './composition/provider-runtime.ts';
 import { type Config, loadConfig } from './config/load-config.ts';
-import { ensureConsoleClient } from './domain/clients/console-client.ts';
 import { AppError } from './errors.ts';
 import { createLogger, type Logger } from './logging/create-logger.ts';
 import type { ConnectionTransition } from './storage/connection-state.ts';
@@ -26,7 +26,7 @@ const openServerServices = async (config: Config, logger: Logger) => {
   });
   const stopSweep = services.storage.startExpirySweep(10 * 60_000);
   services.domain.lastUsed.start();
-  await ensureConsoleClient(services.storage, config.issuer);
+  await ensureBuiltIns(services.storage, config.issuer, logger);
   return {
     ...services,
     async close() {

@@ -4,7 +4,7 @@ import { openServices } from '../composition/open-services.ts';
 import { type Config, loadConfig } from '../config/load-config.ts';
 import { AppError } from '../errors.ts';
 import { runAdmin } from './admin-session.ts';
-import { exitCodeOf } from './cli-error.ts';
+import { reportError, usageError, wantsJson } from './cli-error.ts';
 import { type CommandContext, runCommandBody } from './command-context.ts';
 import { registerApiResourceCommands } from './commands/api-resources.ts';
 import { registerClientCommands } from './commands/clients.ts';
@@ -41,6 +41,10 @@ const program = new Command('tessera')
     '\nConfiguration comes from environment variables (DATABASE_URL, REDIS_URL, TESSERA_*); see README.md.',
   );
 
+// With --json, commander's own parse errors are reported as JSON too (below), not as its text.
+const json = wantsJson();
+if (json) program.configureOutput({ outputError: () => {}, writeErr: () => {} });
+
 registerServeCommand(program, context);
 registerMigrateCommand(program, context);
 registerApiResourceCommands(program, context);
@@ -60,11 +64,13 @@ try {
   await program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) {
-    // commander already printed its message (which names the flag); help and version exit 0.
+    // commander already printed its message (which names the flag), unless --json asked for JSON;
+    // help and version exit 0, every parse error is a usage mistake.
+    if (json && error.exitCode !== 0)
+      reportError(usageError(error.message.replace(/^error: /, '')), {}, true);
     process.exitCode = error.exitCode === 0 ? 0 : 2;
   } else if (error instanceof AppError) {
-    process.stderr.write(`error: ${error.message}\n`);
-    process.exitCode = exitCodeOf(error);
+    reportError(error, {}, json);
   } else {
     throw error;
   }

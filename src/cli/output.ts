@@ -17,6 +17,9 @@ const cell = (value: unknown): string =>
         ? value.toISOString()
         : String(value);
 
+/** A column's header: its key in words, `expiresAt` → `EXPIRES AT`. */
+const header = (column: string): string => column.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toUpperCase();
+
 export const printTable = (rows: Record<string, unknown>[], columns: string[]): void => {
   if (rows.length === 0) {
     process.stdout.write('(none)\n');
@@ -24,16 +27,14 @@ export const printTable = (rows: Record<string, unknown>[], columns: string[]): 
   }
   const cells = rows.map((row) => columns.map((column) => cell(row[column])));
   const widths = columns.map((column, index) =>
-    Math.max(column.length, ...cells.map((line) => line[index]?.length ?? 0)),
+    Math.max(header(column).length, ...cells.map((line) => line[index]?.length ?? 0)),
   );
   const format = (line: string[]) =>
     line
       .map((value, index) => value.padEnd(widths[index] ?? 0))
       .join('  ')
       .trimEnd();
-  process.stdout.write(
-    `${[format(columns.map((column) => column.toUpperCase())), ...cells.map(format)].join('\n')}\n`,
-  );
+  process.stdout.write(`${[format(columns.map(header)), ...cells.map(format)].join('\n')}\n`);
 };
 
 export const printFields = (record: Record<string, unknown>): void => {

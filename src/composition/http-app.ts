@@ -41,6 +41,7 @@ export const createHttpApp = ({ config, services, runtime, logger, selfUrl }: Ht
         clients: services.clients,
       }),
       accessTokens: domain.accessTokens,
+      tokenRules: { maxLifetimeDays: config.tokenMaxLifetimeDays, now: () => new Date() },
       resources: domain.resources,
       audit: domain.audit,
       users: domain.users,

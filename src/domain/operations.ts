@@ -60,7 +60,12 @@ export const operations = {
     d.accessTokens.listPersonal(a, input),
   'tokens.list-resource': (d: Domain, a: Actor, input: ListOptions & { ref: ResourceRef }) =>
     d.accessTokens.listForResource(a, input.ref, input),
-  'tokens.revoke': (d: Domain, a: Actor, input: { id: string }) => d.accessTokens.revokePersonal(a, input.id),
+  /** Revoking a revoked token changes nothing, and says so. */
+  'tokens.revoke': async (d: Domain, a: Actor, input: { id: string }) => {
+    const before = await d.accessTokens.getPersonal(a, input.id);
+    const token = await d.accessTokens.revokePersonal(a, input.id);
+    return { token, alreadyRevoked: before.revokedAt !== null };
+  },
   'tokens.rotate': (d: Domain, a: Actor, input: { id: string }) => d.accessTokens.rotatePersonal(a, input.id),
 } as const;
 

@@ -1,9 +1,13 @@
 import { connect } from 'node:net';
 import type { OperationInput, OperationName, OperationResult } from '../domain/operations.ts';
-import { AppError, type ErrorCode } from '../errors.ts';
+import { AppError, type ErrorCode, type FieldProblem } from '../errors.ts';
 
 type Reply =
-  { ok: true; result: unknown } | { ok: false; error: { code: ErrorCode; message: string; field?: string } };
+  | { ok: true; result: unknown }
+  | {
+      ok: false;
+      error: { code: ErrorCode; message: string; field?: string; fields?: FieldProblem[] };
+    };
 
 const exchange = (path: string, request: string, timeoutMs: number): Promise<string> =>
   new Promise((resolve, reject) => {
@@ -44,5 +48,8 @@ export const callControlSocket = async <N extends OperationName>(
     await exchange(path, `${JSON.stringify({ op, input, operator })}\n`, timeoutMs),
   ) as Reply;
   if (reply.ok) return reply.result as OperationResult<N>;
-  throw new AppError(reply.error.code, reply.error.message, { field: reply.error.field });
+  throw new AppError(reply.error.code, reply.error.message, {
+    field: reply.error.field,
+    fields: reply.error.fields,
+  });
 };

@@ -32,7 +32,7 @@ export const startControlSocket = async (deps: {
       answer(socket, {
         ok: false,
         error: failure.expose
-          ? { code: failure.code, message: failure.message, field: failure.field }
+          ? { code: failure.code, message: failure.message, field: failure.field, fields: failure.fields }
           : { code: failure.code, message: 'the server failed to run the operation; see its log' },
       });
     }

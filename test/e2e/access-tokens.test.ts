@@ -379,6 +379,42 @@ describe('personal and resource access tokens', { skip: await productionSkipReas
     assert.equal(garbage.status, 401);
   });
 
+  test('a 30-day PAT makes a 30-day token, which expires with it, but neither a longer one nor one that never expires', async () => {
+    const own = await api(bob().pat, 'GET', '/v1/access-tokens');
+    const bootstrap = (own.body.data as { name: string; expires_at: string }[]).find(
+      (token) => token.name === 'bootstrap',
+    );
+    assert.ok(bootstrap);
+    const month = await api(bob().pat, 'POST', '/v1/access-tokens', {
+      name: 'a month',
+      scopes: ['tokens:write'],
+      expires_in_days: 30,
+    });
+    assert.equal(month.status, 201, JSON.stringify(month.body));
+    secrets.push(month.body.token as string);
+    assert.ok(Date.parse(month.body.expires_at as string) <= Date.parse(bootstrap.expires_at));
+    assert.ok(Date.parse(month.body.expires_at as string) > Date.now() + 29.9 * 86_400_000);
+
+    const longer = await api(bob().pat, 'POST', '/v1/access-tokens', {
+      name: 'longer',
+      scopes: ['tokens:write'],
+      expires_in_days: 31,
+    });
+    assert.equal(longer.status, 400);
+    const [tooLong] = longer.body.errors as { pointer: string; detail: string }[];
+    assert.equal(tooLong?.pointer, '/expires_in_days');
+    assert.match(tooLong?.detail ?? '', /^is longer than the token you are using, which expires /);
+
+    const forever = await api(bob().pat, 'POST', '/v1/access-tokens', {
+      name: 'forever',
+      scopes: ['tokens:write'],
+    });
+    assert.equal(forever.status, 400);
+    const [never] = forever.body.errors as { pointer: string; detail: string }[];
+    assert.equal(never?.pointer, '', 'no expiry field was sent: the problem is the whole request');
+    assert.match(never?.detail ?? '', /cannot outlive it: give expires_at or expires_in_days/);
+  });
+
   test('Redis flushed: a PAT is restored from Postgres; a revoked one stays dead', async () => {
     const live = await cliJson<{ token: string; id: string }>(production.env, [
       'tokens',

@@ -37,7 +37,7 @@ const showClient = (client: Json<ClientView>) =>
     scopes: client.scopes,
     introspects: client.introspects,
     created: client.createdAt,
-    'secret rotated': client.secretRotatedAt,
+    'secret rotated': client.secretRotatedAt ?? 'never',
   });
 
 const showSecret = (created: CreatedJson, json: boolean) => {

@@ -1,4 +1,5 @@
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
+import { MAX_TOKEN_LIFETIME_DAYS } from '../../domain/access-tokens/token-request.ts';
 import type { AccessTokenView, IssuedAccessToken, Page } from '../../domain/access-tokens/access-token.ts';
 import { parseScopeList } from '../../domain/scopes/scope-list.ts';
 import { usageError } from '../cli-error.ts';
@@ -38,11 +39,18 @@ const toJson = (view: View) => ({
   ...(view.resource ? { resource: view.resource, bot_id: view.botId, role: view.role } : {}),
 });
 
-const days = (value: string) => {
-  if (!/^\d+$/.test(value) || Number(value) < 1)
-    throw new InvalidArgumentError('--expires-in-days must be a whole number, 1 or more');
-  return Number(value);
-};
+/**
+ * A whole number stays a number; anything else goes on as written, for the domain to refuse with
+ * the API's own rule and words (token-request.ts) together with every other problem.
+ */
+const days = (value: string): number => (/^-?\d+$/.test(value.trim()) ? Number(value) : (value as never));
+
+/** What a table shows for a date that is not there: the token never expires, or was never used. */
+const orNever = (view: View) => ({
+  ...view,
+  expiresAt: view.expiresAt ?? 'never',
+  lastUsedAt: view.lastUsedAt ?? 'never',
+});
 
 const showIssued = (issued: Json<IssuedAccessToken>, json: boolean) => {
   if (json) {
@@ -79,8 +87,15 @@ export const registerTokenCommands = (program: Command, context: CommandContext)
     .option('--role <role>', 'role of the resource access token bot')
     .requiredOption('--name <name>', 'a name to recognise the token by')
     .requiredOption('--scopes <scopes>', 'space- or comma-separated scopes')
-    .option('--expires-in-days <days>', 'expire after this many days', days)
-    .option('--expires-at <date>', 'expire at the end of this day (UTC), YYYY-MM-DD')
+    .option(
+      '--expires-in-days <days>',
+      `expire after this many whole days (at most ${MAX_TOKEN_LIFETIME_DAYS}, or the server's TESSERA_TOKEN_MAX_LIFETIME_DAYS)`,
+      days,
+    )
+    .option(
+      '--expires-at <date>',
+      'expire at the end of this day (UTC), YYYY-MM-DD; without either flag the token never expires, where the server allows it',
+    )
     .option('--audience <uris>', 'comma-separated API identifiers the token is restricted to (personal only)')
     .option('--json', 'print JSON')
     .action(async (options) =>
@@ -152,7 +167,7 @@ export const registerTokenCommands = (program: Command, context: CommandContext)
         } while (cursor);
         if (options.json) printJson(items.map(toJson));
         else
-          printTable(items, [
+          printTable(items.map(orNever), [
             'id',
             'name',
             'state',
@@ -166,7 +181,7 @@ export const registerTokenCommands = (program: Command, context: CommandContext)
     );
 
   for (const [name, description] of [
-    ['revoke', 'revoke a token: it stops working at once'],
+    ['revoke', 'revoke a token: it stops working at once (a revoked token stays revoked: exit 0)'],
     ['rotate', 'replace the token string of an active token; the old string stops working'],
   ] as const) {
     group
@@ -177,8 +192,13 @@ export const registerTokenCommands = (program: Command, context: CommandContext)
       .action(async (id: string, options) =>
         context.run(FLAGS, async () => {
           if (name === 'revoke') {
-            const view = (await context.admin('tokens.revoke', { id })) as View;
-            if (options.json) printJson(toJson(view));
+            const { token: view, alreadyRevoked } = (await context.admin('tokens.revoke', { id })) as {
+              token: View;
+              alreadyRevoked: boolean;
+            };
+            if (options.json) printJson({ ...toJson(view), already_revoked: alreadyRevoked });
+            else if (alreadyRevoked)
+              process.stdout.write(`${view.id} (${view.name}) was already revoked at ${view.revokedAt}\n`);
             else process.stdout.write(`revoked ${view.id} (${view.name})\n`);
           } else {
             showIssued(

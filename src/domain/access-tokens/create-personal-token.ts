@@ -8,9 +8,10 @@ import { viewOf } from './access-token-view.ts';
 import { resolveExpiry } from './expiry.ts';
 import { mintToken } from './mint-token.ts';
 import { restoreEntry } from './token-entry-writes.ts';
-import { checkName, ensureNameFree } from './token-names.ts';
+import { ensureNameFree } from './token-names.ts';
 import { personalOwner } from './token-ownership.ts';
-import { checkKnownScopes, credentialBounds, missingFrom, scopeList } from './token-scopes.ts';
+import { checkKnownScopes, credentialBounds, missingFrom } from './token-scopes.ts';
+import { parsePersonalTokenRequest } from './token-request.ts';
 
 /**
  * A personal access token: for its owner (an operator may name any user), with scopes the owner
@@ -23,22 +24,21 @@ export const createPersonalToken = async (
   input: CreatePersonalTokenInput,
 ): Promise<IssuedAccessToken> => {
   const { repositories, permissions, policy, now } = deps;
+  const request = parsePersonalTokenRequest(input, { maxLifetimeDays: deps.maxLifetimeDays, now });
+  const { name, scopes, audience } = request;
   const ownerId = await personalOwner(deps, actor, input.username);
-  const name = checkName(input.name);
-  const scopes = scopeList(input.scopes);
   checkKnownScopes(policy, scopes);
   const owner = await permissions.of(ownerId);
   if (!permissions.isActive(owner)) throw forbidden('the owner is disabled');
   const notHeld = missingFrom(policy, scopes, permissions.holdings(owner));
   if (notHeld.length > 0) throw forbidden(`the owner does not hold ${notHeld.join(', ')}`, 'scopes');
   const ceiling = credentialBounds(policy, actor, scopes);
-  const audience = [...new Set(input.audience ?? [])];
   for (const identifier of audience) {
-    if (typeof identifier !== 'string' || !(await repositories.apiResources.findByIdentifier(identifier))) {
-      throw invalidInput(`audience names an unknown API resource: ${String(identifier)}`, 'audience');
+    if (!(await repositories.apiResources.findByIdentifier(identifier))) {
+      throw invalidInput(`audience names an unknown API resource: ${identifier}`, 'audience');
     }
   }
-  const expiresAt = resolveExpiry(input, { now: now(), maxLifetimeDays: deps.maxLifetimeDays, ceiling });
+  const expiresAt = resolveExpiry(request, { now: now(), ceiling });
   const minted = mintToken('personal', deps.tokenHash);
 
   const row = await repositories.transaction(async (tx) => {

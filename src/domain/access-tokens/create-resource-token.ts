@@ -9,9 +9,10 @@ import { viewOf } from './access-token-view.ts';
 import { resolveExpiry } from './expiry.ts';
 import { mintToken } from './mint-token.ts';
 import { restoreEntry } from './token-entry-writes.ts';
-import { checkName, ensureNameFree } from './token-names.ts';
+import { ensureNameFree } from './token-names.ts';
 import { resourceManager } from './token-ownership.ts';
-import { checkKnownScopes, credentialBounds, missingFrom, scopeList } from './token-scopes.ts';
+import { checkKnownScopes, credentialBounds, missingFrom } from './token-scopes.ts';
+import { parseResourceTokenRequest } from './token-request.ts';
 
 /**
  * A resource access token: a new bot, a member of the resource with the token's role, and the
@@ -25,15 +26,15 @@ export const createResourceToken = async (
   input: CreateResourceTokenInput,
 ): Promise<IssuedAccessToken> => {
   const { repositories, policy, now } = deps;
+  const request = parseResourceTokenRequest(input, { maxLifetimeDays: deps.maxLifetimeDays, now });
+  const { name, scopes, role } = request;
   const actorRole = await resourceManager(deps, actor, ref);
-  const name = checkName(input.name);
-  if (typeof input.role !== 'string' || !policy.isRole(input.role)) {
+  if (!policy.isRole(role)) {
     throw invalidInput(`role must be one of ${policy.roles.join(', ')}`, 'role');
   }
-  if (policy.roleRank(input.role) > policy.roleRank(actorRole)) {
-    throw forbidden(`you cannot give a token the role ${input.role}: yours is ${actorRole}`, 'role');
+  if (policy.roleRank(role) > policy.roleRank(actorRole)) {
+    throw forbidden(`you cannot give a token the role ${role}: yours is ${actorRole}`, 'role');
   }
-  const scopes = scopeList(input.scopes);
   checkKnownScopes(policy, scopes);
   const covered = policy.coveredTypes(ref.type);
   for (const scope of scopes) {
@@ -45,14 +46,14 @@ export const createResourceToken = async (
       throw invalidInput(`${scope} does not apply to a token on ${ref.type}/${ref.id}`, 'scopes');
     }
   }
-  const beyondRole = missingFrom(policy, scopes, policy.allowedByRole(input.role, ref.type));
+  const beyondRole = missingFrom(policy, scopes, policy.allowedByRole(role, ref.type));
   if (beyondRole.length > 0) {
-    throw invalidInput(`the role ${input.role} does not grant ${beyondRole.join(', ')}`, 'scopes');
+    throw invalidInput(`the role ${role} does not grant ${beyondRole.join(', ')}`, 'scopes');
   }
   const beyondActor = missingFrom(policy, scopes, policy.allowedByRole(actorRole, ref.type));
   if (beyondActor.length > 0) throw forbidden(`you do not hold ${beyondActor.join(', ')} here`, 'scopes');
   const ceiling = credentialBounds(policy, actor, scopes);
-  const expiresAt = resolveExpiry(input, { now: now(), maxLifetimeDays: deps.maxLifetimeDays, ceiling });
+  const expiresAt = resolveExpiry(request, { now: now(), ceiling });
   const minted = mintToken('resource', deps.tokenHash);
   const botId = `bot_${randomToken(12)}`;
 
@@ -63,7 +64,7 @@ export const createResourceToken = async (
       subjectId: botId,
       resourceType: ref.type,
       resourceId: ref.id,
-      role: input.role,
+      role: role,
     });
     const inserted = await tx.accessTokens.insert({
       id: `tok_${randomToken(12)}`,
@@ -72,7 +73,7 @@ export const createResourceToken = async (
       subjectId: botId,
       resourceType: ref.type,
       resourceId: ref.id,
-      role: input.role,
+      role: role,
       scopes: policy.sorted(scopes),
       audience: [],
       tokenHash: minted.tokenHash,
@@ -80,7 +81,7 @@ export const createResourceToken = async (
       expiresAt,
       createdBy: actor.id,
     });
-    await auditTokenChange(tx, actor, 'access_token.create', inserted, { role: input.role });
+    await auditTokenChange(tx, actor, 'access_token.create', inserted, { role: role });
     return inserted;
   });
   await restoreEntry(deps, row, now());

@@ -2,14 +2,6 @@ import { forbidden, invalidInput } from '../../errors.ts';
 import type { Actor } from '../actors.ts';
 import type { Policy } from '../permissions/policy.ts';
 
-/** The scopes a new token asks for: a non-empty list of names, each once. */
-export const scopeList = (scopes: unknown): string[] => {
-  if (!Array.isArray(scopes) || scopes.length === 0 || scopes.some((scope) => typeof scope !== 'string')) {
-    throw invalidInput('scopes must be a non-empty list of scope names', 'scopes');
-  }
-  return [...new Set(scopes as string[])];
-};
-
 export const checkKnownScopes = (policy: Policy, scopes: string[]): void => {
   const unknown = scopes.filter((scope) => !policy.isKnownScope(scope));
   if (unknown.length > 0) {

@@ -3,6 +3,7 @@ import type { ChangeBus } from '../../storage/change-bus.ts';
 import type { Repositories } from '../../storage/repositories.ts';
 import type { Actor } from '../actors.ts';
 import { recordAudit } from '../audit/audit-log.ts';
+import { refuseBuiltInApiResource } from '../built-ins.ts';
 import { parseInput } from '../validation.ts';
 import { type ApiResource, type CreateApiResourceInput, createApiResourceInput } from './api-resource.ts';
 
@@ -15,6 +16,7 @@ export const createApiResourceService = (deps: { repositories: Repositories; cha
   return {
     async create(actor: Actor, input: CreateApiResourceInput): Promise<ApiResource> {
       const values = parseInput(createApiResourceInput, input);
+      refuseBuiltInApiResource(values.identifier, 'created by hand');
       const created = await apiResources.insert(values);
       await recordAudit(deps.repositories, actor, {
         action: 'api_resource.create',
@@ -37,6 +39,7 @@ export const createApiResourceService = (deps: { repositories: Repositories; cha
     },
 
     async remove(actor: Actor, identifier: string): Promise<void> {
+      refuseBuiltInApiResource(identifier, 'deleted');
       const users = await clients.listIdsUsingResource(identifier);
       if (users.length > 0) {
         throw conflict(

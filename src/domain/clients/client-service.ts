@@ -5,6 +5,7 @@ import type { Repositories } from '../../storage/repositories.ts';
 import type { Revocation, RevocationList } from '../../storage/revocations/revocation-list.ts';
 import type { Actor } from '../actors.ts';
 import { recordAudit } from '../audit/audit-log.ts';
+import { refuseBuiltInClient } from '../built-ins.ts';
 import { parseInput } from '../validation.ts';
 import {
   type Client,
@@ -110,6 +111,7 @@ export const createClientService = (deps: {
     get: async (clientId: string): Promise<ClientView> => viewOf(await existing(clientId)),
 
     async rotateSecret(actor: Actor, clientId: string): Promise<ClientWithSecret> {
+      refuseBuiltInClient(clientId, 'given a secret (it is a public client, protected by PKCE)');
       await existing(clientId);
       const clientSecret = generateClientSecret();
       const updated = await clients.updateSecretHash(clientId, deps.secretHash.digest(clientSecret));
@@ -127,6 +129,7 @@ export const createClientService = (deps: {
      * Postgres with the deletion, so no token of it comes back whatever Redis keeps.
      */
     async remove(actor: Actor, clientId: string): Promise<void> {
+      refuseBuiltInClient(clientId, 'deleted');
       const at = new Date();
       const revocation: Revocation = {
         kind: 'client',

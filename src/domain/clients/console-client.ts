@@ -4,6 +4,9 @@ import type { Repositories } from '../../storage/repositories.ts';
 import type { Client } from './client.ts';
 import { MANAGEMENT_API } from '../api-resources/management-api.ts';
 import { CLIENTS_TOPIC } from './client-service.ts';
+import { CONSOLE_CLIENT_ID } from '../built-ins.ts';
+
+export { CONSOLE_CLIENT_ID };
 
 /**
  * The console (`/console`) signs people in with authorization code + PKCE against Tessera itself.
@@ -11,7 +14,6 @@ import { CLIENTS_TOPIC } from './client-service.ts';
  * known to every instance would add nothing PKCE does not give), consent skipped, and access to the
  * management API limited to what managing one's own tokens needs.
  */
-export const CONSOLE_CLIENT_ID = 'tessera-console';
 export const CONSOLE_SCOPES = ['tokens:read', 'tokens:write'] as const;
 
 type ConsoleClientDefinition = {

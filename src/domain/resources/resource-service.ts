@@ -69,7 +69,7 @@ export const createResourceService = (deps: {
     async put(actor, ref, input) {
       requireSync(actor);
       checkRef(ref);
-      const name = parseInput(displayName, input.name);
+      const name = parseInput(displayName, input.name, 'name');
       const parent = input.parent;
       if (parent) checkRef(parent, 'parent');
       if (!policy.mayNest(ref.type, parent?.type)) {

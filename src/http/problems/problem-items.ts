@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ProblemItem } from '../../errors.ts';
+import { type FieldProblem, nameFields, type ProblemItem } from '../../errors.ts';
 
 type Segment = string | number;
 
@@ -15,11 +15,20 @@ const itemAt = (part: InputPart, path: readonly Segment[], detail: string): Prob
     ? { pointer: jsonPointer(path), detail }
     : { parameter: path.length > 0 ? String(path[0]) : '', detail };
 
-/** zod's wording for a missing member ("expected string, received undefined") says less than this. */
-const describeIssue = (issue: z.core.$ZodIssue): string =>
-  issue.code === 'invalid_type' && issue.message.endsWith('received undefined')
-    ? 'is required'
-    : issue.message;
+const snakeCase = (name: string): string => name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+
+/** A domain detail's `{expiresAt}` references, in the API's words (`expires_at`). */
+const inApiTerms = (detail: string): string => nameFields(detail, snakeCase);
+
+/**
+ * zod's wording for a missing member ("expected string, received undefined") says less than
+ * this, and "received NaN" is nothing a JSON client sent.
+ */
+const describeIssue = (issue: z.core.$ZodIssue): string => {
+  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) return 'is required';
+  if (issue.code === 'invalid_type' && issue.message.endsWith('received NaN')) return 'must be a number';
+  return inApiTerms(issue.message);
+};
 
 /** Every issue of a failed parse, each naming its field; an unknown member is named itself. */
 export const problemItemsFromZod = (error: z.ZodError, part: InputPart): ProblemItem[] =>
@@ -34,8 +43,6 @@ export const problemItemsFromZod = (error: z.ZodError, part: InputPart): Problem
         )
       : [itemAt(part, issue.path as Segment[], describeIssue(issue))],
   );
-
-const snakeCase = (name: string): string => name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
 
 /**
  * A domain error names its field the domain's way (`expiresInDays`, `scopes.0`); the API names it
@@ -63,4 +70,27 @@ export const inApiWords = (message: string, field: string | undefined): string =
   const name = field?.split('.')[0];
   if (!name || snakeCase(name) === name) return message;
   return message.replace(new RegExp(`\\b${name}\\b`, 'g'), snakeCase(name));
+};
+
+/** Each of a domain error's problems, named the way the client wrote it; one about no field is about the whole body. */
+export const problemItemsForDomainFields = (
+  problems: readonly FieldProblem[],
+  parameterNames: ReadonlySet<string>,
+): ProblemItem[] =>
+  problems.map(({ field, detail }) =>
+    field
+      ? problemItemForDomainField(field, inApiTerms(detail), parameterNames)
+      : { pointer: '', detail: inApiTerms(detail) },
+  );
+
+/** The problem's own detail: its one problem in a sentence, or a pointer to its list. */
+export const detailForDomainFields = (items: readonly ProblemItem[]): string => {
+  const [only] = items;
+  if (items.length === 1 && only) {
+    const name = 'pointer' in only ? only.pointer.slice(1).replaceAll('/', '.') : only.parameter;
+    return name ? `${name} ${only.detail}` : only.detail;
+  }
+  return items.every((item) => 'pointer' in item)
+    ? 'The request body has problems: see errors.'
+    : 'The request has problems: see errors.';
 };

@@ -3,7 +3,12 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { classifyError, publicMessage } from '../../errors.ts';
 import type { Logger } from '../../logging/create-logger.ts';
-import { inApiWords, problemItemForDomainField } from './problem-items.ts';
+import {
+  detailForDomainFields,
+  inApiWords,
+  problemItemForDomainField,
+  problemItemsForDomainFields,
+} from './problem-items.ts';
 
 /**
  * The RFC 9457 renderer: how /v1 and Tessera's other own routes answer an error, as
@@ -58,11 +63,16 @@ export const toProblem = (
   if (status === 401) headers['WWW-Authenticate'] ??= BEARER_CHALLENGE;
   if (error.retryAfterSeconds !== undefined) headers['Retry-After'] = String(error.retryAfterSeconds);
 
-  const items = error.field
-    ? [problemItemForDomainField(error.field, error.message, parameterNames)]
-    : error.errors;
+  const fieldItems = error.fields && problemItemsForDomainFields(error.fields, parameterNames);
+  const items =
+    fieldItems ??
+    (error.field ? [problemItemForDomainField(error.field, error.message, parameterNames)] : error.errors);
   const errors = error.expose ? items : undefined;
-  const detail = error.expose ? inApiWords(error.message, error.field) : publicMessage(error);
+  const detail = !error.expose
+    ? publicMessage(error)
+    : fieldItems
+      ? detailForDomainFields(fieldItems)
+      : inApiWords(error.message, error.field);
   return {
     status,
     headers,

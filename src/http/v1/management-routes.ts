@@ -1,4 +1,5 @@
 import type { AccessTokenService } from '../../domain/access-tokens/access-token.ts';
+import type { TokenRequestRules } from '../../domain/access-tokens/token-request.ts';
 import type { AuditService } from '../../domain/audit/audit-event.ts';
 import type { ResourceService } from '../../domain/resources/resource.ts';
 import type { UserService } from '../../domain/users/user-service.ts';
@@ -16,6 +17,8 @@ export type ManagementRouteDeps = {
   resources: ResourceService;
   audit: AuditService;
   users: Pick<UserService, 'describe'>;
+  /** The operator's token lifetime policy and the clock: the token create bodies check them. */
+  tokenRules?: TokenRequestRules | undefined;
   /** Where the API is reached: `Location` headers and the document's server are under `<issuer>/v1`. */
   issuer: string;
 };

@@ -25,10 +25,11 @@ const parse = (schema: z.ZodType, input: unknown, part: InputPart): unknown => {
   const result = unstorable.length > 0 ? undefined : schema.safeParse(input);
   if (result?.success) return result.data;
   const errors = result ? problemItemsFromZod(result.error, part) : unstorable;
-  const what = part === 'body' ? 'request body' : 'request parameters';
+  // The verb agrees with the subject ("the body has", "the parameters have"), the noun with the count.
+  const subject = part === 'body' ? 'The request body has' : 'The request parameters have';
   throw new AppError(
     'invalid_input',
-    `The ${what} ${errors.length === 1 ? 'has a problem' : 'have problems'}: see errors.`,
+    `${subject} ${errors.length === 1 ? 'a problem' : 'problems'}: see errors.`,
     { errors },
   );
 };

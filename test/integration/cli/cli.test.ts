@@ -338,6 +338,193 @@ describe('the tessera CLI: API resources and clients', () => {
   });
 });
 
+describe('the tessera CLI: built-in records', () => {
+  test('refuses to delete, recreate or give a secret to what Tessera made for itself, saying why (exit 1)', async (t) => {
+    const env = testEnv(t);
+    const results = {
+      deleteApi: await runCli(env, ['api-resources', 'delete', 'urn:tessera:management']),
+      createApi: await runCli(env, [
+        'api-resources',
+        'create',
+        '--identifier',
+        'urn:tessera:management',
+        '--name',
+        'Mine',
+      ]),
+      deleteConsole: await runCli(env, ['clients', 'delete', 'tessera-console']),
+      rotateConsole: await runCli(env, ['clients', 'rotate-secret', 'tessera-console', '--json']),
+    };
+    fails(
+      results.deleteApi,
+      /^error: API resource urn:tessera:management is built in: it is Tessera's own management API \(\/v1\).*cannot be deleted; Tessera creates it and restores it at every start\.\n$/,
+      1,
+    );
+    fails(
+      results.createApi,
+      /^error: API resource urn:tessera:management is built in.*cannot be created by hand/,
+      1,
+    );
+    fails(
+      results.deleteConsole,
+      /^error: client tessera-console is built in: it is the console's own client.*cannot be deleted/,
+      1,
+    );
+    assert.equal(results.rotateConsole.code, 1);
+    const rotated = JSON.parse(results.rotateConsole.stderr) as { error: { code: string; message: string } };
+    assert.equal(rotated.error.code, 'forbidden');
+    assert.match(rotated.error.message, /client tessera-console is built in.*cannot be given a secret/);
+
+    const apis = await cliJson<ApiJson[]>(env, ['api-resources', 'list']);
+    assert.deepEqual(
+      apis.map((api) => [api.identifier, api.name]),
+      [['urn:tessera:management', 'Tessera management API']],
+    );
+  });
+});
+
+type TokenJson = {
+  id: string;
+  name: string;
+  state: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  already_revoked?: boolean;
+};
+
+describe('the tessera CLI: tokens, as a new user meets them', () => {
+  const scope = suiteScope(after);
+  let env: Record<string, string>;
+  const create = (args: string[], extra: Record<string, string> = {}) =>
+    runCli({ ...env, ...extra }, ['tokens', 'create', '--user', 'alice', ...args]);
+
+  before(async () => {
+    env = testEnv(scope);
+    const created = await runCli(
+      env,
+      ['users', 'create', '--username', 'alice', '--password-stdin'],
+      'a long enough password\n',
+    );
+    assert.equal(created.code, 0, created.stderr);
+  });
+
+  test('refuses the lifetimes the API refuses, with the same limit, naming the flags', async () => {
+    const days = await create(['--name', 'a', '--scopes', 'tokens:read', '--expires-in-days', '100000']);
+    fails(
+      days,
+      /^error: --expires-in-days exceeds the maximum token lifetime of 36500 days \(100 years\)\n$/,
+      2,
+    );
+    const date = await create(['--name', 'a', '--scopes', 'tokens:read', '--expires-at', '9999-12-31']);
+    fails(
+      date,
+      /^error: --expires-at exceeds the maximum token lifetime of 36500 days \(100 years\): the last date allowed is \d{4}-\d{2}-\d{2}\n$/,
+      2,
+    );
+  });
+
+  test("says when a limit is the operator's policy", async () => {
+    const policy = { TESSERA_TOKEN_MAX_LIFETIME_DAYS: '90' };
+    fails(
+      await create(['--name', 'a', '--scopes', 'tokens:read', '--expires-in-days', '91'], policy),
+      /^error: --expires-in-days exceeds this server's maximum token lifetime of 90 days \(TESSERA_TOKEN_MAX_LIFETIME_DAYS\)\n$/,
+      2,
+    );
+    fails(
+      await create(['--name', 'a', '--scopes', 'tokens:read'], policy),
+      /^error: tokens on this server must expire within 90 days \(TESSERA_TOKEN_MAX_LIFETIME_DAYS\): give --expires-at or --expires-in-days\n$/,
+      2,
+    );
+  });
+
+  test('lists every problem at once in flag names, as text and as JSON on stderr with --json', async () => {
+    const args = ['--name', '', '--scopes', '', '--expires-in-days', 'abc', '--expires-at', '2030-02-30'];
+    const text = await create(args);
+    fails(text, /^error: --name must not be empty\n/, 2);
+    const lines = text.stderr.trimEnd().split('\n');
+    assert.deepEqual(lines.sort(), [
+      'error: --expires-at cannot be combined with --expires-in-days',
+      'error: --expires-at must be a calendar date, YYYY-MM-DD',
+      'error: --expires-in-days cannot be combined with --expires-at',
+      'error: --expires-in-days must be a whole number of days',
+      'error: --name must not be empty',
+      'error: --scopes must name at least one scope',
+    ]);
+    assert.doesNotMatch(text.stderr, /expiresInDays|expiresAt|NaN|input must/);
+
+    const json = await create([...args, '--json']);
+    assert.equal(json.code, 2);
+    assert.equal(json.stdout, '');
+    const { error } = JSON.parse(json.stderr) as {
+      error: { code: string; message: string; errors: { flag?: string; detail: string }[] };
+    };
+    assert.equal(error.code, 'invalid_input');
+    assert.match(error.message, /^6 problems: /);
+    assert.deepEqual(
+      error.errors.find((item) => item.flag === '--name'),
+      { flag: '--name', detail: 'must not be empty' },
+    );
+    assert.equal(error.errors.length, 6);
+  });
+
+  test('a commander usage error is JSON too with --json, and exits 2', async () => {
+    const result = await runCli(env, ['tokens', 'create', '--user', 'alice', '--json']);
+    assert.equal(result.code, 2);
+    assert.deepEqual(JSON.parse(result.stderr), {
+      error: {
+        code: 'invalid_input',
+        message: "required option '--name <name>' not specified",
+        errors: [{ detail: "required option '--name <name>' not specified" }],
+      },
+    });
+  });
+
+  test('lists tokens under word-separated headers, "never" for no expiry and no use', async () => {
+    const created = await cliJson<TokenJson>(env, [
+      'tokens',
+      'create',
+      '--user',
+      'alice',
+      '--name',
+      'forever',
+      '--scopes',
+      'tokens:read',
+    ]);
+    assert.equal(created.expires_at, null);
+    const listed = await runCli(env, ['tokens', 'list', '--user', 'alice']);
+    assert.equal(listed.code, 0, listed.stderr);
+    const [header, row] = listed.stdout.split('\n');
+    assert.match(header ?? '', /^ID +NAME +STATE +SCOPES +EXPIRES AT +LAST USED AT +DISPLAY HINT$/);
+    assert.match(
+      row ?? '',
+      new RegExp(`^${created.id} +forever +active +tokens:read +never +never +tsr_pat_`),
+    );
+  });
+
+  test('revoking a revoked token changes nothing, says so, and exits 0', async () => {
+    const created = await cliJson<TokenJson>(env, [
+      'tokens',
+      'create',
+      '--user',
+      'alice',
+      '--name',
+      'twice',
+      '--scopes',
+      'tokens:read',
+      '--expires-in-days',
+      '30',
+    ]);
+    const first = await runCli(env, ['tokens', 'revoke', created.id]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(first.stdout, `revoked ${created.id} (twice)\n`);
+    const second = await runCli(env, ['tokens', 'revoke', created.id]);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stdout, new RegExp(`^${created.id} \\(twice\\) was already revoked at \\d{4}-`));
+    const json = await cliJson<TokenJson>(env, ['tokens', 'revoke', created.id]);
+    assert.equal(json.already_revoked, true);
+    assert.equal(json.state, 'revoked');
+  });
+});
+
 describe('the tessera CLI: signing keys', () => {
   test('generates one signing key per algorithm, lists them, and rotates in pending keys', async (t) => {
     const env = testEnv(t);

@@ -163,7 +163,14 @@ export const accessTokenRoutes = <C, T, B extends z.ZodType>(
       collection.get,
     ),
     oneTokenRoute(
-      { verb: 'revoke', method: 'DELETE', auth: WRITE, success: 'Revoked.', answer: view },
+      {
+        verb: 'revoke',
+        method: 'DELETE',
+        auth: WRITE,
+        success:
+          'The token, revoked: now, or before this request if it already was (`revoked_at` says when); revoking twice is not an error.',
+        answer: view,
+      },
       collection.revoke,
     ),
     oneTokenRoute(

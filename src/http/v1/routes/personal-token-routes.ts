@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AccessTokenService } from '../../../domain/access-tokens/access-token.ts';
+import type { TokenRequestRules } from '../../../domain/access-tokens/token-request.ts';
 import { apiUrl } from '../api-url.ts';
 import type { Route } from '../define-route.ts';
 import {
@@ -16,9 +17,11 @@ import { accessTokenRoutes } from './access-token-routes.ts';
 export const createPersonalTokenRoutes = (deps: {
   accessTokens: AccessTokenService;
   issuer: string;
+  /** The operator's token lifetime policy and the clock, for the create body's checks. */
+  tokenRules?: TokenRequestRules | undefined;
 }): Route[] => {
   const { accessTokens, issuer } = deps;
-  return accessTokenRoutes<undefined, { id: string }, typeof createPersonalTokenBodySchema>({
+  return accessTokenRoutes<undefined, { id: string }, ReturnType<typeof createPersonalTokenBodySchema>>({
     path: '/access-tokens',
     tokenPath: '/access-tokens/:id',
     tokenParams: z.strictObject({ id: tokenIdSchema }),
@@ -30,7 +33,7 @@ export const createPersonalTokenRoutes = (deps: {
     issued: { schema: issuedPersonalAccessTokenSchema, present: presentIssuedPersonalToken },
     create: {
       description: 'The token is in this response and nowhere else, ever.',
-      body: createPersonalTokenBodySchema,
+      body: createPersonalTokenBodySchema(deps.tokenRules),
       conflict: 'The caller already has an active token with this name.',
       run: (actor, _params, body) =>
         accessTokens.createPersonal(actor, {

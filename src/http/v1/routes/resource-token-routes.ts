@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AccessTokenService } from '../../../domain/access-tokens/access-token.ts';
+import type { TokenRequestRules } from '../../../domain/access-tokens/token-request.ts';
 import type { ResourceRef } from '../../../verify/principal.ts';
 import { apiUrl } from '../api-url.ts';
 import type { Route } from '../define-route.ts';
@@ -22,13 +23,15 @@ const onResource = z.strictObject({ type: resourceTypeSchema, id: resourceIdSche
 export const createResourceTokenRoutes = (deps: {
   accessTokens: AccessTokenService;
   issuer: string;
+  /** The operator's token lifetime policy and the clock, for the create body's checks. */
+  tokenRules?: TokenRequestRules | undefined;
 }): Route[] => {
   const { accessTokens, issuer } = deps;
   const notFound = { description: 'No such resource, or no such token on it that the caller may see.' };
   return accessTokenRoutes<
     ResourceRef,
     ResourceRef & { tokenId: string },
-    typeof createResourceTokenBodySchema
+    ReturnType<typeof createResourceTokenBodySchema>
   >({
     path: '/resources/:type/:id/access-tokens',
     tokenPath: '/resources/:type/:id/access-tokens/:tokenId',
@@ -43,7 +46,7 @@ export const createResourceTokenRoutes = (deps: {
     create: {
       description:
         'Creates a bot with the role on the resource and a token that acts as it. The token is in this response only.',
-      body: createResourceTokenBodySchema,
+      body: createResourceTokenBodySchema(deps.tokenRules),
       conflict: 'The resource already has an active token with this name.',
       notFound,
       run: (actor, resource, body) =>

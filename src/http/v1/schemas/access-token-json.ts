@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import type { AccessTokenView, IssuedAccessToken } from '../../../domain/access-tokens/access-token.ts';
 import {
-  displayNameSchema,
-  resourceRefSchema,
-  roleSchema,
-  scopeSchema,
-  tokenIdSchema,
-} from './identifiers.ts';
+  expiryProblems,
+  lifetimeLimit,
+  type TokenRequestRules,
+  tokenRequestFields,
+} from '../../../domain/access-tokens/token-request.ts';
+import { resourceRefSchema, tokenIdSchema } from './identifiers.ts';
 import { timestampSchema, toOptionalTimestamp, toTimestamp } from './timestamp.ts';
 
 /**
@@ -14,62 +14,82 @@ import { timestampSchema, toOptionalTimestamp, toTimestamp } from './timestamp.t
  * string is a member of the "issued" shapes only, which only create and rotate answer with.
  */
 
-const expiryShape = {
-  expires_at: z.iso
-    .date()
-    .optional()
-    .describe('A future date (YYYY-MM-DD); the token expires at the end of that day, UTC.'),
-  expires_in_days: z
-    .int()
-    .min(1)
-    .max(36500)
-    .optional()
-    .describe(
-      'Whole days from now. Give this or `expires_at`, or neither for a token that never expires where policy allows.',
-    ),
+/**
+ * The create bodies, from the domain's own field schemas (token-request.ts): the same limits and
+ * messages as the CLI, and the operator's maximum lifetime where `rules` has it. A member's
+ * problems and the two expiry members' problems together are all reported at once.
+ */
+const expiryShape = (rules: TokenRequestRules) => {
+  const fields = tokenRequestFields(rules);
+  const { days } = lifetimeLimit(rules);
+  return {
+    expires_at: fields.expiresAt
+      .optional()
+      .describe(
+        `A future date (YYYY-MM-DD); the token expires at the end of that day, UTC. At most ${days} days ahead${rules.maxLifetimeDays === undefined ? '' : " (this server's policy)"}, and never after the token used to create it.`,
+      ),
+    expires_in_days: fields.expiresInDays
+      .optional()
+      .describe(
+        `Whole days from now, at most ${days}${rules.maxLifetimeDays === undefined ? '' : " (this server's policy)"}. Give this or \`expires_at\`, or neither for a token that never expires where policy allows. A token created with another token expires no later than it: a request that fits in the days it has left (counted in started days) is capped at its expiry.`,
+      ),
+  };
 };
 
-/** Both expiry forms at once is ambiguous: the problem names both. */
-const oneExpiry = (
-  input: { expires_at?: string | undefined; expires_in_days?: number | undefined },
-  ctx: z.RefinementCtx,
-) => {
-  if (input.expires_at === undefined || input.expires_in_days === undefined) return;
-  ctx.addIssue({ code: 'custom', path: ['expires_at'], message: 'cannot be combined with expires_in_days' });
-  ctx.addIssue({ code: 'custom', path: ['expires_in_days'], message: 'cannot be combined with expires_at' });
-};
+/** The domain's rules for both expiry members together, reported at the API's member names. */
+const expiryRules =
+  (rules: TokenRequestRules) =>
+  (input: { expires_at?: unknown; expires_in_days?: unknown }, ctx: z.RefinementCtx) => {
+    const members: Record<string, string> = { expiresAt: 'expires_at', expiresInDays: 'expires_in_days' };
+    for (const problem of expiryProblems(
+      { expiresAt: input.expires_at, expiresInDays: input.expires_in_days },
+      rules,
+    )) {
+      const member = problem.field && members[problem.field];
+      ctx.addIssue({ code: 'custom', path: member ? [member] : [], message: problem.detail });
+    }
+  };
 
-/** JSON Schema's way of saying what `oneExpiry` checks, so the document says it too. */
+/** JSON Schema's way of saying what `expiryRules` checks of both members, so the document says it too. */
 const oneExpiryMeta = { not: { required: ['expires_at', 'expires_in_days'] } };
 
-const scopesSchema = z.array(scopeSchema).min(1).max(50);
-const tokenNameSchema = displayNameSchema.describe(
-  '1–100 characters, no control characters; unique among active tokens.',
-);
+const tokenName = (rules: TokenRequestRules) =>
+  tokenRequestFields(rules).name.describe(
+    '1–100 characters, no control characters; unique among active tokens.',
+  );
 
-export const createPersonalTokenBodySchema = z
-  .strictObject({
-    name: tokenNameSchema,
-    scopes: scopesSchema.describe('What the token may do; never more than the owner holds.'),
-    ...expiryShape,
-    audience: z
-      .array(z.string().min(1).max(2048))
-      .max(20)
-      .optional()
-      .describe('Identifiers of the APIs the token is for; all of them when absent.'),
-  })
-  .superRefine(oneExpiry)
-  .meta(oneExpiryMeta);
+export const createPersonalTokenBodySchema = (rules: TokenRequestRules = {}) =>
+  z
+    .strictObject({
+      name: tokenName(rules),
+      scopes: tokenRequestFields(rules).scopes.describe(
+        'What the token may do; never more than the owner holds.',
+      ),
+      ...expiryShape(rules),
+      audience: tokenRequestFields(rules)
+        .audience.optional()
+        .describe('Identifiers of the APIs the token is for; all of them when absent.'),
+    })
+    .superRefine(expiryRules(rules))
+    .meta(oneExpiryMeta);
 
-export const createResourceTokenBodySchema = z
-  .strictObject({
-    name: tokenNameSchema,
-    role: roleSchema.describe("The bot's role on the resource; never above the creator's own."),
-    scopes: scopesSchema.describe('What the token may do, within what the role allows.'),
-    ...expiryShape,
-  })
-  .superRefine(oneExpiry)
-  .meta(oneExpiryMeta);
+export const createResourceTokenBodySchema = (rules: TokenRequestRules = {}) =>
+  z
+    .strictObject({
+      name: tokenName(rules),
+      role: tokenRequestFields(rules).role.describe(
+        "The bot's role on the resource (owner, maintainer, developer or guest by default); never above the creator's own.",
+      ),
+      scopes: tokenRequestFields(rules).scopes.describe(
+        'What the token may do, within what the role allows.',
+      ),
+      ...expiryShape(rules),
+    })
+    .superRefine(expiryRules(rules))
+    .meta(oneExpiryMeta);
+
+export type PersonalTokenBody = z.output<ReturnType<typeof createPersonalTokenBodySchema>>;
+export type ResourceTokenBody = z.output<ReturnType<typeof createResourceTokenBodySchema>>;
 
 const tokenShape = {
   id: tokenIdSchema,

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { pino } from 'pino';
+import type { TokenRequestRules } from '../../../../src/domain/access-tokens/token-request.ts';
 import type { Actor, RequestMeta } from '../../../../src/domain/actors.ts';
 import { requestId } from '../../../../src/http/middleware/request-id.ts';
 import { createManagementApi } from '../../../../src/http/v1/create-management-api.ts';
@@ -15,7 +16,7 @@ export type Reply = { status: number; headers: Headers; text: string; json: () =
  * A real koa app on a free port with the management API over fake services and a fake
  * authenticate: `tokenWith(scopes)` makes a bearer that resolves to a user holding those scopes.
  */
-export const startManagementApi = async () => {
+export const startManagementApi = async (options: { tokenRules?: TokenRequestRules } = {}) => {
   const services = createFakeServices();
   const actors = new Map<string, Actor>();
   const authentications: { token: string; meta: RequestMeta }[] = [];
@@ -36,6 +37,7 @@ export const startManagementApi = async () => {
     createManagementApi({
       ...services,
       issuer: ISSUER,
+      tokenRules: options.tokenRules,
       logger,
       checkResponses: true,
       authenticate: async (token, meta) => {

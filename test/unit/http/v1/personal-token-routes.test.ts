@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { AccessTokenView } from '../../../../src/domain/access-tokens/access-token.ts';
+import { invalidFields } from '../../../../src/errors.ts';
 import { PAT, personalView } from './fake-services.ts';
 import { ISSUER, startManagementApi, type ManagementApiServer } from './management-api-server.ts';
 
@@ -30,7 +31,8 @@ describe('personal access token routes', () => {
   let api: ManagementApiServer;
   let token: string;
   before(async () => {
-    api = await startManagementApi();
+    // The clock, as the server has it: dates are checked against today.
+    api = await startManagementApi({ tokenRules: { now: () => new Date() } });
     token = api.tokenWith(['tokens:read', 'tokens:write']);
   });
   after(() => api.close());
@@ -142,6 +144,64 @@ describe('personal access token routes', () => {
     ]);
   });
 
+  test('refuses the lifetimes the CLI refuses, in the same words, and says "has a problem"', async () => {
+    const days = await api.request('POST', '/v1/access-tokens', {
+      token,
+      json: { name: 'ci', scopes: ['groups:read-only'], expires_in_days: 100_000 },
+    });
+    assert.equal(days.status, 400);
+    assert.equal(days.json().detail, 'The request body has a problem: see errors.');
+    assert.deepEqual(days.json().errors, [
+      {
+        pointer: '/expires_in_days',
+        detail: 'exceeds the maximum token lifetime of 36500 days (100 years)',
+      },
+    ]);
+    const date = await api.request('POST', '/v1/access-tokens', {
+      token,
+      json: { name: '', scopes: ['groups:read-only'], expires_at: '9999-12-31' },
+    });
+    assert.equal(date.json().detail, 'The request body has problems: see errors.');
+    const [dateProblem] = (date.json().errors as { pointer: string; detail: string }[]).filter(
+      (item) => item.pointer === '/expires_at',
+    );
+    assert.match(
+      dateProblem?.detail ?? '',
+      /^exceeds the maximum token lifetime of 36500 days \(100 years\): the last date allowed is \d{4}-\d{2}-\d{2}$/,
+    );
+  });
+
+  test('says "the request parameters have a problem"', async () => {
+    const reply = await api.request('GET', '/v1/access-tokens?limit=0', { token });
+    assert.equal(reply.status, 400);
+    assert.equal(reply.json().detail, 'The request parameters have a problem: see errors.');
+  });
+
+  test("names the domain's problems in the API's words: pointers, snake_case references, the whole body", async (t) => {
+    t.mock.method(api.services.accessTokens, 'createPersonal', async () => {
+      throw invalidFields([{ field: 'expiresAt', detail: 'is later than the token you are using' }]);
+    });
+    const one = await api.request('POST', '/v1/access-tokens', {
+      token,
+      json: { name: 'ci', scopes: ['groups:read-only'], expires_at: '2030-12-31' },
+    });
+    assert.equal(one.json().detail, 'expires_at is later than the token you are using');
+    assert.deepEqual(one.json().errors, [
+      { pointer: '/expires_at', detail: 'is later than the token you are using' },
+    ]);
+    t.mock.method(api.services.accessTokens, 'createPersonal', async () => {
+      throw invalidFields([{ detail: 'cannot outlive it: give {expiresAt} or {expiresInDays}' }]);
+    });
+    const whole = await api.request('POST', '/v1/access-tokens', {
+      token,
+      json: { name: 'ci', scopes: ['groups:read-only'] },
+    });
+    assert.equal(whole.json().detail, 'cannot outlive it: give expires_at or expires_in_days');
+    assert.deepEqual(whole.json().errors, [
+      { pointer: '', detail: 'cannot outlive it: give expires_at or expires_in_days' },
+    ]);
+  });
+
   test('refuses a body that is not an object', async () => {
     const reply = await api.request('POST', '/v1/access-tokens', { token, json: ['ci'] });
     assert.equal(reply.status, 400);
@@ -226,5 +286,55 @@ describe('personal access token routes', () => {
     assert.equal(reply.status, 200);
     assert.equal(reply.text, '');
     assert.equal(reply.headers.get('cache-control'), 'no-store');
+  });
+});
+
+describe('personal access token routes on a server with a lifetime policy', () => {
+  let api: ManagementApiServer;
+  let token: string;
+  before(async () => {
+    api = await startManagementApi({ tokenRules: { maxLifetimeDays: 90, now: () => new Date() } });
+    token = api.tokenWith(['tokens:read', 'tokens:write']);
+  });
+  after(() => api.close());
+
+  test("names the operator's policy, every problem at once, and documents its maximum", async () => {
+    const reply = await api.request('POST', '/v1/access-tokens', {
+      token,
+      json: { name: '', scopes: ['groups:read-only'], expires_in_days: 91 },
+    });
+    assert.equal(reply.status, 400);
+    assert.deepEqual(reply.json().errors, [
+      { pointer: '/name', detail: 'must not be empty' },
+      {
+        pointer: '/expires_in_days',
+        detail: "exceeds this server's maximum token lifetime of 90 days (TESSERA_TOKEN_MAX_LIFETIME_DAYS)",
+      },
+    ]);
+    const never = await api.request('POST', '/v1/access-tokens', {
+      token,
+      json: { name: 'ci', scopes: ['groups:read-only'] },
+    });
+    assert.deepEqual(never.json().errors, [
+      {
+        pointer: '',
+        detail:
+          'tokens on this server must expire within 90 days (TESSERA_TOKEN_MAX_LIFETIME_DAYS): give expires_at or expires_in_days',
+      },
+    ]);
+    const document = (await api.request('GET', '/v1/openapi.json')).json() as {
+      paths: Record<
+        string,
+        {
+          post?: {
+            requestBody: {
+              content: Record<string, { schema: { properties: Record<string, { maximum?: number }> } }>;
+            };
+          };
+        }
+      >;
+    };
+    const body = document.paths['/v1/access-tokens']?.post?.requestBody.content['application/json']?.schema;
+    assert.equal(body?.properties.expires_in_days?.maximum, 90);
   });
 });
