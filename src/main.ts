@@ -9,7 +9,16 @@ import { AppError } from './errors.ts';
 import { createLogger, type Logger } from './logging/create-logger.ts';
 import type { ConnectionTransition } from './storage/connection-state.ts';
 
-export type RunningServer = { url: string; server: Server; close: () => Promise<void> };
+export type RunningServer = {
+  url: string;
+  server: Server;
+  /**
+   * Stops the server: for `drainSeconds` (default 0) /readyz answers 503 and every response closes
+   * its connection while the listener still serves; then the listener closes, in-flight requests
+   * get the grace period, and storage closes. Calling it again returns the same promise.
+   */
+  close: (options?: { drainSeconds?: number }) => Promise<void>;
+};
 
 /** Storage and the domain, with the server's background work: the expiry sweep and "last used". */
 const openServerServices = async (config: Config, logger: Logger) => {
@@ -47,8 +56,17 @@ export const startServer = async (
   const services = await openServerServices(config, logger);
   const runtime = await startProviderRuntime({ config, services, logger });
   let selfUrl = config.issuer;
-  const app = createHttpApp({ config, services, runtime, logger, selfUrl: () => selfUrl });
-  const listening = await listen({ config, app, domain: services.domain, logger });
+  let draining = false;
+  const isDraining = () => draining;
+  const app = createHttpApp({
+    config,
+    services,
+    runtime,
+    logger,
+    selfUrl: () => selfUrl,
+    draining: isDraining,
+  });
+  const listening = await listen({ config, app, domain: services.domain, logger, draining: isDraining });
   selfUrl = listening.selfUrl;
   logger.info(
     {
@@ -61,26 +79,45 @@ export const startServer = async (
   );
 
   let closing: Promise<void> | undefined;
-  const close = () => {
+  const close = ({ drainSeconds = 0 } = {}) => {
     closing ??= (async () => {
+      draining = true;
+      if (drainSeconds > 0) {
+        logger.info({ phase: 'drain', drainSeconds }, 'draining: /readyz answers 503, connections close');
+        await new Promise((resolve) => setTimeout(resolve, drainSeconds * 1000));
+      }
+      logger.info(
+        { phase: 'close', graceSeconds: config.shutdownGraceSeconds },
+        'closing the listener: in-flight requests finish',
+      );
       await listening.close();
       runtime.stop();
       await services.close();
-      logger.info('tessera stopped');
+      logger.info({ phase: 'stopped' }, 'tessera stopped');
     })();
     return closing;
   };
   return { url: `http://127.0.0.1:${listening.port}`, server: listening.server, close };
 };
 
-/** Starts the server and stops it cleanly on SIGTERM / SIGINT: what `npm start` and `tessera serve` run. */
+/**
+ * Starts the server and stops it cleanly: what `npm start` and `tessera serve` run. SIGTERM (what
+ * orchestrators send) drains for TESSERA_DRAIN_SECONDS first; SIGINT (Ctrl-C) stops without the
+ * drain; a second signal of either kind exits at once.
+ */
 export const runServer = async (config: Config): Promise<RunningServer> => {
   const logger = createLogger(config.logLevel);
   const running = await startServer(config, logger);
+  let stopping = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      logger.info({ signal }, 'shutting down');
-      running.close().then(
+    process.on(signal, () => {
+      if (stopping) {
+        logger.warn({ signal, phase: 'exit' }, 'second signal: exiting at once');
+        process.exit(1);
+      }
+      stopping = true;
+      logger.info({ signal, phase: 'shutdown' }, 'shutting down');
+      running.close({ drainSeconds: signal === 'SIGTERM' ? config.drainSeconds : 0 }).then(
         () => process.exit(0),
         (error: unknown) => {
           logger.error({ err: error }, 'shutdown failed');

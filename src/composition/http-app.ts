@@ -20,15 +20,18 @@ export type HttpAppDeps = {
   logger: Logger;
   /** This process's own URL, known once it listens: the console calls its /token and /v1 over loopback. */
   selfUrl: () => string;
+  /** True once the server is stopping (see main.ts). */
+  draining?: () => boolean;
 };
 
 /** The koa app: the provider (and its fast lane), the management API, sign-in pages and the console. */
-export const createHttpApp = ({ config, services, runtime, logger, selfUrl }: HttpAppDeps): Koa => {
+export const createHttpApp = ({ config, services, runtime, logger, selfUrl, draining }: HttpAppDeps): Koa => {
   const { storage, domain, secrets } = services;
   const csrf = createPepperHash(secrets.pepper, 'csrf');
   return createApp({
     logger,
     trustProxy: config.trustProxy,
+    draining,
     provider: () => runtime.current().provider,
     fastLane: () => runtime.current().fastLane,
     managementApi: createManagementApi({

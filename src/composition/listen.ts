@@ -13,6 +13,8 @@ export type ListenDeps = {
   /** What the embedded profile's control socket runs the CLI's operations against. */
   domain: Domain;
   logger: Logger;
+  /** True once the server drains (SIGTERM): every response then closes its connection. */
+  draining: () => boolean;
 };
 
 /** This process as seen from itself: a wildcard listen address is reached on loopback. */
@@ -26,8 +28,18 @@ const loopbackUrl = ({ address, port }: AddressInfo): string => {
  * while this process owns the database. `close` stops accepting, lets in-flight requests finish
  * within the grace period, then cuts what is left.
  */
-export const listen = async ({ config, app, domain, logger }: ListenDeps) => {
-  const server: Server = createServer(app.callback());
+export const listen = async ({ config, app, domain, logger, draining }: ListenDeps) => {
+  const handle = app.callback();
+  const server: Server = createServer((req, res) => {
+    // While draining, each connection closes after its next response, so keep-alive clients (a
+    // load balancer's pool) reconnect elsewhere. shouldKeepAlive survives koa's error handler,
+    // which removes every header; node then writes `Connection: close` itself.
+    if (draining()) {
+      res.shouldKeepAlive = false;
+      res.setHeader('Connection', 'close');
+    }
+    void handle(req, res);
+  });
   server.keepAliveTimeout = 65_000; // longer than common load balancer idle timeouts
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -45,7 +57,9 @@ export const listen = async ({ config, app, domain, logger }: ListenDeps) => {
     selfUrl: loopbackUrl(address),
     async close() {
       await control?.close();
-      // Stop accepting, let in-flight requests finish, then cut idle keep-alive connections.
+      // Stop accepting and close idle keep-alive connections now (after the drain, nobody sends on
+      // them any more); connections with a request in flight close after their response, and
+      // the grace period cuts what is left.
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const grace = setTimeout(() => server.closeAllConnections(), config.shutdownGraceSeconds * 1000);

@@ -30,7 +30,12 @@ export type Config = {
   trustProxy: boolean;
   /** Whether plain token and introspection requests take the fast lane (src/oidc/fast-lane/). */
   fastLane: boolean;
-  /** Seconds a stopping server waits for in-flight requests before it closes connections. */
+  /**
+   * Seconds between SIGTERM and closing the listener: /readyz answers 503 and every response closes
+   * its connection, so load balancers move traffic away before anything is refused.
+   */
+  drainSeconds: number;
+  /** Seconds a stopping server (after the drain) waits for in-flight requests before it cuts connections. */
   shutdownGraceSeconds: number;
   /** Longest lifetime of a personal or resource access token; undefined: no limit, "never" allowed. */
   tokenMaxLifetimeDays: number | undefined;
@@ -126,6 +131,12 @@ const baseShape = {
     .default('info'),
   TESSERA_TRUST_PROXY: boolean.default(false),
   TESSERA_FAST_LANE: boolean.default(true),
+  TESSERA_DRAIN_SECONDS: z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number of seconds, 0 to 300')
+    .transform(Number)
+    .pipe(z.number().max(300, 'must be a whole number of seconds, 0 to 300'))
+    .default(5),
   TESSERA_SHUTDOWN_GRACE_SECONDS: z
     .string()
     .regex(/^\d+$/, 'must be a whole number of seconds')
@@ -182,6 +193,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     logLevel: values.LOG_LEVEL,
     trustProxy: values.TESSERA_TRUST_PROXY,
     fastLane: values.TESSERA_FAST_LANE,
+    drainSeconds: values.TESSERA_DRAIN_SECONDS,
     shutdownGraceSeconds: values.TESSERA_SHUTDOWN_GRACE_SECONDS,
     tokenMaxLifetimeDays: values.TESSERA_TOKEN_MAX_LIFETIME_DAYS,
     policyFile: values.TESSERA_POLICY_FILE ? resolve(values.TESSERA_POLICY_FILE) : undefined,

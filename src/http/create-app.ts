@@ -22,6 +22,8 @@ export type AppDeps = {
   /** The console, under /console. */
   console: Koa.Middleware;
   readiness: ReadinessCheck[];
+  /** True once the server is stopping: /readyz answers 503. */
+  draining?: () => boolean;
 };
 
 type Handler = ReturnType<Provider['callback']>;
@@ -56,7 +58,7 @@ export const createApp = (deps: AppDeps): Koa => {
     await toProvider(ctx);
   });
   app.use(errorBoundary(deps.logger));
-  app.use(createHealthRoutes(deps.readiness).routes());
+  app.use(createHealthRoutes(deps.readiness, deps.draining).routes());
   app.use(deps.managementApi);
   app.use(staticAssets);
   app.use(deps.interactions);

@@ -29,6 +29,7 @@ import type { RevocationService } from '../domain/revocations/revocation-service
 import { clientCredentialsIntrospection } from './middleware/client-credentials-introspection.ts';
 import { createJwtIntrospectionAndRevocation } from './middleware/jwt-introspection-and-revocation.ts';
 import { unknownRoute } from './middleware/unknown-route.ts';
+import { refuseDpop } from './middleware/refuse-dpop.ts';
 import { rfcErrorCorrections } from './middleware/rfc-error-corrections.ts';
 import { noteStoreFailure, oauthErrorBoundary } from './oauth-error-response.ts';
 import { compareClientSecretsByHash } from './provider-internals.ts';
@@ -91,10 +92,11 @@ export const createProvider = (deps: OidcDeps): Provider => {
       authorizationSigningAlgValues: SIGNING_ALGS,
       clientAuthSigningAlgValues: [],
       requestObjectSigningAlgValues: SIGNING_ALGS,
-      dPoPSigningAlgValues: ['ES256', 'EdDSA'],
     },
     features: {
       devInteractions: { enabled: false },
+      // Not yet: no grant binds tokens to a key, so discovery must not claim it (refuse-dpop.ts).
+      dPoP: { enabled: false },
       rpInitiatedLogout: rpInitiatedLogout(deps.pages),
       clientCredentials: { enabled: true },
       introspection: {
@@ -168,6 +170,7 @@ export const createProvider = (deps: OidcDeps): Provider => {
   provider.use(oauthErrorBoundary<KoaContextWithOIDC>(deps.onServerError));
   provider.use(unknownRoute);
   provider.use(rfcErrorCorrections);
+  provider.use(refuseDpop);
   provider.use(clientCredentialsIntrospection);
   provider.use(createJwtIntrospectionAndRevocation({ jwtAccessTokens, policies }));
   provider.use(createPersonalTokenIntrospection({ accessTokens: deps.accessTokens, clients: deps.clients }));

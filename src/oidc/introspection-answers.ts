@@ -1,6 +1,7 @@
 import type { Provider } from 'oidc-provider';
 import type { ResolvedAccessToken } from '../domain/access-tokens/access-token-resolver.ts';
 import type { ResourceRef } from '../verify/principal.ts';
+import type { AccessTokenView } from './configuration/token-policies.ts';
 import type { TokenKind } from '../verify/token-format.ts';
 import type { AccessTokenClaims } from './jwt-access-tokens.ts';
 
@@ -79,22 +80,22 @@ export type AccessTokenAnswer = {
 };
 
 /**
- * A PAT or RAT, for a resource server entitled to see it (personal-token-introspection.ts
- * decides), with its effective scopes now and the audience that resource server may be told.
+ * A PAT or RAT, for a resource server entitled to see it, with the part of its effective scopes
+ * and of its audience that resource server may be told (token-policies.ts, accessTokenViewFor).
  */
 export const accessTokenAnswer = (
   resolved: ResolvedAccessToken,
-  audience: readonly string[],
+  view: AccessTokenView,
 ): AccessTokenAnswer => {
   const { entry } = resolved;
   return {
     active: true,
     sub: entry.sub,
-    scope: resolved.effectiveScopes.join(' '),
+    scope: view.scopes.join(' '),
     token_type: 'Bearer',
     iat: entry.iat,
     ...(entry.exp !== null ? { exp: entry.exp } : {}),
-    aud: audienceClaim(audience),
+    aud: audienceClaim(view.audience),
     token_id: entry.id,
     token_kind: entry.kind,
     ...(entry.res ? { resource: entry.res } : {}),

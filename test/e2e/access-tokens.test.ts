@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createDatabase } from '../../src/storage/database.ts';
+import { MANAGEMENT_API } from '../../src/domain/api-resources/management-api.ts';
 import {
   productionEnv,
   productionSkipReason,
@@ -206,7 +207,7 @@ describe('personal and resource access tokens', { skip: await productionSkipReas
     assert.equal((await api(carol().pat, 'GET', `/v1/access-tokens/${id}`)).status, 404);
     assert.equal((await api(carol().pat, 'DELETE', `/v1/access-tokens/${id}`)).status, 404);
     assert.equal((await api(carol().pat, 'POST', `/v1/access-tokens/${id}/rotate`)).status, 404);
-    assert.equal((await introspect(bob().pat)).active, true, 'untouched');
+    assert.equal((await api(bob().pat, 'GET', '/v1/access-tokens')).status, 200, 'untouched');
   });
 
   test('rotation keeps the record and kills the old string', async () => {
@@ -445,12 +446,26 @@ describe('personal and resource access tokens', { skip: await productionSkipReas
   });
 
   test("a disabled owner's tokens stop working at once", async () => {
-    const before = await introspect(carol().pat);
-    assert.equal(before.active, true);
+    // Carol's bootstrap PAT only manages tokens, which no API is shown; this one reads groups.
+    const reader = await cliJson<{ token: string }>(production.env, [
+      'tokens',
+      'create',
+      '--user',
+      'carol',
+      '--name',
+      'reader',
+      '--scopes',
+      'groups:read-only',
+    ]);
+    secrets.push(reader.token);
+    assert.equal((await introspect(reader.token)).active, true);
+    assert.equal((await api(carol().pat, 'GET', '/v1/access-tokens')).status, 200);
     await cliJson(production.env, ['users', 'disable', 'carol']);
-    assert.deepEqual(await introspect(carol().pat), { active: false });
+    assert.deepEqual(await introspect(reader.token), { active: false });
+    assert.equal((await api(carol().pat, 'GET', '/v1/access-tokens')).status, 401);
     await cliJson(production.env, ['users', 'enable', 'carol']);
-    assert.equal((await introspect(carol().pat)).active, true);
+    assert.equal((await introspect(reader.token)).active, true);
+    assert.equal((await api(carol().pat, 'GET', '/v1/access-tokens')).status, 200);
   });
 
   test('introspection names a single audience as a string, whether the PAT is restricted to it or not', async () => {
@@ -470,7 +485,81 @@ describe('personal and resource access tokens', { skip: await productionSkipReas
     const view = await introspect(restricted.token);
     assert.equal(view.active, true);
     assert.equal(view.aud, OPAQUE_API);
-    assert.equal((await introspect(bob().pat)).aud, OPAQUE_API);
+    const unrestricted = await cliJson<{ token: string }>(production.env, [
+      'tokens',
+      'create',
+      '--user',
+      'bob',
+      '--name',
+      'unrestricted',
+      '--scopes',
+      'groups:read-only',
+    ]);
+    secrets.push(unrestricted.token);
+    assert.equal((await introspect(unrestricted.token)).aud, OPAQUE_API);
+  });
+
+  test('each resource server is told only the audiences and scopes meant for it', async () => {
+    const BILLING_API = 'https://billing.example.test';
+    await cliJson(production.env, [
+      'api-resources',
+      'create',
+      '--identifier',
+      BILLING_API,
+      '--name',
+      'Billing API',
+      '--format',
+      'opaque',
+    ]);
+    const billingServer = await cliJson<RegisteredClient>(production.env, [
+      'clients',
+      'create',
+      '--name',
+      'billing-api',
+      '--resources',
+      BILLING_API,
+      '--introspects',
+      BILLING_API,
+    ]);
+    const managementServer = await cliJson<RegisteredClient>(production.env, [
+      'clients',
+      'create',
+      '--name',
+      'management-api',
+      '--resources',
+      MANAGEMENT_API,
+      '--introspects',
+      MANAGEMENT_API,
+    ]);
+    const asClient = async (client: RegisteredClient, token: string) =>
+      (await (await postForm(`${tessera.url}/token/introspection`, client, { token })).json()) as Json;
+
+    // Alice's PAT for the platform API and for Tessera's own management API.
+    const both = await cliJson<{ token: string }>(production.env, [
+      'tokens',
+      'create',
+      '--user',
+      'alice',
+      '--name',
+      'platform and management',
+      '--scopes',
+      'groups:read-only tokens:write',
+      '--audience',
+      `${OPAQUE_API},${MANAGEMENT_API}`,
+    ]);
+    secrets.push(both.token);
+    const platformView = await introspect(both.token);
+    assert.equal(platformView.active, true);
+    assert.equal(platformView.scope, 'groups:read-only', 'no management scope for the platform API');
+    assert.equal(platformView.aud, OPAQUE_API, 'only the audience the platform API represents');
+    assert.deepEqual(await asClient(billingServer, both.token), { active: false }, 'not meant for billing');
+    const managementView = await asClient(managementServer, both.token);
+    assert.equal(managementView.scope, 'groups:read-only tokens:read tokens:write');
+    assert.equal(managementView.aud, MANAGEMENT_API);
+
+    // A PAT that may only manage tokens is nothing an API should act on.
+    assert.deepEqual(await introspect(bob().pat), { active: false });
+    assert.equal((await asClient(managementServer, bob().pat)).scope, 'tokens:read tokens:write');
   });
 
   test('administrators read the audit log; others cannot', async () => {

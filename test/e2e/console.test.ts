@@ -51,6 +51,10 @@ const consoleSuite = (profile: Profile, skip: string | false) =>
         scope?: string;
         sub?: string;
       };
+    /** A PAT with only management scopes is shown to no other API: the management API says it works. */
+    const managementStatus = async (token: string) =>
+      (await fetch(`${tessera.url}/v1/access-tokens`, { headers: { authorization: `Bearer ${token}` } }))
+        .status;
 
     const open = async (options: { mobile?: boolean; unwatched?: boolean; javaScript?: boolean } = {}) => {
       const opened = await newWatchedContext(browser, { origin: tessera.url, ...options });
@@ -202,7 +206,8 @@ const consoleSuite = (profile: Profile, skip: string | false) =>
 
       const active = await introspect(token);
       assert.equal(active.active, true);
-      assert.equal(active.scope, 'groups:read-only tokens:read');
+      // The platform API is not told of the management scope (tokens:read).
+      assert.equal(active.scope, 'groups:read-only');
 
       await page.reload();
       await page.getByRole('heading', { name: 'Active access tokens' }).waitFor();
@@ -478,7 +483,7 @@ const consoleSuite = (profile: Profile, skip: string | false) =>
       await page.keyboard.press('Enter');
       await page.getByText('Copied to the clipboard.').waitFor();
       assert.equal(await clipboardOf(page), token);
-      assert.equal((await introspect(token)).active, true);
+      assert.equal(await managementStatus(token), 200);
 
       await tabTo('a[aria-label="Delete keyboard only"]');
       await page.keyboard.press('Enter');
@@ -486,7 +491,7 @@ const consoleSuite = (profile: Profile, skip: string | false) =>
       await tabTo('button.button-danger');
       await page.keyboard.press('Enter');
       await page.getByText('The token “keyboard only” was deleted').waitFor();
-      assert.deepEqual(await introspect(token), { active: false });
+      assert.equal(await managementStatus(token), 401);
       await context.close();
     });
 
@@ -702,7 +707,7 @@ const consoleSuite = (profile: Profile, skip: string | false) =>
       await page.getByRole('checkbox', { name: 'tokens:read' }).check();
       await page.getByRole('button', { name: 'Add token' }).click();
       const token = await page.getByRole('textbox', { name: 'New token' }).inputValue();
-      assert.equal((await introspect(token)).active, true);
+      assert.equal(await managementStatus(token), 200);
       assert.equal(await page.getByRole('button', { name: 'Copy' }).isVisible(), false);
       const row = page.getByRole('row').filter({ hasText: 'no script' });
       assert.match(await row.innerText(), /31 Dec 2099/);

@@ -111,7 +111,8 @@ describe('the fast lane answers exactly as the provider does', { skip: await pro
     ]);
     const created = await runCli(
       production.env,
-      ['users', 'create', '--username', 'dana', '--password-stdin', '--json'],
+      // An administrator, so her PAT holds a resource scope a resource server is shown.
+      ['users', 'create', '--username', 'dana', '--admin', '--password-stdin', '--json'],
       'correct horse battery staple\n',
     );
     assert.equal(created.code, 0, created.stderr);
@@ -123,7 +124,7 @@ describe('the fast lane answers exactly as the provider does', { skip: await pro
       '--name',
       'ci',
       '--scopes',
-      'tokens:read',
+      'tokens:read groups:read-only',
     ]));
   });
 
@@ -232,6 +233,8 @@ describe('the fast lane answers exactly as the provider does', { skip: await pro
     assert.equal(((await introspect(resourceServer, jwt)).body as { active: boolean }).active, true);
     const personal = await introspect(resourceServer, pat);
     assert.equal((personal.body as { token_kind: string }).token_kind, 'personal');
+    // The management scope is the management API's business, on either lane.
+    assert.equal((personal.body as { scope: string }).scope, 'groups:read-only');
     assert.deepEqual((await introspect(other, pat)).body, { active: false });
     assert.equal(
       (

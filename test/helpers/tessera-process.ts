@@ -47,6 +47,8 @@ export const testEnv = (t: Scope, overrides: Record<string, string> = {}): Recor
     TESSERA_DATA_DIR: join(dir, 'data'),
     TESSERA_KEYS_DIR: join(dir, 'keys'),
     LOG_LEVEL: 'info',
+    // Tests stop servers with SIGTERM: no drain period unless a test asks for one.
+    TESSERA_DRAIN_SECONDS: '0',
     ...overrides,
   };
 };

@@ -5,15 +5,26 @@ export type ReadinessCheck = { name: string; check: () => Promise<void> };
 
 /**
  * /healthz: the process is alive and serving. /readyz: every dependency the token endpoint needs
- * answers (storage, token store, signing keys) — load balancers send traffic only when it is 200.
+ * answers (storage, token store, signing keys) and the server is not draining — load balancers send
+ * traffic only when it is 200.
  */
-export const createHealthRoutes = (checks: ReadinessCheck[]): Router => {
+export const createHealthRoutes = (
+  checks: ReadinessCheck[],
+  draining: () => boolean = () => false,
+): Router => {
   const router = new Router();
   router.get('/healthz', (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { status: 'ok' };
   });
   router.get('/readyz', async (ctx) => {
+    // A stopping server leaves the rotation at once, while it still answers what is sent to it.
+    if (draining()) {
+      ctx.set('Cache-Control', 'no-store');
+      ctx.status = 503;
+      ctx.body = { status: 'draining' };
+      return;
+    }
     const results = await Promise.all(
       checks.map(async ({ name, check }) => {
         try {

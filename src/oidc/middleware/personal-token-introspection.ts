@@ -3,13 +3,14 @@ import type { AccessTokenResolver } from '../../domain/access-tokens/access-toke
 import type { CachedLookup } from '../../cache/cached-lookup.ts';
 import type { Client } from '../../domain/clients/client.ts';
 import { looksLikeTesseraToken } from '../../verify/token-format.ts';
-import { accessTokenAudienceFor } from '../configuration/token-policies.ts';
+import { accessTokenViewFor } from '../configuration/token-policies.ts';
 import { accessTokenAnswer } from '../introspection-answers.ts';
 
 /**
  * Introspection of personal and resource access tokens, which live in Tessera, not in the
  * library's token store. It answers for resource servers only: clients registered with
- * `--introspects` for an API the token is good for; for anyone else the token is inactive.
+ * `--introspects` for an API the token is good for, told only what is meant for those APIs
+ * (accessTokenViewFor); for anyone else the token is inactive.
  */
 export const introspectPersonalToken = async (
   accessTokens: AccessTokenResolver,
@@ -19,8 +20,9 @@ export const introspectPersonalToken = async (
 ) => {
   if (!caller || caller.introspects.length === 0) return undefined;
   const resolved = await accessTokens.resolve(token, { ip });
-  const audience = resolved && accessTokenAudienceFor(resolved.entry.aud, caller.introspects);
-  return resolved && audience && accessTokenAnswer(resolved, audience);
+  const view =
+    resolved && accessTokenViewFor(resolved.entry.aud, resolved.effectiveScopes, caller.introspects);
+  return resolved && view && accessTokenAnswer(resolved, view);
 };
 
 /**

@@ -20,6 +20,8 @@ export type HaproxyOptions = {
    */
   retryMethods?: string[];
   timeouts?: { connectMs?: number; clientMs?: number; serverMs?: number };
+  /** Writes the whole configuration instead of haproxyConfig (e.g. from deploy/haproxy.cfg). */
+  render?: (options: HaproxyOptions, files: HaproxyFiles) => string;
 };
 
 export type HaproxyFiles = { port: number; adminSocket: string; masterSocket: string };

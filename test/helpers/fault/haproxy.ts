@@ -68,7 +68,7 @@ export const startHaproxy = async (outer: Scope, options: HaproxyOptions): Promi
   const files = { port, adminSocket: join(dir, 'admin.sock'), masterSocket: join(dir, 'master.sock') };
   const configPath = join(dir, 'haproxy.cfg');
   let current = options;
-  writeFileSync(configPath, haproxyConfig(current, files));
+  writeFileSync(configPath, (current.render ?? haproxyConfig)(current, files));
 
   // -W master-worker (reload by SIGUSR2), -db in the foreground, so the PID we hold is the master.
   const master = spawnOwned(t, 'haproxy', ['-W', '-db', '-f', configPath, '-S', files.masterSocket], {
@@ -123,7 +123,7 @@ export const startHaproxy = async (outer: Scope, options: HaproxyOptions): Promi
     },
     setBackends: async (backends) => {
       current = { ...current, backends };
-      writeFileSync(configPath, haproxyConfig(current, files));
+      writeFileSync(configPath, (current.render ?? haproxyConfig)(current, files));
       await reload();
     },
     reload,

@@ -60,9 +60,15 @@ export const startTesseraInstance = async (
     port: chosen,
     pid,
     kill: (name = 'SIGKILL') => {
+      const child = instance.process;
+      const exited = new Promise<number | null>((done) => {
+        if (child.exitCode !== null || child.signalCode !== null) done(child.exitCode);
+        else child.once('exit', (code) => done(code));
+      });
       signal('SIGCONT');
       signal(name);
-      return instance.stop();
+      // Not instance.stop(): its SIGTERM would be a second signal, which skips Tessera's drain.
+      return exited;
     },
     pause: () => signal('SIGSTOP'),
     resume: () => signal('SIGCONT'),

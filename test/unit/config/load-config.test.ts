@@ -47,6 +47,14 @@ describe('loading the configuration', () => {
     assert.equal(config.logLevel, 'info');
     assert.equal(config.trustProxy, false);
     assert.equal(config.shutdownGraceSeconds, 10);
+    assert.equal(config.drainSeconds, 5);
+  });
+
+  test('TESSERA_DRAIN_SECONDS is a whole number of seconds from 0 to 300', () => {
+    assert.equal(loadConfig({ TESSERA_DRAIN_SECONDS: '0' }).drainSeconds, 0);
+    assert.equal(loadConfig({ TESSERA_DRAIN_SECONDS: '300' }).drainSeconds, 300);
+    for (const bad of ['301', '-1', '1.5', 'five', '5s'])
+      rejects({ TESSERA_DRAIN_SECONDS: bad }, 'TESSERA_DRAIN_SECONDS', /whole number of seconds, 0 to 300/);
   });
 
   test('derives the default issuer from PORT', () => {

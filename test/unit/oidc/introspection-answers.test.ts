@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ResolvedAccessToken } from '../../../src/domain/access-tokens/access-token-resolver.ts';
-import { accessTokenAudienceFor } from '../../../src/oidc/configuration/token-policies.ts';
+import { MANAGEMENT_API } from '../../../src/domain/api-resources/management-api.ts';
+import { accessTokenViewFor } from '../../../src/oidc/configuration/token-policies.ts';
 import {
   accessTokenAnswer,
   type ClientCredentialsToken,
@@ -85,12 +86,13 @@ describe('introspection answers', () => {
   });
 
   test('a PAT: one audience is a string, several an array, restricted or not', () => {
-    assert.equal(accessTokenAnswer(resolved([ORDERS]), [ORDERS]).aud, ORDERS);
-    assert.equal(accessTokenAnswer(resolved([]), [ORDERS]).aud, ORDERS);
-    assert.deepEqual(accessTokenAnswer(resolved([ORDERS, BILLING]), [ORDERS, BILLING]).aud, [
-      ORDERS,
-      BILLING,
-    ]);
+    const scopes = ['groups:read-only'];
+    assert.equal(accessTokenAnswer(resolved([ORDERS]), { audience: [ORDERS], scopes }).aud, ORDERS);
+    assert.equal(accessTokenAnswer(resolved([]), { audience: [ORDERS], scopes }).aud, ORDERS);
+    assert.deepEqual(
+      accessTokenAnswer(resolved([ORDERS, BILLING]), { audience: [ORDERS, BILLING], scopes }).aud,
+      [ORDERS, BILLING],
+    );
   });
 
   test('a RAT names its resource and role; a token that never expires has no exp', () => {
@@ -98,7 +100,7 @@ describe('introspection answers', () => {
     rat.entry.kind = 'resource';
     rat.entry.res = { type: 'groups', id: '42' };
     rat.entry.exp = null;
-    assert.deepEqual(accessTokenAnswer(rat, [ORDERS]), {
+    assert.deepEqual(accessTokenAnswer(rat, { audience: [ORDERS], scopes: ['groups:read-only'] }), {
       active: true,
       sub: 'usr_1',
       scope: 'groups:read-only',
@@ -113,14 +115,44 @@ describe('introspection answers', () => {
   });
 });
 
-describe('the audience of a PAT or RAT a resource server is told', () => {
-  test('a restricted token: all its audiences, and only to their resource servers', () => {
-    assert.deepEqual(accessTokenAudienceFor([ORDERS, BILLING], [ORDERS]), [ORDERS, BILLING]);
-    assert.equal(accessTokenAudienceFor([BILLING], [ORDERS]), undefined);
+describe('what a resource server is told of a PAT or RAT', () => {
+  const READ = ['groups:read-only'];
+  const WITH_MANAGEMENT = ['groups:read-only', 'tokens:write', 'admin'];
+
+  test('a restricted token: only to its audiences’ resource servers, each told only its own audiences', () => {
+    assert.deepEqual(accessTokenViewFor([ORDERS, BILLING], READ, [ORDERS]), {
+      audience: [ORDERS],
+      scopes: READ,
+    });
+    assert.deepEqual(accessTokenViewFor([ORDERS, BILLING], READ, [BILLING, ORDERS]), {
+      audience: [ORDERS, BILLING],
+      scopes: READ,
+    });
+    assert.equal(accessTokenViewFor([BILLING], READ, [ORDERS]), undefined);
   });
 
   test('an unrestricted token: the APIs the resource server represents', () => {
-    assert.deepEqual(accessTokenAudienceFor([], [ORDERS, BILLING]), [ORDERS, BILLING]);
-    assert.equal(accessTokenAudienceFor([], []), undefined);
+    assert.deepEqual(accessTokenViewFor([], READ, [ORDERS, BILLING]), {
+      audience: [ORDERS, BILLING],
+      scopes: READ,
+    });
+    assert.equal(accessTokenViewFor([], READ, []), undefined);
+  });
+
+  test('management scopes are shown to the management API only', () => {
+    assert.deepEqual(accessTokenViewFor([], WITH_MANAGEMENT, [ORDERS]), { audience: [ORDERS], scopes: READ });
+    assert.deepEqual(accessTokenViewFor([ORDERS, MANAGEMENT_API], WITH_MANAGEMENT, [ORDERS]), {
+      audience: [ORDERS],
+      scopes: READ,
+    });
+    assert.deepEqual(accessTokenViewFor([], WITH_MANAGEMENT, [MANAGEMENT_API]), {
+      audience: [MANAGEMENT_API],
+      scopes: WITH_MANAGEMENT,
+    });
+  });
+
+  test('a token with no scope meant for the resource server is not shown to it', () => {
+    assert.equal(accessTokenViewFor([], ['tokens:write'], [ORDERS]), undefined);
+    assert.equal(accessTokenViewFor([ORDERS], [], [ORDERS]), undefined);
   });
 });
