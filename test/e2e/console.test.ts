@@ -265,7 +265,9 @@ const consoleSuite = (profile: Profile, skip: string | false) =>
       await shot(page, 'tokens-error-date-past');
 
       // A form older than a change of membership can offer a scope the user no longer holds.
+      // (Input problems are answered before permission problems, so the expiry must be valid.)
       await page.getByLabel('Name', { exact: true }).fill('too much');
+      await page.getByLabel('Expiration', { exact: true }).selectOption('30');
       await page
         .locator('#add-token')
         .evaluate((form) =>

@@ -47,7 +47,7 @@ describe('the OAuth error renderer', () => {
     });
   });
 
-  test('turns what escapes the middleware it wraps into an OAuth JSON answer, and reports server errors', async () => {
+  test('turns what escapes the middleware it wraps into an OAuth JSON answer; an outage is not reported per request', async () => {
     const reported: unknown[] = [];
     const outage = new AppError('storage_unavailable', 'PostgreSQL is unreachable');
     const app = new Koa();
@@ -66,7 +66,31 @@ describe('the OAuth error renderer', () => {
       assert.equal(response.headers.get('cache-control'), 'no-store');
       assert.match(response.headers.get('content-type') ?? '', /^application\/json/);
       assert.equal(((await response.json()) as { error: string }).error, 'temporarily_unavailable');
-      assert.deepEqual(reported, [outage]);
+      // The store's connection state change is logged once (storage); this request adds nothing.
+      assert.deepEqual(reported, []);
+    } finally {
+      server.close();
+    }
+  });
+  test('reports a bug to onServerError and answers a bare server_error', async () => {
+    const reported: unknown[] = [];
+    const bug = new TypeError('cannot read properties of undefined');
+    const app = new Koa();
+    app.use(oauthErrorBoundary((error) => reported.push(error)));
+    app.use(() => {
+      throw bug;
+    });
+    const server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/token`, {
+        method: 'POST',
+      });
+      assert.equal(response.status, 500);
+      const body = (await response.json()) as { error: string; error_description: string };
+      assert.equal(body.error, 'server_error');
+      assert.doesNotMatch(body.error_description, /cannot read/);
+      assert.deepEqual(reported, [bug]);
     } finally {
       server.close();
     }
