@@ -12,7 +12,7 @@ import {
   tesseraDeploymentEnv,
 } from '../../helpers/fault/tessera-instance.ts';
 import { productionEnv } from '../../helpers/production-env.ts';
-import { ROOT } from '../../helpers/tessera-process.ts';
+import { cliJson, ROOT, runCli } from '../../helpers/tessera-process.ts';
 import { basicAuth, form, OPAQUE_API, registerFixtures } from '../../helpers/tessera-setup.ts';
 
 /**
@@ -42,11 +42,15 @@ const deployConfig = (options: HaproxyOptions, files: HaproxyFiles): string => {
 
 type Load = { ok: number; errors: string[]; stop: () => Promise<void> };
 
-/** `workers` clients in a loop: a client-credentials token, then its introspection. */
+/**
+ * `workers` clients in a loop: a client-credentials token, then its introspection; and one
+ * platform syncing a resource through the management API with an administrator's PAT.
+ */
 const steadyLoad = (
   url: string,
   client: { client_id: string; client_secret: string },
   introspector: { client_id: string; client_secret: string },
+  admin: string,
   workers: number,
 ): Load => {
   const load: Load = { ok: 0, errors: [], stop: async () => {} };
@@ -79,7 +83,27 @@ const steadyLoad = (
       }
     }
   };
-  const loops = Array.from({ length: workers }, loop);
+  // PUT is never replayed by the configuration (only connection failures are retried): these
+  // requests pass only if no instance ever closes a connection a request is being sent on.
+  const sync = async () => {
+    let name = 0;
+    while (running) {
+      try {
+        const response = await fetch(`${url}/v1/resources/groups/7`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+          body: JSON.stringify({ name: `group ${(name += 1)}`, parent: null }),
+        });
+        const text = await response.text();
+        if (![200, 201].includes(response.status))
+          throw new Error(`PUT ${response.status}: ${text.slice(0, 200)}`);
+        load.ok += 1;
+      } catch (error) {
+        load.errors.push(`${new Date().toISOString()} ${(error as Error).message}`);
+      }
+    }
+  };
+  const loops = [...Array.from({ length: workers }, loop), sync()];
   load.stop = async () => {
     running = false;
     await Promise.all(loops);
@@ -109,8 +133,24 @@ test('a rolling restart of two instances behind deploy/haproxy.cfg loses no requ
   for (const port of ports) instances.push(await startTesseraInstance(t, env, { port }));
   await haproxy.waitForServers('UP', names, { timeoutMs: 20_000 });
   const { billing, resourceServer } = await registerFixtures(env);
+  const created = await runCli(
+    env,
+    ['users', 'create', '--username', 'platform', '--admin', '--password-stdin', '--json'],
+    'correct horse battery staple\n',
+  );
+  assert.equal(created.code, 0, created.stderr);
+  const { token: admin } = await cliJson<{ token: string }>(env, [
+    'tokens',
+    'create',
+    '--user',
+    'platform',
+    '--name',
+    'sync',
+    '--scopes',
+    'resources:write',
+  ]);
 
-  const load = steadyLoad(haproxy.url, billing, resourceServer, 4);
+  const load = steadyLoad(haproxy.url, billing, resourceServer, admin, 4);
   try {
     for (const [index, name] of names.entries()) {
       const before = load.ok;
@@ -132,7 +172,9 @@ test('a rolling restart of two instances behind deploy/haproxy.cfg loses no requ
       .filter((row) => row.pxname === 'tessera' && names.includes(row.svname ?? ''))
       .map((row) => [row.svname, Number(row.stot)]),
   );
-  t.diagnostic(`${load.ok} token + introspection pairs; requests per instance ${JSON.stringify(served)}`);
+  t.diagnostic(
+    `${load.ok} token + introspection pairs and PUTs; requests per instance ${JSON.stringify(served)}`,
+  );
   assert.deepEqual(load.errors, [], 'no client saw an error');
   for (const name of names) assert.ok((served[name] ?? 0) > 0, `${name} served requests`);
 });
