@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
@@ -23,6 +24,21 @@ export type Config = {
   keysDir: string;
   /** A private JWKS given in the environment instead of keysDir. */
   jwks: { keys: Record<string, unknown>[] } | undefined;
+  /**
+   * Where the signing keys live: the `signing_keys` table (production profile), the keys folder
+   * (embedded profile), or `TESSERA_JWKS` when that is set (either profile).
+   */
+  keysStore: 'database' | 'directory' | 'environment';
+  /**
+   * The secret the signing keys' private parts are sealed with in the database (production): from
+   * TESSERA_KEY_ENCRYPTION_KEY, or read from the file TESSERA_KEY_ENCRYPTION_KEY_FILE names.
+   */
+  keyEncryptionKey: { source: string; secret: string } | undefined;
+  /**
+   * How long relying parties may cache /jwks: a rotated key is published at least this long (plus
+   * the time instances take to learn it) before any instance signs with it.
+   */
+  jwksCacheSeconds: number;
   /** Unset in the embedded profile means "generate once and keep in dataDir". */
   cookieKeys: string[] | undefined;
   secretPepper: string | undefined;
@@ -118,6 +134,14 @@ const baseShape = {
       }
     })
     .optional(),
+  TESSERA_KEY_ENCRYPTION_KEY: secret('key-encryption key').optional(),
+  TESSERA_KEY_ENCRYPTION_KEY_FILE: z.string().min(1).optional(),
+  TESSERA_JWKS_CACHE_SECONDS: z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number of seconds, 1 to 86400')
+    .transform(Number)
+    .pipe(z.number().min(1, 'must be a whole number of seconds, 1 to 86400').max(86400, 'must be a whole number of seconds, 1 to 86400'))
+    .default(600),
   TESSERA_COOKIE_KEYS: z
     .string()
     .transform((value) => value.split(',').map((key) => key.trim()))
@@ -151,8 +175,24 @@ const baseShape = {
 };
 
 const schema = z.object(baseShape).superRefine((values, ctx) => {
+  if (values.TESSERA_KEY_ENCRYPTION_KEY && values.TESSERA_KEY_ENCRYPTION_KEY_FILE) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['TESSERA_KEY_ENCRYPTION_KEY_FILE'],
+      message: 'and TESSERA_KEY_ENCRYPTION_KEY are both set; set one of them',
+    });
+  }
   // The production profile (DATABASE_URL) refuses to run on generated or missing secrets.
   if (!values.DATABASE_URL) return;
+  // Keys in the database are sealed: without a key-encryption key they could be neither written nor read.
+  if (!values.TESSERA_JWKS && !values.TESSERA_KEY_ENCRYPTION_KEY && !values.TESSERA_KEY_ENCRYPTION_KEY_FILE) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['TESSERA_KEY_ENCRYPTION_KEY'],
+      message:
+        '(or TESSERA_KEY_ENCRYPTION_KEY_FILE) is required with DATABASE_URL: it seals the signing keys stored in Postgres; set a random value of 32+ characters',
+    });
+  }
   for (const name of ['TESSERA_SECRET_PEPPER', 'TESSERA_COOKIE_KEYS'] as const) {
     if (values[name] === undefined) {
       ctx.addIssue({
@@ -167,6 +207,31 @@ const schema = z.object(baseShape).superRefine((values, ctx) => {
 
 export const CONFIG_VARIABLES = Object.keys(baseShape);
 
+/**
+ * The key-encryption key from a file (a mounted secret): its content without the trailing newline,
+ * held to the same rules as the variable. The file is read here, once, like the environment.
+ */
+const readKeyEncryptionKeyFile = (file: string): { source: string; secret: string } => {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new AppError(
+      'config_invalid',
+      `Invalid configuration:\n  TESSERA_KEY_ENCRYPTION_KEY_FILE cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}: ${path})`,
+    );
+  }
+  const parsed = secret('key-encryption key').safeParse(text.replace(/\r?\n$/, ''));
+  if (!parsed.success) {
+    throw new AppError(
+      'config_invalid',
+      `Invalid configuration:\n  TESSERA_KEY_ENCRYPTION_KEY_FILE ${path} ${parsed.error.issues[0]?.message ?? 'is not usable'}`,
+    );
+  }
+  return { source: `TESSERA_KEY_ENCRYPTION_KEY_FILE (${path})`, secret: parsed.data };
+};
+
 export const loadConfig = (env: Record<string, string | undefined> = process.env): Config => {
   const input = Object.fromEntries(CONFIG_VARIABLES.map((name) => [name, nonEmpty(env[name])]));
   const parsed = schema.safeParse(input);
@@ -176,6 +241,11 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
   }
   const values = parsed.data;
   const profile: Profile = values.DATABASE_URL ? 'production' : 'embedded';
+  const keyEncryptionKey = values.TESSERA_KEY_ENCRYPTION_KEY_FILE
+    ? readKeyEncryptionKeyFile(values.TESSERA_KEY_ENCRYPTION_KEY_FILE)
+    : values.TESSERA_KEY_ENCRYPTION_KEY
+      ? { source: 'TESSERA_KEY_ENCRYPTION_KEY', secret: values.TESSERA_KEY_ENCRYPTION_KEY }
+      : undefined;
 
   return {
     profile,
@@ -188,6 +258,9 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     redisPrefix: values.TESSERA_REDIS_PREFIX,
     keysDir: resolve(values.TESSERA_KEYS_DIR),
     jwks: values.TESSERA_JWKS,
+    keysStore: values.TESSERA_JWKS ? 'environment' : profile === 'production' ? 'database' : 'directory',
+    keyEncryptionKey,
+    jwksCacheSeconds: values.TESSERA_JWKS_CACHE_SECONDS,
     cookieKeys: values.TESSERA_COOKIE_KEYS,
     secretPepper: values.TESSERA_SECRET_PEPPER,
     logLevel: values.LOG_LEVEL,

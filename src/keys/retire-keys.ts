@@ -1,6 +1,6 @@
 import { conflict, invalidInput, notFound } from '../errors.ts';
-import { keyFilePath, readKeyFile, writeKeyFile } from './key-file.ts';
-import { withKeyFileLock } from './key-file-lock.ts';
+import { keyStoreOf } from './directory-key-store.ts';
+import type { KeyChange, KeyStore } from './key-store.ts';
 import { type KeyRow, listKeys } from './key-ring.ts';
 import { keysUnavailable } from './stored-jwks.ts';
 
@@ -23,8 +23,15 @@ const iso = (epochSeconds: number): string => new Date(epochSeconds * 1000).toIS
  * signed; `force` overrides that (after a key leak, say). Signers and pending keys are never removed.
  */
 export const retireKeys = async (
-  keysDir: string,
-  options: { now: number; maxTokenTtlSeconds: number; kid?: string; force?: boolean },
+  target: KeyStore | string,
+  options: {
+    now: number;
+    maxTokenTtlSeconds: number;
+    kid?: string;
+    force?: boolean;
+    /** Written with the removal (the audit event), in the store's transaction when it has one. */
+    alsoWrite?: (result: RetireResult) => KeyChange<unknown>['alsoWrite'];
+  },
 ): Promise<RetireResult> => {
   const { now, maxTokenTtlSeconds, kid, force = false } = options;
   if (!Number.isSafeInteger(maxTokenTtlSeconds) || maxTokenTtlSeconds < 0) {
@@ -34,14 +41,14 @@ export const retireKeys = async (
     );
   }
 
-  return withKeyFileLock(keysDir, async () => {
-    const keys = await readKeyFile(keysDir);
-    if (!keys) throw keysUnavailable(`no signing keys at ${keyFilePath(keysDir)}`);
+  const store = keyStoreOf(target);
+  return store.update(async (keys) => {
+    if (!keys) throw keysUnavailable(`no signing keys in ${store.location}`);
     const rows = listKeys(keys, now);
 
     if (kid !== undefined) {
       const row = rows.find((candidate) => candidate.kid === kid);
-      if (!row) throw notFound(`no signing key with kid ${kid} in ${keyFilePath(keysDir)}`);
+      if (!row) throw notFound(`no signing key with kid ${kid} in ${store.location}`);
       if (row.status === 'signing') {
         throw conflict(
           `key ${kid} is the current ${row.alg} signer; rotate first, then retire it once its tokens expired`,
@@ -73,14 +80,14 @@ export const retireKeys = async (
       }
     }
 
-    // Nothing to remove: leave the file alone so watching servers do not reload for nothing.
-    if (removed.length > 0) {
-      const gone = new Set(removed.map((row) => row.kid));
-      await writeKeyFile(
-        keysDir,
-        keys.filter((key) => !gone.has(key.kid)),
-      );
-    }
-    return { removed, kept };
+    // Nothing to remove: leave the store alone so watching servers do not reload for nothing.
+    const result = { removed, kept };
+    if (removed.length === 0) return { result };
+    const gone = new Set(removed.map((row) => row.kid));
+    return {
+      keys: keys.filter((key) => !gone.has(key.kid)),
+      result,
+      alsoWrite: options.alsoWrite?.(result),
+    };
   });
 };

@@ -1,7 +1,7 @@
 import { invalidInput } from '../errors.ts';
 import { generateSigningKey } from './generate-key.ts';
-import { keyFilePath, readKeyFile, writeKeyFile } from './key-file.ts';
-import { withKeyFileLock } from './key-file-lock.ts';
+import { keyStoreOf } from './directory-key-store.ts';
+import type { KeyChange, KeyStore } from './key-store.ts';
 import { isSigningAlg, SIGNING_ALGS, type SigningAlg } from './signing-key.ts';
 import { keysUnavailable } from './stored-jwks.ts';
 
@@ -13,8 +13,14 @@ export type RotatedKey = { kid: string; alg: SigningAlg; activatesAt: number };
  * new key is published everywhere before any instance signs with it.
  */
 export const rotateKeys = async (
-  keysDir: string,
-  options: { now: number; activateInSeconds: number; algs?: readonly string[] },
+  target: KeyStore | string,
+  options: {
+    now: number;
+    activateInSeconds: number;
+    algs?: readonly string[];
+    /** Written with the new keys (the audit event), in the store's transaction when it has one. */
+    alsoWrite?: KeyChange<unknown>['alsoWrite'];
+  },
 ): Promise<{ added: RotatedKey[] }> => {
   const { now, activateInSeconds } = options;
   if (!Number.isSafeInteger(activateInSeconds) || activateInSeconds < 0) {
@@ -28,15 +34,17 @@ export const rotateKeys = async (
     );
   }
 
-  return withKeyFileLock(keysDir, async () => {
-    const keys = await readKeyFile(keysDir);
-    if (!keys)
-      throw keysUnavailable(`no signing keys at ${keyFilePath(keysDir)}; run tessera keys generate first`);
+  const store = keyStoreOf(target);
+  return store.update(async (keys) => {
+    if (!keys) throw keysUnavailable(`no signing keys in ${store.location}; run tessera keys generate first`);
     const present = new Set<string>(options.algs ?? keys.map((key) => key.alg));
     const algs = SIGNING_ALGS.filter((alg) => present.has(alg));
     const activatesAt = now + activateInSeconds;
     const added = await Promise.all(algs.map((alg) => generateSigningKey(alg, { now, activatesAt })));
-    await writeKeyFile(keysDir, [...keys, ...added]);
-    return { added: added.map((key) => ({ kid: key.kid, alg: key.alg, activatesAt: key.activatesAt })) };
+    return {
+      keys: [...keys, ...added],
+      result: { added: added.map((key) => ({ kid: key.kid, alg: key.alg, activatesAt: key.activatesAt })) },
+      alsoWrite: options.alsoWrite,
+    };
   });
 };

@@ -8,6 +8,7 @@ import * as clients from './tables/clients.ts';
 import * as memberships from './tables/memberships.ts';
 import * as resources from './tables/resources.ts';
 import * as revocations from './tables/revocations.ts';
+import * as signingKeys from './tables/signing-keys.ts';
 import * as subjects from './tables/subjects.ts';
 
 /** Every table function bound to one handle: the pool, or one transaction. */
@@ -88,6 +89,12 @@ const bindTables = (knex: Knex) => ({
     listSince: (horizon: string | undefined, now: Date) =>
       revocations.listRevocationsSince(knex, horizon, now),
     deleteExpired: (before: Date) => revocations.deleteExpiredRevocations(knex, before),
+  },
+  signingKeys: {
+    list: () => signingKeys.listSigningKeys(knex),
+    listVersions: () => signingKeys.listSigningKeyVersions(knex),
+    insert: (rows: readonly signingKeys.SigningKeyRow[]) => signingKeys.insertSigningKeys(knex, rows),
+    delete: (kids: readonly string[]) => signingKeys.deleteSigningKeys(knex, kids),
   },
   locks: {
     /** Only inside `transaction`: the lock is held until that transaction ends. */

@@ -51,7 +51,7 @@ describe('generating keys', () => {
     const first = await generateKeys(dir, { now: T0 });
     await assert.rejects(generateKeys(dir, { now: T0 + 1 }), (error: AppError) => {
       assert.equal(error.code, 'conflict');
-      assert.match(error.message, /jwks\.json already exists/);
+      assert.match(error.message, /jwks\.json already holds signing keys/);
       return true;
     });
     assert.deepEqual(await readKeyFile(dir), first);

@@ -59,7 +59,7 @@ describe('rotating keys', () => {
     const dir = await tempKeysDir(t);
     await assert.rejects(rotateKeys(dir, { now: T0, activateInSeconds: 60 }), (error: AppError) => {
       assert.equal(error.code, 'keys_unavailable');
-      assert.match(error.message, /no signing keys at .*jwks\.json; run tessera keys generate first/);
+      assert.match(error.message, /no signing keys in .*jwks\.json; run tessera keys generate first/);
       return true;
     });
     await generateKeys(dir, { now: T0 });
