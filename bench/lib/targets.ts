@@ -121,6 +121,7 @@ export const startTessera = async (options: { profileDir?: string }): Promise<Te
     TESSERA_REDIS_PREFIX: redisPrefix,
     TESSERA_SECRET_PEPPER: pepper,
     TESSERA_COOKIE_KEYS: randomBytes(32).toString('base64url'),
+    TESSERA_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
     TESSERA_KEYS_DIR: join(dir, 'keys'),
     TESSERA_DATA_DIR: join(dir, 'data'),
     TESSERA_ISSUER: `http://127.0.0.1:${port}`,

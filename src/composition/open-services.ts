@@ -9,6 +9,7 @@ import { createDomain, type Domain } from '../domain/create-domain.ts';
 import { loadPolicyFile } from '../domain/permissions/load-policy-file.ts';
 import type { ConnectionTransition } from '../storage/connection-state.ts';
 import { openStorage, type Storage } from '../storage/open-storage.ts';
+import { openSigningKeys, type SigningKeys } from './signing-key-store.ts';
 import { createRedisTokenEntries } from '../storage/token-entries/redis-token-entries.ts';
 
 /**
@@ -19,6 +20,8 @@ export type Services = {
   secrets: Secrets;
   storage: Storage;
   domain: Domain;
+  /** Where the signing keys are kept and how a server follows them. */
+  signingKeys: SigningKeys;
   /** Clients and API resources, cached in process and loaded through the domain. */
   clients: CachedLookup<Client>;
   apiResources: CachedLookup<ApiResource>;
@@ -51,7 +54,9 @@ export const openServices = async (config: Config, options: OpenServicesOptions)
     failFast: options.failFast,
   });
   const cacheTtlMs = cacheLifetime(config, storage);
+  const signingKeys = openSigningKeys(config, storage);
   const domain = createDomain({
+    signingKeys,
     cacheTtlMs,
     repositories: storage.repositories,
     changes: storage.changes,
@@ -66,6 +71,7 @@ export const openServices = async (config: Config, options: OpenServicesOptions)
     secrets,
     storage,
     domain,
+    signingKeys,
     clients: createCachedLookup({
       load: domain.clients.find,
       loadMany: domain.clients.findMany,

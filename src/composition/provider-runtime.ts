@@ -17,13 +17,14 @@ export type ProviderRuntime = {
 };
 
 export type ProviderRuntimeDeps = {
-  config: Pick<Config, 'issuer' | 'trustProxy' | 'fastLane' | 'keysDir' | 'jwks'>;
+  config: Pick<Config, 'issuer' | 'trustProxy' | 'fastLane'>;
   services: Services;
   logger: Logger;
 };
 
 /**
- * The signing keys, kept current (the key file is watched, and re-read on SIGHUP), and the
+ * The signing keys, kept current (the key file or the keys table is followed, and re-read on
+ * SIGHUP), and the
  * oidc-provider runtime built over them: the provider, JWT access tokens and the fast lane.
  */
 export const startProviderRuntime = async ({ config, services, logger }: ProviderRuntimeDeps) => {
@@ -77,8 +78,10 @@ export const startProviderRuntime = async ({ config, services, logger }: Provide
   };
 
   const keyRing = await createLiveKeyRing({
-    keysDir: config.keysDir,
-    jwks: config.jwks,
+    source: services.signingKeys.source({
+      onPollError: (error) =>
+        logger.warn({ err: error }, 'reading the signing keys failed; keeping the keys in use, retrying'),
+    }),
     logger,
     onChange: () => {
       runtime = build(keyRing.current());

@@ -140,7 +140,12 @@ const baseShape = {
     .string()
     .regex(/^\d+$/, 'must be a whole number of seconds, 1 to 86400')
     .transform(Number)
-    .pipe(z.number().min(1, 'must be a whole number of seconds, 1 to 86400').max(86400, 'must be a whole number of seconds, 1 to 86400'))
+    .pipe(
+      z
+        .number()
+        .min(1, 'must be a whole number of seconds, 1 to 86400')
+        .max(86400, 'must be a whole number of seconds, 1 to 86400'),
+    )
     .default(600),
   TESSERA_COOKIE_KEYS: z
     .string()

@@ -1,3 +1,4 @@
+import { createKeyService, type KeyServiceDeps } from '../keys/key-service.ts';
 import { createPepperHash } from '../crypto/pepper-hash.ts';
 import type { ChangeBus } from '../storage/change-bus.ts';
 import type { Repositories } from '../storage/repositories.ts';
@@ -18,7 +19,12 @@ import { createUserService } from './users/user-service.ts';
 
 export const ACCESS_TOKEN_HASH_PURPOSE = 'access-token';
 
+/** ID tokens live an hour: the floor for how long a retired key's tokens may still be presented. */
+const ID_TOKEN_TTL_SECONDS = 3600;
+
 export type DomainDeps = {
+  /** Where the signing keys are kept, and how rotations are staged (absent: keys from TESSERA_JWKS). */
+  signingKeys?: Pick<KeyServiceDeps, 'store' | 'minimumActivationSeconds' | 'defaultActivationSeconds'>;
   repositories: Repositories;
   changes: ChangeBus;
   pepper: string;
@@ -46,6 +52,7 @@ export const createDomain = (deps: DomainDeps) => {
   const revocationList = deps.revocations ?? createRevocationList({ repositories, changes });
   const revocations = createRevocationService({ repositories, list: revocationList });
   const onBackgroundError = deps.onBackgroundError ?? (() => {});
+  const apiResources = createApiResourceService({ repositories, changes });
   return {
     policy,
     permissions,
@@ -54,7 +61,15 @@ export const createDomain = (deps: DomainDeps) => {
     clientSecretHash,
     /** Revocations of the library's tokens: recorded in Postgres, checked in memory. */
     revocations,
-    apiResources: createApiResourceService({ repositories, changes }),
+    apiResources,
+    signingKeys: createKeyService({
+      store: deps.signingKeys?.store,
+      minimumActivationSeconds: deps.signingKeys?.minimumActivationSeconds ?? 0,
+      defaultActivationSeconds: deps.signingKeys?.defaultActivationSeconds ?? 0,
+      repositories,
+      maxTokenTtlSeconds: async () =>
+        Math.max(ID_TOKEN_TTL_SECONDS, ...(await apiResources.list()).map((api) => api.accessTokenTtl)),
+    }),
     clients: createClientService({
       repositories,
       changes,

@@ -7,6 +7,7 @@ import type { ResourceRef } from '../verify/principal.ts';
 import type { Actor } from './actors.ts';
 import type { CreateApiResourceInput } from './api-resources/api-resource.ts';
 import type { CreateClientInput } from './clients/client.ts';
+import type { SigningKey } from '../keys/signing-key.ts';
 import type { Domain } from './create-domain.ts';
 
 /**
@@ -67,6 +68,20 @@ export const operations = {
     return { token, alreadyRevoked: before.revokedAt !== null };
   },
   'tokens.rotate': (d: Domain, a: Actor, input: { id: string }) => d.accessTokens.rotatePersonal(a, input.id),
+
+  'keys.list': (d: Domain, a: Actor) => d.signingKeys.list(a),
+  'keys.generate': (d: Domain, a: Actor, input: { force?: boolean }) => d.signingKeys.generate(a, input),
+  'keys.rotate': (
+    d: Domain,
+    a: Actor,
+    input: { activateInSeconds?: number | undefined; algs?: string[] | undefined },
+  ) => d.signingKeys.rotate(a, input),
+  'keys.retire': (
+    d: Domain,
+    a: Actor,
+    input: { kid?: string | undefined; force?: boolean; maxTokenTtlSeconds?: number | undefined },
+  ) => d.signingKeys.retire(a, input),
+  'keys.import': (d: Domain, a: Actor, input: { keys: SigningKey[] }) => d.signingKeys.import(a, input.keys),
 } as const;
 
 export type OperationName = keyof typeof operations;

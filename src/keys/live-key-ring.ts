@@ -1,38 +1,30 @@
 import type { JSONWebKeySet } from 'jose';
 import type { Logger } from '../logging/create-logger.ts';
-import { ensureKeys } from './generate-keys.ts';
-import { readKeyFile } from './key-file.ts';
 import { nextChangeAt, publicJwks, signingKids, toProviderJwks } from './key-ring.ts';
+import type { KeySource } from './key-source.ts';
 import type { SigningKey } from './signing-key.ts';
-import { keysFromJwks } from './stored-jwks.ts';
-import { watchKeys } from './watch-keys.ts';
 
 export type KeyRingView = { providerJwks: JSONWebKeySet; publicJwks: JSONWebKeySet; signingKids: string[] };
 
 const epochSeconds = () => Math.floor(Date.now() / 1000);
 
 /**
- * The signing keys a running server uses, kept current without a restart: the key file is watched
- * (and re-read on SIGHUP through `reload`), and a pending key takes over as signer at its
- * activation time. `onChange` is called after every change so the provider can be rebuilt. A key
- * file that turns unreadable is reported and the keys in use are kept: signing never stops.
+ * The signing keys a running server uses, kept current without a restart: the source is watched
+ * (the key file, or the database through the change bus and a poll) and re-read on SIGHUP through
+ * `reload`, and a pending key takes over as signer at its activation time. `onChange` is called
+ * after every change so the provider can be rebuilt. A source that turns unreadable is reported
+ * and the keys in use are kept: signing never stops.
  */
 export const createLiveKeyRing = async (deps: {
-  keysDir: string;
-  jwks: unknown;
+  source: KeySource;
   logger: Logger;
   onChange: () => void;
   now?: () => number;
 }) => {
   const now = deps.now ?? epochSeconds;
-  let keys: SigningKey[];
-  if (deps.jwks) {
-    keys = keysFromJwks(deps.jwks);
-  } else {
-    const ensured = await ensureKeys(deps.keysDir, { now: now() });
-    keys = ensured.keys;
-    if (ensured.action === 'generated') deps.logger.info({ path: ensured.path }, 'generated signing keys');
-  }
+  const ensured = await deps.source.start(now());
+  let keys: SigningKey[] = ensured.keys;
+  if (ensured.action === 'generated') deps.logger.info({ path: ensured.path }, 'generated signing keys');
 
   const viewOf = (current: readonly SigningKey[]): KeyRingView => ({
     providerJwks: toProviderJwks(current, now()),
@@ -67,32 +59,34 @@ export const createLiveKeyRing = async (deps: {
 
   const readAndApply = async () => {
     try {
-      const loaded = await readKeyFile(deps.keysDir);
+      const loaded = await deps.source.load();
       if (!loaded) {
-        deps.logger.error({ keysDir: deps.keysDir }, 'signing key file disappeared; keeping the keys in use');
+        deps.logger.error(
+          { location: deps.source.location },
+          'the signing keys disappeared; keeping the keys in use',
+        );
       } else if (fingerprint(loaded) !== fingerprint(keys)) {
         keys = loaded;
         update();
       }
     } catch (error) {
-      deps.logger.error({ err: error }, 'signing key file is unusable; keeping the keys in use');
+      deps.logger.error({ err: error }, 'the signing keys are unreadable; keeping the keys in use');
     }
   };
   // Reloads run one after another, so an older read can never overwrite a newer one.
   let reloading = Promise.resolve();
   const reload = (): Promise<void> => {
-    if (deps.jwks) return reloading; // keys from the environment change with a redeploy
     reloading = reloading.then(readAndApply);
     return reloading;
   };
-  const watcher = deps.jwks ? undefined : watchKeys(deps.keysDir, () => void reload());
+  const stopWatching = deps.source.watch(() => void reload());
 
   return {
     current: (): KeyRingView => view,
     reload,
     stop() {
       clearTimeout(activation);
-      watcher?.stop();
+      stopWatching();
     },
   };
 };

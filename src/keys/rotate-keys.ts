@@ -19,7 +19,7 @@ export const rotateKeys = async (
     activateInSeconds: number;
     algs?: readonly string[];
     /** Written with the new keys (the audit event), in the store's transaction when it has one. */
-    alsoWrite?: KeyChange<unknown>['alsoWrite'];
+    alsoWrite?: (added: RotatedKey[]) => KeyChange<unknown>['alsoWrite'];
   },
 ): Promise<{ added: RotatedKey[] }> => {
   const { now, activateInSeconds } = options;
@@ -41,10 +41,7 @@ export const rotateKeys = async (
     const algs = SIGNING_ALGS.filter((alg) => present.has(alg));
     const activatesAt = now + activateInSeconds;
     const added = await Promise.all(algs.map((alg) => generateSigningKey(alg, { now, activatesAt })));
-    return {
-      keys: [...keys, ...added],
-      result: { added: added.map((key) => ({ kid: key.kid, alg: key.alg, activatesAt: key.activatesAt })) },
-      alsoWrite: options.alsoWrite,
-    };
+    const rotated = added.map((key) => ({ kid: key.kid, alg: key.alg, activatesAt: key.activatesAt }));
+    return { keys: [...keys, ...added], result: { added: rotated }, alsoWrite: options.alsoWrite?.(rotated) };
   });
 };

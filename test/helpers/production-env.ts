@@ -93,6 +93,7 @@ export const productionEnv = async (
       TESSERA_REDIS_PREFIX: redisPrefix,
       TESSERA_SECRET_PEPPER: randomBytes(32).toString('base64url'),
       TESSERA_COOKIE_KEYS: randomBytes(32).toString('base64url'),
+      TESSERA_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
       ...overrides,
     }),
   };

@@ -1,10 +1,11 @@
+import { resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { ApiResource } from '../../domain/api-resources/api-resource.ts';
 import { generateKeys } from '../../keys/generate-keys.ts';
 import { keyFilePath, readKeyFile } from '../../keys/key-file.ts';
 import { type KeyRow, listKeys } from '../../keys/key-ring.ts';
 import { retireKeys } from '../../keys/retire-keys.ts';
-import { rotateKeys } from '../../keys/rotate-keys.ts';
+import { type RotatedKey, rotateKeys } from '../../keys/rotate-keys.ts';
 import { SIGNING_ALGS } from '../../keys/signing-key.ts';
 import { keysFromJwks } from '../../keys/stored-jwks.ts';
 import { parseScopeList } from '../../domain/scopes/scope-list.ts';
@@ -15,6 +16,7 @@ import { printJson, printTable } from '../output.ts';
 
 const FLAGS = {
   activateInSeconds: '--activate-in',
+  fromDir: '--from-dir',
   algs: '--alg',
   maxTokenTtlSeconds: '--max-token-ttl',
   kid: '--kid',
@@ -46,10 +48,17 @@ const rowJson = (row: KeyRow & { reason?: string; retirableAt?: number }) => ({
 const printRows = (rows: ReturnType<typeof rowJson>[]) =>
   printTable(rows, ['kid', 'alg', 'status', 'activates_at', 'stopped_signing_at']);
 
+type RetireJson = { removed: KeyRow[]; kept: (KeyRow & { reason: string; retirableAt?: number })[] };
+
 export const registerKeyCommands = (program: Command, context: CommandContext): void => {
   const group = program
     .command('keys')
-    .description(`signing keys (private JWKS in TESSERA_KEYS_DIR): ${SIGNING_ALGS.join(', ')}`);
+    .description(
+      `signing keys (${SIGNING_ALGS.join(', ')}): in Postgres (production profile, sealed) or TESSERA_KEYS_DIR (embedded)`,
+    );
+
+  /** The production profile keeps the keys in Postgres: the same operations as /v1/keys, audited. */
+  const inDatabase = () => context.config().keysStore === 'database';
 
   const keysDir = () => {
     const config = context.config();
@@ -66,6 +75,16 @@ export const registerKeyCommands = (program: Command, context: CommandContext): 
     .option('--json', 'print JSON')
     .action(async (options) =>
       context.run(FLAGS, async () => {
+        if (inDatabase()) {
+          const stored = (await context.admin('keys.generate', { force: options.force === true })) as KeyRow[];
+          const rows = stored.map(rowJson);
+          if (options.json) printJson({ path: 'signing_keys', keys: rows });
+          else {
+            process.stdout.write('stored in the signing_keys table (private parts sealed)\n');
+            printRows(rows);
+          }
+          return;
+        }
         const dir = keysDir();
         const keys = await generateKeys(dir, { now: now(), force: options.force === true });
         const rows = listKeys(keys, now()).map(rowJson);
@@ -86,6 +105,12 @@ export const registerKeyCommands = (program: Command, context: CommandContext): 
     .action(async (options) =>
       context.run(FLAGS, async () => {
         const config = context.config();
+        if (inDatabase()) {
+          const rows = ((await context.admin('keys.list', undefined)) as KeyRow[]).map(rowJson);
+          if (options.json) printJson(rows);
+          else printRows(rows);
+          return;
+        }
         const keys = config.jwks ? keysFromJwks(config.jwks) : await readKeyFile(config.keysDir);
         if (!keys)
           throw notFound(`no key file at ${keyFilePath(config.keysDir)}; run: tessera keys generate`);
@@ -102,9 +127,9 @@ export const registerKeyCommands = (program: Command, context: CommandContext): 
     )
     .option(
       '--activate-in <seconds>',
-      'delay before the new keys sign; give several instances or relying parties that cache /jwks time to see them first',
+      'delay before the new keys sign, so instances and relying parties that cache /jwks see them first ' +
+        '(default: 0 for a keys folder; in Postgres TESSERA_JWKS_CACHE_SECONDS + 2, also the minimum)',
       seconds('--activate-in'),
-      0,
     )
     .option(
       '--alg <algs>',
@@ -113,11 +138,12 @@ export const registerKeyCommands = (program: Command, context: CommandContext): 
     .option('--json', 'print JSON')
     .action(async (options) =>
       context.run(FLAGS, async () => {
-        const { added } = await rotateKeys(keysDir(), {
-          now: now(),
-          activateInSeconds: options.activateIn,
-          algs: options.alg ? parseScopeList(options.alg) : undefined,
-        });
+        const algs = options.alg ? parseScopeList(options.alg) : undefined;
+        const { added } = inDatabase()
+          ? ((await context.admin('keys.rotate', { activateInSeconds: options.activateIn, algs })) as {
+              added: RotatedKey[];
+            })
+          : await rotateKeys(keysDir(), { now: now(), activateInSeconds: options.activateIn ?? 0, algs });
         const rows = added.map((key) => ({ kid: key.kid, alg: key.alg, signs_from: iso(key.activatesAt) }));
         if (options.json) printJson({ added: rows });
         else {
@@ -142,6 +168,15 @@ export const registerKeyCommands = (program: Command, context: CommandContext): 
     .option('--json', 'print JSON')
     .action(async (options) =>
       context.run(FLAGS, async () => {
+        if (inDatabase()) {
+          const result = (await context.admin('keys.retire', {
+            kid: options.kid,
+            force: options.force === true,
+            maxTokenTtlSeconds: options.maxTokenTtl,
+          })) as RetireJson;
+          printRetired(result, options.json === true);
+          return;
+        }
         const dir = keysDir();
         const maxTokenTtlSeconds =
           options.maxTokenTtl ??
@@ -157,18 +192,49 @@ export const registerKeyCommands = (program: Command, context: CommandContext): 
           kid: options.kid,
           force: options.force === true,
         });
-        const removed = result.removed.map(rowJson);
-        const kept = result.kept.filter((row) => row.status === 'previous').map(rowJson);
-        if (options.json) printJson({ removed, kept });
-        else {
-          process.stdout.write(
-            removed.length ? `retired ${removed.map((row) => row.kid).join(', ')}\n` : 'no key retired\n',
+        printRetired(result, options.json === true);
+      }),
+    );
+
+  group
+    .command('import')
+    .description(
+      'copy the keys of a keys folder into Postgres (production profile); keys already there are left alone, so running it again changes nothing',
+    )
+    .requiredOption('--from-dir <dir>', 'the keys folder to import (its jwks.json, mode 0600)')
+    .option('--json', 'print JSON')
+    .action(async (options) =>
+      context.run(FLAGS, async () => {
+        if (!inDatabase()) {
+          throw usageError(
+            'keys import copies a keys folder into Postgres: it needs the production profile (DATABASE_URL) without TESSERA_JWKS',
           );
-          for (const row of kept)
-            process.stdout.write(
-              `kept ${row.kid}: tokens it signed may be valid until ${row.retirable_at}\n`,
-            );
+        }
+        const keys = await readKeyFile(resolve(options.fromDir));
+        if (!keys) throw usageError(`--from-dir ${keyFilePath(resolve(options.fromDir))} does not exist`);
+        const result = (await context.admin('keys.import', { keys })) as {
+          imported: KeyRow[];
+          alreadyStored: string[];
+        };
+        const imported = result.imported.map(rowJson);
+        if (options.json) printJson({ imported, already_stored: result.alreadyStored });
+        else {
+          process.stdout.write(`imported ${imported.length} key(s); ${result.alreadyStored.length} already stored\n`);
+          if (imported.length > 0) printRows(imported);
         }
       }),
     );
+};
+
+const printRetired = (result: RetireJson, json: boolean) => {
+  const removed = result.removed.map(rowJson);
+  const kept = result.kept.filter((row) => row.status === 'previous').map(rowJson);
+  if (json) printJson({ removed, kept });
+  else {
+    process.stdout.write(
+      removed.length ? `retired ${removed.map((row) => row.kid).join(', ')}\n` : 'no key retired\n',
+    );
+    for (const row of kept)
+      process.stdout.write(`kept ${row.kid}: tokens it signed may be valid until ${row.retirable_at}\n`);
+  }
 };

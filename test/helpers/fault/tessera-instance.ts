@@ -34,6 +34,7 @@ export const tesseraDeploymentEnv = (t: Scope, options: TesseraDeploymentOptions
     TESSERA_REDIS_PREFIX: `tessera-fault-${randomBytes(4).toString('hex')}:`,
     TESSERA_SECRET_PEPPER: randomBytes(32).toString('base64url'),
     TESSERA_COOKIE_KEYS: randomBytes(32).toString('base64url'),
+    TESSERA_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
     ...(options.issuer ? { TESSERA_ISSUER: options.issuer } : {}),
     ...options.env,
   });

@@ -83,7 +83,7 @@ function allStrings(value: unknown): string[] {
 // The words Tessera's config rejects in secrets: a default containing one would never start.
 const placeholder = /change-?me|example|placeholder/i;
 
-const secrets = ['TESSERA_SECRET_PEPPER', 'TESSERA_COOKIE_KEYS'] as const;
+const secrets = ['TESSERA_SECRET_PEPPER', 'TESSERA_COOKIE_KEYS', 'TESSERA_KEY_ENCRYPTION_KEY'] as const;
 
 describe('docker-compose.yml', () => {
   test('declares postgres, redis, migrate and tessera services in Compose spec form (no version key)', () => {
@@ -152,7 +152,7 @@ describe('docker-compose.yml', () => {
     assert.equal(service('tessera').environment?.TESSERA_ISSUER, `\${TESSERA_ISSUER:-http://localhost:3000}`);
   });
 
-  test(`TESSERA_SECRET_PEPPER and TESSERA_COOKIE_KEYS are required variables (\${VAR:?…}) with no default`, () => {
+  test(`TESSERA_SECRET_PEPPER, TESSERA_COOKIE_KEYS and TESSERA_KEY_ENCRYPTION_KEY are required variables (\${VAR:?…}) with no default`, () => {
     for (const name of ['migrate', 'tessera']) {
       const env = service(name).environment ?? {};
       for (const secret of secrets) {
@@ -248,11 +248,12 @@ describe('docker-compose.yml', () => {
       const ok = config({
         TESSERA_SECRET_PEPPER: 'ci-pepper-6f1d0a9e4b7c2d8f3a5e9b1c7d4f2a8e',
         TESSERA_COOKIE_KEYS: 'ci-cookie-3c8e1f5a9d2b7e4c6a0f8d3b5e1c9a7f',
+        TESSERA_KEY_ENCRYPTION_KEY: 'ci-kek-9b2e7d4a1c8f3e6b0d5a2f7c9e4b1d8a',
       });
       assert.equal(ok.status, 0, ok.stderr);
       const missing = config({});
       assert.notEqual(missing.status, 0, 'compose refuses to run without the secrets');
-      assert.match(missing.stderr, /TESSERA_(SECRET_PEPPER|COOKIE_KEYS)/);
+      assert.match(missing.stderr, /TESSERA_(SECRET_PEPPER|COOKIE_KEYS|KEY_ENCRYPTION_KEY)/);
     },
   );
 });

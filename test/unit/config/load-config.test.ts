@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { loadConfig } from '../../../src/config/load-config.ts';
 import { AppError } from '../../../src/errors.ts';
 
 const PEPPER = 'kT9vQz2Lr8Xw4Np6Hs1Jd3Fb5Gm7Yc0Ua2Ve4Wi6Oq8';
 const COOKIE_KEY = 'Zr4Tx8Kp2Lm6Qw0Ns3Vb7Hd1Jf5Gc9Ye2Ua4Wi6Oq8';
+const KEK = 'Pq7Wd2Rt9Ym4Xa6Lc1Vn8Bs3Hk5Gf0Ju2Ze7Ti4Oe9';
 const DATABASE_URL = 'postgres://tessera:pw@db.internal:5432/tessera';
 
 /** The message of the config error `env` produces; fails when the configuration is accepted. */
@@ -123,8 +126,10 @@ describe('loading the configuration', () => {
         DATABASE_URL: url,
         TESSERA_SECRET_PEPPER: PEPPER,
         TESSERA_COOKIE_KEYS: COOKIE_KEY,
+        TESSERA_KEY_ENCRYPTION_KEY: KEK,
       });
       assert.equal(config.profile, 'production');
+      assert.equal(config.keysStore, 'database');
       assert.equal(config.databaseUrl, url);
     }
   });
@@ -270,5 +275,56 @@ describe('loading the configuration', () => {
       'TESSERA_SECRET_PEPPER',
       'TESSERA_TRUST_PROXY',
     ]);
+  });
+
+  test('refuses the production profile without a key-encryption key, unless the keys come from TESSERA_JWKS', () => {
+    const message = configError({
+      DATABASE_URL,
+      TESSERA_SECRET_PEPPER: PEPPER,
+      TESSERA_COOKIE_KEYS: COOKIE_KEY,
+    });
+    assert.match(
+      message,
+      /TESSERA_KEY_ENCRYPTION_KEY \(or TESSERA_KEY_ENCRYPTION_KEY_FILE\) is required with DATABASE_URL/,
+    );
+    const jwks = JSON.stringify({ keys: [{ kty: 'OKP' }] });
+    const fromEnvironment = loadConfig({
+      DATABASE_URL,
+      TESSERA_SECRET_PEPPER: PEPPER,
+      TESSERA_COOKIE_KEYS: COOKIE_KEY,
+      TESSERA_JWKS: jwks,
+    });
+    assert.equal(fromEnvironment.keysStore, 'environment');
+    assert.equal(loadConfig({}).keysStore, 'directory');
+  });
+
+  test('reads the key-encryption key from a file, refusing a short one and naming the file', (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-kek-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'kek');
+    writeFileSync(file, `${KEK}\n`, { mode: 0o600 });
+    const config = loadConfig({ TESSERA_KEY_ENCRYPTION_KEY_FILE: file });
+    assert.equal(config.keyEncryptionKey?.secret, KEK);
+    writeFileSync(file, 'short\n');
+    assert.match(
+      configError({ TESSERA_KEY_ENCRYPTION_KEY_FILE: file }),
+      /TESSERA_KEY_ENCRYPTION_KEY_FILE .*at least 32 characters/,
+    );
+    assert.match(
+      configError({ TESSERA_KEY_ENCRYPTION_KEY_FILE: join(dir, 'missing') }),
+      /TESSERA_KEY_ENCRYPTION_KEY_FILE cannot be read \(ENOENT/,
+    );
+    rejects(
+      { TESSERA_KEY_ENCRYPTION_KEY: KEK, TESSERA_KEY_ENCRYPTION_KEY_FILE: file },
+      'TESSERA_KEY_ENCRYPTION_KEY_FILE',
+      /both set/,
+    );
+  });
+
+  test('reads TESSERA_JWKS_CACHE_SECONDS, 600 by default, refusing 0 and fractions', () => {
+    assert.equal(loadConfig({}).jwksCacheSeconds, 600);
+    assert.equal(loadConfig({ TESSERA_JWKS_CACHE_SECONDS: '30' }).jwksCacheSeconds, 30);
+    rejects({ TESSERA_JWKS_CACHE_SECONDS: '0' }, 'TESSERA_JWKS_CACHE_SECONDS', /1 to 86400/);
+    rejects({ TESSERA_JWKS_CACHE_SECONDS: '1.5' }, 'TESSERA_JWKS_CACHE_SECONDS', /1 to 86400/);
   });
 });

@@ -1,3 +1,7 @@
+import { createKeyService } from '../../../../src/keys/key-service.ts';
+import type { KeyStore } from '../../../../src/keys/key-store.ts';
+import type { SigningKey } from '../../../../src/keys/signing-key.ts';
+import type { Repositories } from '../../../../src/storage/repositories.ts';
 import type {
   AccessTokenService,
   AccessTokenView,
@@ -176,5 +180,24 @@ export const createFakeServices = () => {
     },
   };
 
-  return { accessTokens, resources, audit, users, calls };
+  // The real key service over keys held in memory: the routes' meaning is the service's.
+  let storedKeys: SigningKey[] | undefined;
+  const keyStore: KeyStore = {
+    location: 'memory',
+    read: async () => storedKeys,
+    update: async (change) => {
+      const { keys, result } = await change(storedKeys);
+      if (keys) storedKeys = [...keys];
+      return result;
+    },
+  };
+  const signingKeys = createKeyService({
+    store: keyStore,
+    repositories: {} as Repositories,
+    minimumActivationSeconds: 62,
+    defaultActivationSeconds: 62,
+    maxTokenTtlSeconds: async () => 3600,
+  });
+
+  return { accessTokens, resources, audit, users, signingKeys, keyStore, calls };
 };
