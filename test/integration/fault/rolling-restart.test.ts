@@ -1,19 +1,18 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import type { HaproxyFiles, HaproxyOptions } from '../../helpers/fault/haproxy-config.ts';
+import { shippedHaproxyConfig } from '../../../deploy/kit/shipped-haproxy-config.ts';
 import { startHaproxy } from '../../helpers/fault/haproxy.ts';
 import { allocatePorts } from '../../helpers/fault/ports.ts';
 import { startRedisServer } from '../../helpers/fault/redis-server.ts';
+import { steadyLoad } from '../../helpers/fault/steady-load.ts';
 import {
   type FaultTesseraInstance,
   startTesseraInstance,
   tesseraDeploymentEnv,
 } from '../../helpers/fault/tessera-instance.ts';
 import { productionEnv } from '../../helpers/production-env.ts';
-import { cliJson, ROOT, runCli } from '../../helpers/tessera-process.ts';
-import { basicAuth, form, OPAQUE_API, registerFixtures } from '../../helpers/tessera-setup.ts';
+import { cliJson, runCli } from '../../helpers/tessera-process.ts';
+import { registerFixtures } from '../../helpers/tessera-setup.ts';
 
 /**
  * The README's promise: behind deploy/haproxy.cfg, a rolling restart (SIGTERM one instance, wait
@@ -21,95 +20,6 @@ import { basicAuth, form, OPAQUE_API, registerFixtures } from '../../helpers/tes
  * production-profile instances share a fresh database and a private Redis; clients keep asking
  * for tokens and introspecting them over keep-alive connections throughout.
  */
-
-/** deploy/haproxy.cfg as shipped, with the test's addresses and the kit's admin socket. */
-const deployConfig = (options: HaproxyOptions, files: HaproxyFiles): string => {
-  const shipped = readFileSync(join(ROOT, 'deploy/haproxy.cfg'), 'utf8');
-  assert.match(shipped, /^ {2}bind :80$/m);
-  const lines = shipped
-    .replace(/^ {2}bind :80$/m, `  bind 127.0.0.1:${files.port}`)
-    .replace(
-      /^global$/m,
-      `global\n  stats socket ${files.adminSocket} mode 600 level admin expose-fd listeners`,
-    )
-    .split('\n')
-    .filter((line) => !/^ {2}server /.test(line));
-  const servers = options.backends.map(
-    ({ name, host = '127.0.0.1', port }) => `  server ${name} ${host}:${port}`,
-  );
-  return [...lines, ...servers, ''].join('\n');
-};
-
-type Load = { ok: number; errors: string[]; stop: () => Promise<void> };
-
-/**
- * `workers` clients in a loop: a client-credentials token, then its introspection; and one
- * platform syncing a resource through the management API with an administrator's PAT.
- */
-const steadyLoad = (
-  url: string,
-  client: { client_id: string; client_secret: string },
-  introspector: { client_id: string; client_secret: string },
-  admin: string,
-  workers: number,
-): Load => {
-  const load: Load = { ok: 0, errors: [], stop: async () => {} };
-  let running = true;
-  const post = async (path: string, who: typeof client, values: Record<string, string>) => {
-    const response = await fetch(`${url}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuth(who) },
-      body: form(values),
-    });
-    const text = await response.text();
-    if (response.status !== 200) throw new Error(`${path} ${response.status}: ${text.slice(0, 200)}`);
-    return JSON.parse(text) as Record<string, unknown>;
-  };
-  const loop = async () => {
-    while (running) {
-      try {
-        const issued = await post('/token', client, {
-          grant_type: 'client_credentials',
-          resource: OPAQUE_API,
-          scope: 'instances:read-only',
-        });
-        const answer = await post('/token/introspection', introspector, {
-          token: String(issued.access_token),
-        });
-        if (answer.active !== true) throw new Error(`introspection: ${JSON.stringify(answer)}`);
-        load.ok += 1;
-      } catch (error) {
-        load.errors.push(`${new Date().toISOString()} ${(error as Error).message}`);
-      }
-    }
-  };
-  // PUT is never replayed by the configuration (only connection failures are retried): these
-  // requests pass only if no instance ever closes a connection a request is being sent on.
-  const sync = async () => {
-    let name = 0;
-    while (running) {
-      try {
-        const response = await fetch(`${url}/v1/resources/groups/7`, {
-          method: 'PUT',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
-          body: JSON.stringify({ name: `group ${(name += 1)}`, parent: null }),
-        });
-        const text = await response.text();
-        if (![200, 201].includes(response.status))
-          throw new Error(`PUT ${response.status}: ${text.slice(0, 200)}`);
-        load.ok += 1;
-      } catch (error) {
-        load.errors.push(`${new Date().toISOString()} ${(error as Error).message}`);
-      }
-    }
-  };
-  const loops = [...Array.from({ length: workers }, loop), sync()];
-  load.stop = async () => {
-    running = false;
-    await Promise.all(loops);
-  };
-  return load;
-};
 
 test('a rolling restart of two instances behind deploy/haproxy.cfg loses no request', async (t) => {
   const production = await productionEnv(t);
@@ -119,7 +29,7 @@ test('a rolling restart of two instances behind deploy/haproxy.cfg loses no requ
   const names = ['tessera1', 'tessera2'];
   const haproxy = await startHaproxy(t, {
     backends: ports.map((port, index) => ({ name: names[index] ?? '', port })),
-    render: deployConfig,
+    render: shippedHaproxyConfig,
   });
   const env = tesseraDeploymentEnv(t, {
     databaseUrl: production.databaseUrl,
