@@ -49,7 +49,10 @@ export const startLocalCluster = async (
   scope: Scope,
   { instances: count = 3, env: extra = {} }: LocalClusterOptions = {},
 ): Promise<LocalCluster> => {
-  const [postgres, redis] = await Promise.all([startPostgresServer(scope), startRedisCluster(scope)]);
+  const [postgres, redis] = await Promise.all([
+    startPostgresServer(scope),
+    startRedisCluster(scope, { proxied: false }),
+  ]);
   const ports = await allocatePorts(count);
   const names = ports.map((_, index) => `tessera${index + 1}`);
   const haproxy = await startHaproxy(scope, {
@@ -87,7 +90,8 @@ export const startLocalCluster = async (
       const stopping = instances[index];
       if (!stopping) throw new Error(`no instance ${index}`);
       const code = await stopping.kill('SIGTERM');
-      if (code !== 0) throw new Error(`${names[index]} exited with ${code}:\n${stopping.logs().slice(-2000)}`);
+      if (code !== 0)
+        throw new Error(`${names[index]} exited with ${code}:\n${stopping.logs().slice(-2000)}`);
       const started = await start(index);
       instances[index] = started;
       await haproxy.waitForServers('UP', [names[index] as string], { timeoutMs: 30_000 });
@@ -99,7 +103,9 @@ export const startLocalCluster = async (
 /** The variables to administer the deployment with the CLI, as a shell file (mode 0600: it holds secrets). */
 const writeEnvFile = (dir: string, env: Record<string, string>): string => {
   const file = join(dir, 'tessera.env');
-  const quoted = Object.entries(env).map(([name, value]) => `export ${name}='${value.replaceAll("'", "'\\''")}'`);
+  const quoted = Object.entries(env).map(
+    ([name, value]) => `export ${name}='${value.replaceAll("'", "'\\''")}'`,
+  );
   writeFileSync(file, `${quoted.join('\n')}\n`, { mode: 0o600 });
   return file;
 };

@@ -25,7 +25,8 @@ export type RedisClusterNode = {
   address: string;
   /** The redis-server itself (its own port, pause/kill/command) — not through the proxy. */
   server: RedisServer;
-  proxy: TcpProxy;
+  /** Absent when the cluster was started without proxies (`proxied: false`). */
+  proxy: TcpProxy | undefined;
 };
 
 export type ClusterRole = { node: RedisClusterNode; role: 'master' | 'replica'; masterId?: string };
@@ -65,6 +66,12 @@ export type RedisClusterOptions = {
   replicasPerMaster?: number;
   /** cluster-node-timeout: how long a silent master takes to be declared failed. */
   nodeTimeoutMs?: number;
+  /**
+   * A TCP proxy (in this process) in front of each node, so replication can be frozen (default).
+   * A deployment that only runs (deploy/local-cluster.ts) goes without: under load, a proxy in
+   * the load generator's event loop would add its own latency to every Redis command.
+   */
+  proxied?: boolean;
 };
 
 const run = promisify(execFile);
@@ -83,7 +90,11 @@ const parseClusterNodes = (text: string): NodeLine[] =>
 
 const isAlive = (node: RedisClusterNode) => node.server.isRunning();
 
-const startNode = async (t: Scope, nodeTimeoutMs: number): Promise<Omit<RedisClusterNode, 'id'>> => {
+const startNode = async (
+  t: Scope,
+  nodeTimeoutMs: number,
+  proxied: boolean,
+): Promise<Omit<RedisClusterNode, 'id'>> => {
   const busPort = await allocatePort();
   const server = await startRedisServer(t, {
     args: [
@@ -93,6 +104,7 @@ const startNode = async (t: Scope, nodeTimeoutMs: number): Promise<Omit<RedisClu
       ...['--repl-diskless-sync-delay', '0'],
     ],
   });
+  if (!proxied) return { port: server.port, address: `127.0.0.1:${server.port}`, server, proxy: undefined };
   const proxy = await startTcpProxy(t, { target: { port: server.port } });
   await server.command(['CONFIG', 'SET', 'cluster-announce-port', String(proxy.port)]);
   return { port: proxy.port, address: `127.0.0.1:${proxy.port}`, server, proxy };
@@ -100,10 +112,12 @@ const startNode = async (t: Scope, nodeTimeoutMs: number): Promise<Omit<RedisClu
 
 export const startRedisCluster = async (
   t: Scope,
-  { masters = 3, replicasPerMaster = 1, nodeTimeoutMs = 2_000 }: RedisClusterOptions = {},
+  { masters = 3, replicasPerMaster = 1, nodeTimeoutMs = 2_000, proxied = true }: RedisClusterOptions = {},
 ): Promise<RedisCluster> => {
   const count = masters * (1 + replicasPerMaster);
-  const started = await Promise.all(Array.from({ length: count }, () => startNode(t, nodeTimeoutMs)));
+  const started = await Promise.all(
+    Array.from({ length: count }, () => startNode(t, nodeTimeoutMs, proxied)),
+  );
   const nodes: RedisClusterNode[] = await Promise.all(
     started.map(async (node) => ({ ...node, id: String(await node.server.command(['CLUSTER', 'MYID'])) })),
   );
@@ -199,16 +213,18 @@ export const startRedisCluster = async (
     },
     freezeReplicationTo: async (replica) => {
       const master = await masterOf(replica);
+      const proxy = master.proxy;
+      if (!proxy) throw new Error('replication can be frozen only in a cluster started with proxies');
       // Seen from the replica, the local end (laddr) of its link to the master is the client
       // port of that link in the master's proxy.
       const link = String(await replica.server.command(['CLIENT', 'LIST', 'TYPE', 'master']));
       const port = Number(/laddr=127\.0\.0\.1:(\d+)/.exec(link)?.[1]);
-      if (!master.proxy.connections().some(({ clientPort }) => clientPort === port))
+      if (!proxy.connections().some(({ clientPort }) => clientPort === port))
         throw new Error(
           `no replication link of ${replica.address} in the proxy of ${master.address}: ${link}`,
         );
-      master.proxy.pause(({ clientPort }) => clientPort === port);
-      frozen.set(replica, () => master.proxy.resume(({ clientPort }) => clientPort === port));
+      proxy.pause(({ clientPort }) => clientPort === port);
+      frozen.set(replica, () => proxy.resume(({ clientPort }) => clientPort === port));
     },
     thawReplicationTo: (replica) => {
       frozen.get(replica)?.();

@@ -122,4 +122,3 @@ export const startTessera = async (
     process: child,
   };
 };
-

@@ -74,4 +74,3 @@ export const steadyLoad = (
   };
   return load;
 };
-
