@@ -45,7 +45,9 @@ export const openSigningKeys = (
         location: 'TESSERA_JWKS',
         read: async () => keys,
         update: async () => {
-          throw conflict('the signing keys come from TESSERA_JWKS; change them by redeploying with a new JWKS');
+          throw conflict(
+            'the signing keys come from TESSERA_JWKS; change them by redeploying with a new JWKS',
+          );
         },
       },
       source: () => environmentKeySource(config.jwks),

@@ -67,7 +67,8 @@ export const createKeyService = (deps: KeyServiceDeps) => {
     async list(actor: Actor, keys?: readonly SigningKey[]): Promise<KeyRow[]> {
       requireAdmin(actor);
       const stored = keys ?? (await deps.store?.read());
-      if (!stored) throw keysUnavailable('no signing keys yet; they are generated when the server first starts');
+      if (!stored)
+        throw keysUnavailable('no signing keys yet; they are generated when the server first starts');
       return listKeys(stored, now());
     },
 
@@ -106,7 +107,11 @@ export const createKeyService = (deps: KeyServiceDeps) => {
 
     async retire(
       actor: Actor,
-      options: { kid?: string | undefined; force?: boolean | undefined; maxTokenTtlSeconds?: number | undefined },
+      options: {
+        kid?: string | undefined;
+        force?: boolean | undefined;
+        maxTokenTtlSeconds?: number | undefined;
+      },
     ): Promise<RetireResult> {
       requireAdmin(actor);
       const maxTokenTtlSeconds = options.maxTokenTtlSeconds ?? (await deps.maxTokenTtlSeconds());
@@ -115,7 +120,8 @@ export const createKeyService = (deps: KeyServiceDeps) => {
         maxTokenTtlSeconds,
         kid: options.kid,
         force: options.force === true,
-        alsoWrite: (result) => audit(actor, 'signing_key.retire', result.removed, { forced: options.force === true }),
+        alsoWrite: (result) =>
+          audit(actor, 'signing_key.retire', result.removed, { forced: options.force === true }),
       });
     },
 
@@ -132,7 +138,9 @@ export const createKeyService = (deps: KeyServiceDeps) => {
         const fresh = keys.filter((key) => !stored.has(key.kid));
         const staged = current
           ? fresh.map((key) => {
-              const signer = listKeys(current, at).find((row) => row.alg === key.alg && row.status === 'signing');
+              const signer = listKeys(current, at).find(
+                (row) => row.alg === key.alg && row.status === 'signing',
+              );
               const wouldSignNow = key.activatesAt <= at && (!signer || key.activatesAt > signer.activatesAt);
               return wouldSignNow ? { ...key, activatesAt: at + deps.minimumActivationSeconds } : key;
             })
@@ -141,7 +149,10 @@ export const createKeyService = (deps: KeyServiceDeps) => {
         const imported = listKeys(merged, at).filter((row) => !stored.has(row.kid));
         return {
           keys: staged.length > 0 ? merged : undefined,
-          result: { imported, alreadyStored: keys.filter((key) => stored.has(key.kid)).map((key) => key.kid) },
+          result: {
+            imported,
+            alreadyStored: keys.filter((key) => stored.has(key.kid)).map((key) => key.kid),
+          },
           alsoWrite: staged.length > 0 ? audit(actor, 'signing_key.import', imported) : undefined,
         };
       });

@@ -56,7 +56,9 @@ test('two instances that share no keys folder follow a staged rotation and a ret
   const privateParts: string[] = [];
   for (const row of rows) {
     assert.equal((row.public_jwk as Record<string, unknown>).d, undefined);
-    const opened = JSON.parse((await kek.open(row.sealed_private_jwk as string, row.kid as string)) as string);
+    const opened = JSON.parse(
+      (await kek.open(row.sealed_private_jwk as string, row.kid as string)) as string,
+    );
     privateParts.push(opened.d as string);
     assert.equal(await kek.open(row.sealed_private_jwk as string, 'another kid'), undefined);
   }
@@ -98,7 +100,10 @@ test('two instances that share no keys folder follow a staged rotation and a ret
     }
     return kids.every((kid) => kid === newKid);
   });
-  await jwtVerify(before, createLocalJWKSet(await jwksOf(first.url)), { issuer: first.url, audience: JWT_API });
+  await jwtVerify(before, createLocalJWKSet(await jwksOf(first.url)), {
+    issuer: first.url,
+    audience: JWT_API,
+  });
 
   // Retiring too early keeps the old key; forcing it removes it from /jwks everywhere.
   const early = await cliJson<{ removed: unknown[]; kept: { kid: string }[] }>(env, ['keys', 'retire']);

@@ -76,7 +76,9 @@ export const registerKeyCommands = (program: Command, context: CommandContext): 
     .action(async (options) =>
       context.run(FLAGS, async () => {
         if (inDatabase()) {
-          const stored = (await context.admin('keys.generate', { force: options.force === true })) as KeyRow[];
+          const stored = (await context.admin('keys.generate', {
+            force: options.force === true,
+          })) as KeyRow[];
           const rows = stored.map(rowJson);
           if (options.json) printJson({ path: 'signing_keys', keys: rows });
           else {
@@ -219,7 +221,9 @@ export const registerKeyCommands = (program: Command, context: CommandContext): 
         const imported = result.imported.map(rowJson);
         if (options.json) printJson({ imported, already_stored: result.alreadyStored });
         else {
-          process.stdout.write(`imported ${imported.length} key(s); ${result.alreadyStored.length} already stored\n`);
+          process.stdout.write(
+            `imported ${imported.length} key(s); ${result.alreadyStored.length} already stored\n`,
+          );
           if (imported.length > 0) printRows(imported);
         }
       }),

@@ -18,7 +18,10 @@ const signingKeySchema = z
       ),
     created_at: z.iso.datetime(),
     activates_at: z.iso.datetime(),
-    stopped_signing_at: z.iso.datetime().nullable().describe('For previous keys: when the next key took over.'),
+    stopped_signing_at: z.iso
+      .datetime()
+      .nullable()
+      .describe('For previous keys: when the next key took over.'),
   })
   .meta({ id: 'SigningKey', description: 'A signing key, its public facts only.' });
 
@@ -52,7 +55,10 @@ export const createSigningKeyRoutes = (deps: { signingKeys: KeyService }): Route
     tags: ['Signing keys'],
     auth: { scopes: ['admin'] },
     responses: {
-      200: { description: 'The keys, by algorithm, newest first.', schema: z.object({ data: z.array(signingKeySchema) }) },
+      200: {
+        description: 'The keys, by algorithm, newest first.',
+        schema: z.object({ data: z.array(signingKeySchema) }),
+      },
     },
     handler: async ({ actor }) => ({
       status: 200,
@@ -78,7 +84,9 @@ export const createSigningKeyRoutes = (deps: { signingKeys: KeyService }): Route
       201: {
         description: 'The keys added.',
         schema: z.object({
-          added: z.array(z.object({ kid: z.string(), alg: z.enum(SIGNING_ALGS), activates_at: z.iso.datetime() })),
+          added: z.array(
+            z.object({ kid: z.string(), alg: z.enum(SIGNING_ALGS), activates_at: z.iso.datetime() }),
+          ),
         }),
       },
       409: { description: 'The delay is shorter than the minimum, or the keys come from TESSERA_JWKS.' },
@@ -91,7 +99,11 @@ export const createSigningKeyRoutes = (deps: { signingKeys: KeyService }): Route
       return {
         status: 201,
         body: {
-          added: added.map((key) => ({ kid: key.kid, alg: key.alg, activates_at: iso(key.activatesAt) as string })),
+          added: added.map((key) => ({
+            kid: key.kid,
+            alg: key.alg,
+            activates_at: iso(key.activatesAt) as string,
+          })),
         },
       };
     },
@@ -132,7 +144,11 @@ export const createSigningKeyRoutes = (deps: { signingKeys: KeyService }): Route
           removed: result.removed.map(present),
           kept: result.kept
             .filter((row) => row.status === 'previous')
-            .map((row) => ({ ...present(row), kept_because: row.reason, retirable_at: iso(row.retirableAt) })),
+            .map((row) => ({
+              ...present(row),
+              kept_because: row.reason,
+              retirable_at: iso(row.retirableAt),
+            })),
         },
       };
     },
