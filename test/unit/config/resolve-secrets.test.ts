@@ -76,6 +76,7 @@ describe('resolving the pepper and cookie keys', () => {
       DATABASE_URL: 'postgres://db.internal/tessera',
       TESSERA_SECRET_PEPPER: PEPPER,
       TESSERA_COOKIE_KEYS: COOKIE_KEY,
+      TESSERA_KEY_ENCRYPTION_KEY: 'Ux5Rk2Wp8Nd1Ls7Gq4Ht0Jz3Vc9Ba6Ye2Mi8Fo5Tq1',
     });
     assert.deepEqual(resolveSecrets(config), { pepper: PEPPER, cookieKeys: [COOKIE_KEY] });
   });
