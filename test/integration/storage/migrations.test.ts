@@ -36,6 +36,7 @@ const MIGRATIONS = [
   '20261123010400_create_audit_events',
   '20261123010500_create_management_api',
   '20261204000100_create_revocations',
+  '20261204020000_create_signing_keys',
 ];
 
 const MANAGEMENT_API = 'urn:tessera:management';
@@ -94,6 +95,7 @@ for (const [driver, open] of drivers) {
         'oidc_models',
         'resources',
         'revocations',
+        'signing_keys',
         'subjects',
       ]);
     });
