@@ -128,7 +128,7 @@ describe('the local cluster deployment (3 instances, HAProxy, Redis Cluster, Pos
     for (const url of urls) assert.equal((await api(url, token, 'GET', '/me')).status, 401, url);
   });
 
-  test('a key rotation while tokens are issued through HAProxy: every JWT verifies against every instance’s /jwks', async () => {
+  test('a key rotation while tokens are issued through HAProxy: every JWT verifies against every instance’s /jwks', async (t) => {
     const oldKid = decodeProtectedHeader(
       String(
         (await post(cluster.url, '/token', billing, { grant_type: 'client_credentials', resource: JWT_API }))
@@ -172,6 +172,14 @@ describe('the local cluster deployment (3 instances, HAProxy, Redis Cluster, Pos
         'rotate',
       ]);
       const newKid = rotated.added.find((key) => key.alg === 'ES256')?.kid as string;
+      const rotatedAt = Date.now();
+      await waitUntil('the new key published by every instance', async () => {
+        const published = await Promise.all(urls.map(async (url) => (await jwksOf(url)).keys));
+        return published.every((keys) => keys.some((key) => key.kid === newKid));
+      });
+      t.diagnostic(
+        `the new key was published by all three instances ${Date.now() - rotatedAt} ms after the CLI returned`,
+      );
       await waitUntil('tokens signed by the new key', () => (seen.get(newKid) ?? 0) >= 20, {
         timeoutMs: 30_000,
       });
