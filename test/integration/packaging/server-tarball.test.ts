@@ -11,9 +11,10 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { freePort, ROOT } from '../../helpers/tessera-process.ts';
+import { userEnv } from '../../helpers/user-env.ts';
 
 /**
  * The server as a user gets it: `npm pack` in the repository (prepack compiles it), the tarball
@@ -29,24 +30,13 @@ const installed = join(project, 'node_modules', 'tessera');
 const data = join(work, 'data');
 const keys = join(work, 'keys');
 
-/** A user's shell: the test's own Node first on PATH, none of the repository's settings or npm's. */
-const userEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (!/^(DATABASE_URL|REDIS_URL|TESSERA_|PORT$|HOST$|npm_|NODE_OPTIONS$|NODE_TEST)/i.test(name))
-      env[name] = value;
-  }
-  env.PATH = [dirname(process.execPath), env.PATH].join(delimiter);
-  return { ...env, ...extra };
-};
-
 const npm = (args: string[], cwd: string) =>
   execFileSync('npm', args, { cwd, env: userEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 let tarball = '';
 
 before(() => {
-  // Packed once per run, into this test's temporary directory; both tests use the same install.
+  // Packed once per run, into this file's temporary directory; every test below uses that install.
   npm(['pack', '--pack-destination', work], ROOT);
   const packed = readdirSync(work).filter((name) => /^tessera-.+\.tgz$/.test(name));
   assert.equal(packed.length, 1, `npm pack wrote one tarball: ${packed.join(', ')}`);
