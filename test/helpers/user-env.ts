@@ -8,7 +8,8 @@ import { delimiter, dirname } from 'node:path';
 export const userEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
-    if (!/^(DATABASE_URL|REDIS_URL|TESSERA_|PORT$|HOST$|npm_|NODE_OPTIONS$|NODE_TEST)/i.test(name)) env[name] = value;
+    if (!/^(DATABASE_URL|REDIS_URL|TESSERA_|PORT$|HOST$|npm_|NODE_OPTIONS$|NODE_TEST)/i.test(name))
+      env[name] = value;
   }
   env.PATH = [dirname(process.execPath), env.PATH].join(delimiter);
   return { ...env, ...extra };
