@@ -245,7 +245,8 @@ describe('the image, built without Docker', () => {
       if (!healthy) await new Promise((resolve) => setTimeout(resolve, 250));
     }
     assert.ok(healthy, `the Dockerfile's healthcheck passed:\n${output}`);
-    assert.match(output, /"profile":"embedded"/);
+    const dataDir = inStage(app, env(runtime).TESSERA_DATA_DIR ?? '');
+    assert.ok(existsSync(join(dataDir, 'pgdata')), 'the embedded database lives in the data volume');
 
     const composeCheck = compose.services.tessera?.healthcheck?.test ?? [];
     assert.deepEqual(composeCheck.slice(0, 2), ['CMD', 'node']);
