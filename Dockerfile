@@ -1,11 +1,25 @@
 # syntax=docker/dockerfile:1
-# Tessera runs its TypeScript sources directly (Node >= 22.18 strips types): no build stage.
+# Tessera's image runs the server compiled to JavaScript (`npm run build` → dist/server), like the
+# npm package: no TypeScript sources and no compiler at runtime.
+
+# --- build: every dependency from the lockfile, then the compiled server ----------------------
+FROM node:24-slim AS build
+WORKDIR /app
+# --ignore-scripts: no dependency needs an install script, and the root's `prepare` builds the
+# verify library, which the server image does not ship.
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
+COPY src ./src
+COPY migrations ./migrations
+RUN npm run build
 
 # --- deps: production dependencies only, from the lockfile -----------------------------------
 FROM node:24-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
 
 # --- runtime ---------------------------------------------------------------------------------
 FROM node:24-slim AS runtime
@@ -15,12 +29,13 @@ ENV NODE_ENV=production \
     TESSERA_DATA_DIR=/app/data
 WORKDIR /app
 
-# Code and dependencies stay owned by root, so the server cannot rewrite them.
+# Code and dependencies stay owned by root, so the server cannot rewrite them. package.json says
+# "type": "module", which the compiled .js files need; bin/tessera.js runs dist/server when there
+# are no sources beside it.
 COPY --from=deps /app/node_modules ./node_modules
-COPY package.json package-lock.json ./
+COPY package.json ./
 COPY bin ./bin
-COPY src ./src
-COPY migrations ./migrations
+COPY --from=build /app/dist/server ./dist/server
 
 # Private signing keys (shared by every instance) and the embedded profile's data are the only
 # writable paths. Created and chowned before VOLUME, so a fresh named volume starts owned by node.
