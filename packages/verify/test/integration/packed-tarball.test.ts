@@ -4,11 +4,11 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ROOT } from '../../helpers/tessera-process.ts';
+import { ROOT } from '../../../../test/helpers/tessera-process.ts';
 
 /**
  * A user installs Tessera from a packed tarball into a project of their own and imports
- * `tessera/verify` and its middleware: the `exports`, the compiled JavaScript and the `.d.ts`
+ * `@tessera/verify` and its middleware: the `exports`, the compiled JavaScript and the `.d.ts`
  * types must all resolve from node_modules, without TypeScript sources or type stripping.
  */
 const NODE_20 = '/usr/bin/node';
@@ -26,9 +26,9 @@ const npm = (args: string[], cwd: string): string => {
 };
 
 const CONSUMER_SCRIPT = `
-import { createVerifier, VerifyError } from 'tessera/verify';
-import { requireScope, requireToken, principalOf } from 'tessera/verify/koa';
-import * as forExpress from 'tessera/verify/express';
+import { createVerifier, VerifyError } from '@tessera/verify';
+import { requireScope, requireToken, principalOf } from '@tessera/verify/koa';
+import * as forExpress from '@tessera/verify/express';
 
 const verifier = createVerifier({ issuer: 'https://auth.example.test', audience: 'https://api.example.test' });
 let refused;
@@ -46,9 +46,9 @@ console.log(JSON.stringify({
 `;
 
 const CONSUMER_TYPES = `
-import { createVerifier, type Principal, VerifyError } from 'tessera/verify';
-import { requireScope, requireToken } from 'tessera/verify/koa';
-import * as forExpress from 'tessera/verify/express';
+import { createVerifier, type Principal, VerifyError } from '@tessera/verify';
+import { requireScope, requireToken } from '@tessera/verify/koa';
+import * as forExpress from '@tessera/verify/express';
 
 const verifier = createVerifier({ issuer: 'https://auth.example.test', audience: 'https://api.example.test' });
 export const allowed = async (token: string): Promise<boolean> => {
@@ -71,7 +71,7 @@ const EXPECTED = {
 };
 
 test(
-  'a separate project installs the packed tarball and imports tessera/verify, /koa and /express',
+  'a separate project installs the packed tarball and imports @tessera/verify, /koa and /express',
   { timeout: 180_000 },
   async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'tessera-pack-'));
