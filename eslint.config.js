@@ -3,7 +3,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'keys/', 'bench/results/', 'test-artifacts/', 'coverage/', 'dist/'] },
+  { ignores: ['node_modules/', 'data/', 'keys/', 'bench/results/', 'test-artifacts/', 'coverage/', '**/dist/', '**/dist.next/', '**/dist.old/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
