@@ -28,7 +28,7 @@ export default tseslint.config(
   },
   {
     // Command-line programs, tests and benchmarks talk to a terminal; config files need a default export.
-    files: ['src/cli/**', 'test/**', 'bench/**', 'examples/**', '*.config.js'],
+    files: ['src/cli/**', 'scripts/**', 'test/**', 'packages/*/test/**', 'bench/**', 'examples/**', '*.config.js'],
     rules: { 'no-console': 'off', 'no-restricted-exports': 'off' },
   },
 );
