@@ -61,16 +61,17 @@ export const createTesseraClient = (options: TesseraClientOptions): TesseraClien
   return client;
 };
 
-type Result<Data> =
-  { data: Data; error?: never; response: Response } | { data?: never; error: unknown; response: Response };
+type Result = { data?: unknown; error?: unknown; response: Response };
+/** The `data` of a call's successful answer (openapi-fetch answers a union of success and error). */
+type SuccessData<R> = R extends { data: infer Data; error?: never } ? Data : never;
 
 /**
  * The body of a successful call, or a thrown `TesseraProblem`:
  * `const token = await unwrap(client.POST('/v1/access-tokens', { body }))`.
  */
-export const unwrap = async <Data>(call: Result<Data> | Promise<Result<Data>>): Promise<Data> => {
+export const unwrap = async <R extends Result>(call: R | Promise<R>): Promise<SuccessData<R>> => {
   const result = await call;
   if (result.error !== undefined || !result.response.ok)
     throw TesseraProblem.from(result.error, result.response);
-  return result.data as Data;
+  return result.data as SuccessData<R>;
 };
