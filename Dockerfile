@@ -5,21 +5,27 @@
 # --- build: every dependency from the lockfile, then the compiled server ----------------------
 FROM node:24-slim AS build
 WORKDIR /app
-# --ignore-scripts: no dependency needs an install script, and the root's `prepare` builds the
-# verify library, which the server image does not ship.
+# --ignore-scripts: no dependency needs an install script, and the workspaces' `prepare` builds
+# run below, once their sources are here. The server uses the @tessera/verify workspace at runtime.
 COPY package.json package-lock.json ./
+COPY packages/verify/package.json ./packages/verify/
+COPY packages/client/package.json ./packages/client/
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts ./scripts
+COPY packages ./packages
 COPY src ./src
 COPY migrations ./migrations
-RUN npm run build
+RUN npm run build --workspace @tessera/verify && npm run build
 
 # --- deps: production dependencies only, from the lockfile -----------------------------------
 FROM node:24-slim AS deps
 WORKDIR /app
+# The root's production dependencies and the one workspace it runs with (a link to ./packages/verify).
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
+COPY packages/verify/package.json ./packages/verify/
+COPY packages/client/package.json ./packages/client/
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts --workspace @tessera/verify --include-workspace-root && npm cache clean --force
 
 # --- runtime ---------------------------------------------------------------------------------
 FROM node:24-slim AS runtime
@@ -36,6 +42,8 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY bin ./bin
 COPY --from=build /app/dist/server ./dist/server
+COPY --from=build /app/packages/verify/package.json ./packages/verify/
+COPY --from=build /app/packages/verify/dist ./packages/verify/dist
 
 # Private signing keys (shared by every instance) and the embedded profile's data are the only
 # writable paths. Created and chowned before VOLUME, so a fresh named volume starts owned by node.

@@ -96,8 +96,8 @@ describe('Dockerfile', () => {
     );
     assert.deepEqual(
       copySteps(runtime).map((step) => step.from ?? 'context'),
-      ['deps', 'context', 'context', 'build'],
-      'the runtime takes node_modules from deps and the compiled server from build',
+      ['deps', 'context', 'context', 'build', 'build', 'build'],
+      'the runtime takes node_modules from deps, the compiled server and the built verify workspace from build',
     );
   });
 
@@ -195,9 +195,13 @@ describe('the image, built without Docker', () => {
       migrations(join(ROOT, 'migrations'), '.ts'),
     );
     const sources = readdirSync(app, { recursive: true, encoding: 'utf8' }).filter(
-      (file) => !file.startsWith('node_modules') && file.endsWith('.ts'),
+      (file) => !file.startsWith('node_modules') && file.endsWith('.ts') && !file.endsWith('.d.ts'),
     );
     assert.deepEqual(sources, []);
+    assert.ok(
+      existsSync(join(app, 'node_modules/@tessera/verify/dist/index.js')),
+      'the @tessera/verify workspace the server imports resolves to its build',
+    );
     assert.ok(existsSync(join(app, 'node_modules/oidc-provider')), 'a production dependency is installed');
     assert.ok(!existsSync(join(app, 'node_modules/typescript')), 'a development dependency is not');
   });

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
-import type { TokenOptions } from '../../../src/verify/bearer-challenge.ts';
+import type { TokenOptions } from '../src/bearer-challenge.ts';
 import { call, REALM, TOKENS } from './middleware-support.ts';
 
 /**
- * What `tessera/verify/koa` and `tessera/verify/express` must both do, written once and run
+ * What `@tessera/verify/koa` and `@tessera/verify/express` must both do, written once and run
  * against each. A framework gives two apps, both served on port 0 until the test ends:
  * - `routes`: GET /me answers `{ subject, attached }` (attached: the principal is on the request
  *   where the framework keeps it); GET /groups needs groups:read-only, POST /groups

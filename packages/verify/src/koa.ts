@@ -11,7 +11,7 @@ import type { Principal } from './principal.ts';
 import type { Verifier } from './verifier.ts';
 
 /**
- * `tessera/verify/koa`: koa middleware. It names koa's context by shape only, so this module loads
+ * `@tessera/verify/koa`: koa middleware. It names koa's context by shape only, so this module loads
  * (and type-checks) in projects without koa or @types/koa, and real koa contexts fit it.
  */
 export type KoaContextLike = {

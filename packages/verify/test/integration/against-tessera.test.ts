@@ -6,7 +6,7 @@ import { after, before, describe, test, type TestContext } from 'node:test';
 import express, { type ErrorRequestHandler } from 'express';
 import { auth } from 'express-oauth2-jwt-bearer';
 import { generateKeyPair, type JWK, SignJWT } from 'jose';
-import { createVerifier, type VerifierOptions, VerifyError } from '../../../src/verify/index.ts';
+import { createVerifier, type VerifierOptions, VerifyError } from '../../src/index.ts';
 import {
   createPat,
   createRat,
@@ -16,24 +16,24 @@ import {
   putMember,
   putResources,
   TOKEN_EXCHANGE,
-} from '../../helpers/platform-setup.ts';
+} from '../../../../test/helpers/platform-setup.ts';
 import {
   cliJson,
   startTessera,
   suiteScope,
   testEnv,
   type TesseraInstance,
-} from '../../helpers/tessera-process.ts';
+} from '../../../../test/helpers/tessera-process.ts';
 import {
   JWT_API,
   OPAQUE_API,
   postForm,
   type RegisteredClient,
   registerFixtures,
-} from '../../helpers/tessera-setup.ts';
+} from '../../../../test/helpers/tessera-setup.ts';
 
 /**
- * tessera/verify against the real server (embedded profile): JWTs offline, opaque tokens, PATs and
+ * @tessera/verify against the real server (embedded profile): JWTs offline, opaque tokens, PATs and
  * RATs through introspection, JWTs exchanged for PATs and RATs (RFC 8693), revocation seen within
  * the cache bound, forged tokens refused, and Auth0's express-oauth2-jwt-bearer accepting the same
  * JWTs.
@@ -51,7 +51,7 @@ const rejects = async (promise: Promise<unknown>, code: string, message?: RegExp
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-describe('tessera/verify against a running Tessera', () => {
+describe('@tessera/verify against a running Tessera', () => {
   const scope = suiteScope(after);
   let tessera: TesseraInstance;
   let clients: Fixtures;

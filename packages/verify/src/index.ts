@@ -1,5 +1,5 @@
 /**
- * `tessera/verify`: validate Tessera's bearer tokens in an API. Depends on `jose` and `node:*`
+ * `@tessera/verify`: validate Tessera's bearer tokens in an API. Depends on `jose` and `node:*`
  * only, and keeps no module-level state: every verifier has its own caches.
  */
 export { createVerifier, type Verifier, type VerifierOptions } from './verifier.ts';

@@ -6,7 +6,7 @@ import { crc32 } from 'node:zlib';
  *
  *   tsr_pat_<43 base62 chars: 32 random bytes><6 base62 chars: CRC32 of everything before>
  *
- * This module is shared by the server (which mints tokens) and `tessera/verify` (which checks them
+ * This module is shared by the server (which mints tokens) and `@tessera/verify` (which checks them
  * before calling introspection), so it depends on `node:*` only.
  */
 export const TOKEN_PREFIXES = { personal: 'tsr_pat_', resource: 'tsr_rat_' } as const;

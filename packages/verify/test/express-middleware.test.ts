@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import express, { type ErrorRequestHandler } from 'express';
-import { principalOf, requireScope, requireToken } from '../../../src/verify/express.ts';
+import { principalOf, requireScope, requireToken } from '../src/express.ts';
 import { describeMiddleware } from './middleware-contract.ts';
 import { serve, tableVerifier } from './middleware-support.ts';
 
@@ -9,7 +9,7 @@ const quietErrors: ErrorRequestHandler = (_error, _req, res, _next) => {
   res.status(500).json({ error: 'server_error' });
 };
 
-describeMiddleware('tessera/verify/express', {
+describeMiddleware('@tessera/verify/express', {
   routes: (t) => {
     const verifier = tableVerifier();
     const api = express();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
-import { createVerifier, type VerifierOptions, VerifyError } from '../../../src/verify/index.ts';
+import { createVerifier, type VerifierOptions, VerifyError } from '../src/index.ts';
 import {
   AUDIENCE,
   countingFetch,
@@ -57,7 +57,7 @@ const setup = async (t: TestContext, options: Partial<VerifierOptions> = {}) => 
   return { issuer, answers, clock, verifier, calls: counting.calls };
 };
 
-describe('tessera/verify: opaque tokens, PATs and RATs through introspection', () => {
+describe('@tessera/verify: opaque tokens, PATs and RATs through introspection', () => {
   test('accepts an active opaque token, asking with client_secret_basic', async (t) => {
     const { issuer, answers, verifier } = await setup(t);
     const token = opaqueToken();

@@ -2,8 +2,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
-import { formatToken } from '../../../src/verify/token-format.ts';
-import type { Scope } from '../../helpers/tessera-process.ts';
+import { formatToken } from '../src/token-format.ts';
+import type { Scope } from '../../../test/helpers/tessera-process.ts';
 
 /**
  * A stand-in for Tessera over real HTTP on 127.0.0.1: discovery, a JWKS the test can rotate, and an

@@ -1,11 +1,11 @@
 import { createServer } from 'node:http';
 import { Router, type RouterContext } from '@koa/router';
 import Koa from 'koa';
-import { principalOf, requireScope, requireToken } from '../../../src/verify/koa.ts';
+import { principalOf, requireScope, requireToken } from '../src/koa.ts';
 import { describeMiddleware } from './middleware-contract.ts';
 import { serve, tableVerifier } from './middleware-support.ts';
 
-describeMiddleware('tessera/verify/koa', {
+describeMiddleware('@tessera/verify/koa', {
   routes: (t) => {
     const verifier = tableVerifier();
     const router = new Router();

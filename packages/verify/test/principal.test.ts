@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createPrincipal, type PrincipalFields } from '../../../src/verify/principal.ts';
+import { createPrincipal, type PrincipalFields } from '../src/principal.ts';
 
 const principal = (fields: Partial<PrincipalFields>) =>
   createPrincipal({ subject: 's', scopes: [], kind: 'client', claims: {}, ...fields });

@@ -11,7 +11,7 @@ import type { Principal } from './principal.ts';
 import type { Verifier } from './verifier.ts';
 
 /**
- * `tessera/verify/express`: express (4 and 5) and connect middleware. It names requests and
+ * `@tessera/verify/express`: express (4 and 5) and connect middleware. It names requests and
  * responses by shape only (node's own ServerResponse methods), so this module loads without
  * express or @types/express, and express's Request and Response fit it.
  */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createPublicKey } from 'node:crypto';
 import { describe, test, type TestContext } from 'node:test';
 import { SignJWT } from 'jose';
-import { createVerifier, type VerifierOptions, VerifyError } from '../../../src/verify/index.ts';
+import { createVerifier, type VerifierOptions, VerifyError } from '../src/index.ts';
 import { AUDIENCE, countingFetch, manualClock, signingKey, startFakeIssuer, T0 } from './fake-issuer.ts';
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -23,7 +23,7 @@ const rejects = async (promise: Promise<unknown>, code: string, message?: RegExp
   });
 };
 
-describe('tessera/verify: JWT access tokens', () => {
+describe('@tessera/verify: JWT access tokens', () => {
   test('accepts a Tessera JWT access token and describes its client', async (t) => {
     const { issuer, verifier } = await setup(t);
     const token = await issuer.sign({ claims: { scope: 'groups:read-write instances:read-only' } });

@@ -1,9 +1,9 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { VerifyError } from '../../../src/verify/errors.ts';
-import type { Verifier } from '../../../src/verify/index.ts';
-import { createPrincipal, type PrincipalFields } from '../../../src/verify/principal.ts';
-import type { Scope } from '../../helpers/tessera-process.ts';
+import { VerifyError } from '../src/errors.ts';
+import type { Verifier } from '../src/index.ts';
+import { createPrincipal, type PrincipalFields } from '../src/principal.ts';
+import type { Scope } from '../../../test/helpers/tessera-process.ts';
 import { AUDIENCE } from './fake-issuer.ts';
 
 /**
