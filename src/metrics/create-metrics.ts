@@ -1,0 +1,133 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * Every metric Tessera exports, in one registry that the composition root makes and hands to the
+ * parts that count (never a global: two servers in one process, as the tests run them, keep
+ * their own counts). Names and labels are the contract of deploy/prometheus/alerts.yml and
+ * deploy/grafana/tessera.json; test/integration/ops/metrics.test.ts checks both against a scrape.
+ *
+ * Every label takes values from a small closed set (a route template, a grant, an API resource
+ * identifier, a store name), never a raw path, a client id or a token.
+ */
+export type StoreName = 'redis' | 'postgres';
+export type IntrospectionResult = 'active' | 'inactive' | 'error';
+
+/** Latency buckets in seconds: sub-millisecond hot paths up to the 5 s a patient call may take. */
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+const STORE_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5];
+
+export type SigningKeyInfo = { kid: string; alg: string; createdAt: number };
+
+export const createMetrics = () => {
+  const registry = new Registry();
+  const registers = [registry];
+  let signingKeys: () => readonly SigningKeyInfo[] = () => [];
+  let readiness: () => Promise<boolean> = async () => false;
+
+  const metrics = {
+    registry,
+    httpRequests: new Counter({
+      name: 'tessera_http_requests_total',
+      help: 'HTTP requests answered, by route template, method and status code.',
+      labelNames: ['route', 'method', 'status'] as const,
+      registers,
+    }),
+    httpDuration: new Histogram({
+      name: 'tessera_http_request_duration_seconds',
+      help: 'Time from a request to its response sent, by route template, method and status code.',
+      labelNames: ['route', 'method', 'status'] as const,
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    tokensIssued: new Counter({
+      name: 'tessera_tokens_issued_total',
+      help: 'Access tokens issued at /token, by grant, format (jwt, opaque) and API (audience).',
+      labelNames: ['grant', 'format', 'api'] as const,
+      registers,
+    }),
+    introspections: new Counter({
+      name: 'tessera_introspections_total',
+      help: 'Introspection requests, by result: active, inactive, or error (an OAuth error or 503).',
+      labelNames: ['result'] as const,
+      registers,
+    }),
+    revocations: new Counter({
+      name: 'tessera_revocations_total',
+      help: 'Revocations this instance recorded in Postgres, by kind (jwt, opaque, access_token, client, …).',
+      labelNames: ['kind'] as const,
+      registers,
+    }),
+    cacheHits: new Counter({
+      name: 'tessera_cache_hits_total',
+      help: 'In-process cache lookups answered from memory, by cache.',
+      labelNames: ['cache'] as const,
+      registers,
+    }),
+    cacheMisses: new Counter({
+      name: 'tessera_cache_misses_total',
+      help: 'In-process cache lookups that had to load, by cache.',
+      labelNames: ['cache'] as const,
+      registers,
+    }),
+    storeCommandDuration: new Histogram({
+      name: 'tessera_store_command_duration_seconds',
+      help: 'Time of a Redis command or a Postgres query, by store.',
+      labelNames: ['store'] as const,
+      buckets: STORE_BUCKETS,
+      registers,
+    }),
+    storeCommandErrors: new Counter({
+      name: 'tessera_store_command_errors_total',
+      help: 'Redis commands and Postgres queries that failed (including those refused while the store is down), by store.',
+      labelNames: ['store'] as const,
+      registers,
+    }),
+    storeConnected: new Gauge({
+      name: 'tessera_store_connected',
+      help: '1 while the store answers, 0 while it is unreachable (for postgres: the breaker is open), by store.',
+      labelNames: ['store'] as const,
+      registers,
+    }),
+    storeDisconnects: new Counter({
+      name: 'tessera_store_disconnects_total',
+      help: 'Times a store became unreachable, by store.',
+      labelNames: ['store'] as const,
+      registers,
+    }),
+    signingKeyAge: new Gauge({
+      name: 'tessera_signing_key_age_seconds',
+      help: 'Seconds since the creation of each key that signs now, by kid and algorithm.',
+      labelNames: ['kid', 'alg'] as const,
+      registers,
+      collect() {
+        // Read at scrape time: a rotation shows at the next scrape, with no timer of its own.
+        this.reset();
+        const now = Date.now() / 1000;
+        for (const key of signingKeys()) this.set({ kid: key.kid, alg: key.alg }, now - key.createdAt);
+      },
+    }),
+    ready: new Gauge({
+      name: 'tessera_ready',
+      help: '1 when /readyz would answer 200 (every store and the signing keys usable, not draining), else 0.',
+      registers,
+      async collect() {
+        this.set((await readiness()) ? 1 : 0);
+      },
+    }),
+    /** What `tessera_ready` asks at each scrape: the readiness checks of /readyz. */
+    watchReadiness(source: () => Promise<boolean>) {
+      readiness = source;
+    },
+    /** Where the signing key ages come from: the key ring, once the server has one. */
+    watchSigningKeys(source: () => readonly SigningKeyInfo[]) {
+      signingKeys = source;
+    },
+    /** Node's own: CPU, memory, event loop lag, GC, handles. Only for a server that is scraped. */
+    collectRuntime() {
+      collectDefaultMetrics({ register: registry });
+    },
+  };
+  return metrics;
+};
+
+export type Metrics = ReturnType<typeof createMetrics>;
