@@ -28,7 +28,7 @@ const seriesOf = (metrics: StoreMetrics, store: StoreName) => ({
 export const observeRedis = (redis: Redis | Cluster, metrics: StoreMetrics): void => {
   const { duration, errors } = seriesOf(metrics, 'redis');
   const client = redis as unknown as {
-    sendCommand: (command: { promise: Promise<unknown> }, ...rest: unknown[]) => unknown;
+    sendCommand: (command: { name: string; promise: Promise<unknown> }, ...rest: unknown[]) => unknown;
   };
   const send = client.sendCommand.bind(client);
   client.sendCommand = (command, ...rest) => {
@@ -36,7 +36,11 @@ export const observeRedis = (redis: Redis | Cluster, metrics: StoreMetrics): voi
     const result = send(command, ...rest);
     command.promise.then(
       () => duration.observe(secondsSince(started)),
-      () => errors.inc(),
+      () => {
+        // The connection handshake's CLIENT SETINFO, which servers before 7.2 refuse and ioredis
+        // ignores, is not a failure anyone should be paged for.
+        if (command.name !== 'client') errors.inc();
+      },
     );
     return result;
   };
