@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { productionEnv } from '../../helpers/production-env.ts';
+import { alertExpressions, dashboardExpressions, metricNames } from '../../helpers/promql-metric-names.ts';
 import { parseScrape, type Scrape, scrape, valueOf } from '../../helpers/prometheus-scrape.ts';
 import { freePort, startTessera, suiteScope, type TesseraInstance } from '../../helpers/tessera-process.ts';
 import {
@@ -157,5 +158,34 @@ describe('Prometheus metrics', () => {
       'nodejs_heap_size_used_bytes',
     ])
       assert.ok(after.families.has(runtime), `${runtime} is missing`);
+  });
+
+  test('every metric the alert rules and the Grafana dashboard read is one Tessera exports', async () => {
+    const { families } = await scrape(metricsUrl);
+    // A histogram is read through its _bucket, _sum and _count series.
+    const exported = new Set(
+      [...families].flatMap(([name, type]) =>
+        type === 'histogram' || type === 'summary'
+          ? [name, `${name}_bucket`, `${name}_sum`, `${name}_count`]
+          : [name],
+      ),
+    );
+    const unknown = (expressions: { where: string; expr: string }[], alsoKnown: string[] = []) =>
+      expressions.flatMap(({ where, expr }) =>
+        metricNames(expr)
+          .filter((name) => !exported.has(name) && !alsoKnown.includes(name))
+          .map((name) => `${where}: ${name}`),
+      );
+
+    const alerts = alertExpressions();
+    const dashboard = dashboardExpressions();
+    assert.ok(alerts.length >= 10 && dashboard.length >= 20, 'the deploy files were not read');
+    // `up` is the one series Prometheus records itself, for each target it scrapes.
+    assert.deepEqual(unknown(alerts, ['up']), []);
+    assert.deepEqual(unknown(dashboard), []);
+    // The check can fail: a name Tessera does not export is reported.
+    assert.deepEqual(unknown([{ where: 'probe', expr: 'rate(tessera_tokens_minted_total[5m])' }]), [
+      'probe: tessera_tokens_minted_total',
+    ]);
   });
 });
