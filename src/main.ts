@@ -24,11 +24,11 @@ export type RunningServer = {
 };
 
 /** Storage and the domain, with the server's background work: the expiry sweep and "last used". */
-const openServerServices = async (config: Config, logger: Logger, metrics: Metrics) => {
+const openServerServices = async (config: Config, logger: Logger, metrics: Metrics | undefined) => {
   const onBackgroundError = (error: unknown) => logger.error({ err: error }, 'background task failed');
   // One line per change of a store's connection state (component, state, code), never per request.
   const onConnectionChange = (transition: ConnectionTransition) => {
-    observeConnectionChange(metrics, transition);
+    if (metrics) observeConnectionChange(metrics, transition);
     if (transition.state === 'connected') logger.info(transition, `${transition.component} connected`);
     else logger.warn(transition, `${transition.component} unreachable`);
   };
@@ -59,9 +59,10 @@ export const startServer = async (
   config: Config,
   logger: Logger = createLogger(config.logLevel),
 ): Promise<RunningServer> => {
-  // One registry per server, handed to what counts; Node's runtime metrics only when scraped.
-  const metrics = createMetrics();
-  if (config.metricsPort !== undefined) metrics.collectRuntime();
+  // One registry per server, handed to what counts; none at all (nothing counted, no cost on the
+  // request path) when no one can scrape it.
+  const metrics = config.metricsPort === undefined ? undefined : createMetrics();
+  metrics?.collectRuntime();
   const services = await openServerServices(config, logger, metrics);
   const runtime = await startProviderRuntime({ config, services, logger, metrics });
   let selfUrl = config.issuer;
@@ -77,7 +78,7 @@ export const startServer = async (
     metrics,
   });
   const readiness = readinessChecks(services, runtime);
-  metrics.watchReadiness(async () => {
+  metrics?.watchReadiness(async () => {
     if (draining) return false;
     const passed = await Promise.all(
       readiness.map(({ check }) =>
@@ -93,7 +94,7 @@ export const startServer = async (
   selfUrl = listening.selfUrl;
   let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
   try {
-    if (config.metricsPort !== undefined)
+    if (metrics && config.metricsPort !== undefined)
       metricsServer = await startMetricsServer({
         port: config.metricsPort,
         host: config.host,
