@@ -1,10 +1,17 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { createPat, createUser, TOKEN_EXCHANGE, ACCESS_TOKEN_TYPE } from '../../helpers/platform-setup.ts';
 import { productionEnv } from '../../helpers/production-env.ts';
 import { alertExpressions, dashboardExpressions, metricNames } from '../../helpers/promql-metric-names.ts';
 import { parseScrape, type Scrape, scrape, valueOf } from '../../helpers/prometheus-scrape.ts';
-import { freePort, startTessera, suiteScope, type TesseraInstance } from '../../helpers/tessera-process.ts';
+import {
+  cliJson,
+  freePort,
+  startTessera,
+  suiteScope,
+  type TesseraInstance,
+} from '../../helpers/tessera-process.ts';
 import {
   JWT_API,
   OPAQUE_API,
@@ -24,6 +31,8 @@ describe('Prometheus metrics', () => {
   let tessera: TesseraInstance;
   let metricsUrl: string;
   let clients: Awaited<ReturnType<typeof registerFixtures>>;
+  let exchanger: RegisteredClient;
+  let pat: { token: string; id: string };
 
   before(async () => {
     const prod = await productionEnv(scope);
@@ -32,6 +41,18 @@ describe('Prometheus metrics', () => {
     tessera = await startTessera(scope, { ...prod.env, TESSERA_METRICS_PORT: String(metricsPort) });
     metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
     clients = await registerFixtures(prod.env);
+    exchanger = await cliJson<RegisteredClient>(prod.env, [
+      'clients',
+      'create',
+      '--name',
+      'exchanger',
+      '--grant-types',
+      TOKEN_EXCHANGE,
+      '--resources',
+      JWT_API,
+    ]);
+    await createUser(prod.env, 'dana', ['--admin']);
+    pat = await createPat(prod.env, 'dana', 'tokens:read tokens:write groups:read-only');
   });
 
   const token = async (client: RegisteredClient, resource: string) => {
@@ -118,6 +139,43 @@ describe('Prometheus metrics', () => {
     assert.ok(!text.includes('garbage-'), 'a token became a label');
     const routes = new Set(after.samples.filter((s) => s.name === requests).map((s) => s.labels.route));
     for (const route of routes) assert.match(route ?? '', /^(\/[\w.:*/-]*|unmatched)$/);
+  });
+
+  test('a PAT introspected, exchanged for a JWT and revoked through /v1 is counted', async () => {
+    const before = await scrape(metricsUrl);
+    assert.equal((await introspect(clients.resourceServer, pat.token)).body.active, true);
+    const exchanged = await postForm(`${tessera.url}/token`, exchanger, {
+      grant_type: TOKEN_EXCHANGE,
+      subject_token: pat.token,
+      subject_token_type: ACCESS_TOKEN_TYPE,
+      resource: JWT_API,
+    });
+    assert.equal(exchanged.status, 200);
+    const revoked = await fetch(`${tessera.url}/v1/access-tokens/${pat.id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${pat.token}` },
+    });
+    assert.equal(revoked.status, 200);
+    assert.equal((await introspect(clients.resourceServer, pat.token)).body.active, false);
+
+    const after = await scrape(metricsUrl);
+    const delta = (name: string, labels: Record<string, string>) =>
+      valueOf(after, name, labels) - valueOf(before, name, labels);
+    assert.equal(
+      delta('tessera_tokens_issued_total', { grant: 'token_exchange', format: 'jwt', api: JWT_API }),
+      1,
+    );
+    assert.equal(delta('tessera_introspections_total', { result: 'active' }), 1);
+    assert.equal(delta('tessera_introspections_total', { result: 'inactive' }), 1);
+    assert.equal(delta('tessera_revocations_total', { kind: 'access_token' }), 1);
+    assert.equal(
+      delta('tessera_http_requests_total', {
+        route: '/v1/access-tokens/:id',
+        method: 'DELETE',
+        status: '200',
+      }),
+      1,
+    );
   });
 
   test('caches, store commands, connection state, key ages, readiness and the Node runtime are exported', async () => {
