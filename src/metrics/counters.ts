@@ -12,16 +12,16 @@ export const cacheStats = (
   metrics: Pick<Metrics, 'cacheHits' | 'cacheMisses'>,
   cache: CacheName,
 ): CacheStats => {
-  const hits = metrics.cacheHits.labels({ cache });
-  const misses = metrics.cacheMisses.labels({ cache });
+  const hits = metrics.cacheHits.bind({ cache });
+  const misses = metrics.cacheMisses.bind({ cache });
   return { hit: () => hits.inc(), miss: () => misses.inc() };
 };
 
 export const introspectionCounter = (metrics: Pick<Metrics, 'introspections'>) => {
   const series = {
-    active: metrics.introspections.labels({ result: 'active' }),
-    inactive: metrics.introspections.labels({ result: 'inactive' }),
-    error: metrics.introspections.labels({ result: 'error' }),
+    active: metrics.introspections.bind({ result: 'active' }),
+    inactive: metrics.introspections.bind({ result: 'inactive' }),
+    error: metrics.introspections.bind({ result: 'error' }),
   };
   return (result: IntrospectionResult) => series[result].inc();
 };

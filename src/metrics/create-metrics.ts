@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { createBoundCounter, createBoundHistogram } from './bound-series.ts';
 
 /**
  * Every metric Tessera exports, in one registry that the composition root makes and hands to the
@@ -6,7 +7,8 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
  * their own counts). Names and labels are the contract of deploy/prometheus/alerts.yml and
  * deploy/grafana/tessera.json; test/integration/ops/metrics.test.ts checks both against a scrape.
  *
- * Every label takes values from a small closed set (a route template, a grant, an API resource
+ * What the request path touches is bound once to its labels (bound-series.ts): a request costs
+ * a few additions, no label string. Every label takes values from a small closed set (a route template, a grant, an API resource
  * identifier, a store name), never a raw path, a client id or a token.
  */
 export type StoreName = 'redis' | 'postgres';
@@ -26,30 +28,26 @@ export const createMetrics = () => {
 
   const metrics = {
     registry,
-    httpRequests: new Counter({
+    httpRequests: createBoundCounter({
       name: 'tessera_http_requests_total',
       help: 'HTTP requests answered, by route template, method and status code.',
-      labelNames: ['route', 'method', 'status'] as const,
-      registers,
+      registry,
     }),
-    httpDuration: new Histogram({
+    httpDuration: createBoundHistogram({
       name: 'tessera_http_request_duration_seconds',
       help: 'Time from a request to its response sent, by route template, method and status code.',
-      labelNames: ['route', 'method', 'status'] as const,
       buckets: LATENCY_BUCKETS,
-      registers,
+      registry,
     }),
-    tokensIssued: new Counter({
+    tokensIssued: createBoundCounter({
       name: 'tessera_tokens_issued_total',
       help: 'Access tokens issued at /token, by grant, format (jwt, opaque) and API (audience).',
-      labelNames: ['grant', 'format', 'api'] as const,
-      registers,
+      registry,
     }),
-    introspections: new Counter({
+    introspections: createBoundCounter({
       name: 'tessera_introspections_total',
       help: 'Introspection requests, by result: active, inactive, or error (an OAuth error or 503).',
-      labelNames: ['result'] as const,
-      registers,
+      registry,
     }),
     revocations: new Counter({
       name: 'tessera_revocations_total',
@@ -57,30 +55,26 @@ export const createMetrics = () => {
       labelNames: ['kind'] as const,
       registers,
     }),
-    cacheHits: new Counter({
+    cacheHits: createBoundCounter({
       name: 'tessera_cache_hits_total',
       help: 'In-process cache lookups answered from memory, by cache.',
-      labelNames: ['cache'] as const,
-      registers,
+      registry,
     }),
-    cacheMisses: new Counter({
+    cacheMisses: createBoundCounter({
       name: 'tessera_cache_misses_total',
       help: 'In-process cache lookups that had to load, by cache.',
-      labelNames: ['cache'] as const,
-      registers,
+      registry,
     }),
-    storeCommandDuration: new Histogram({
+    storeCommandDuration: createBoundHistogram({
       name: 'tessera_store_command_duration_seconds',
       help: 'Time of a Redis command or a Postgres query, by store.',
-      labelNames: ['store'] as const,
       buckets: STORE_BUCKETS,
-      registers,
+      registry,
     }),
-    storeCommandErrors: new Counter({
+    storeCommandErrors: createBoundCounter({
       name: 'tessera_store_command_errors_total',
       help: 'Redis commands and Postgres queries that failed (including those refused while the store is down), by store.',
-      labelNames: ['store'] as const,
-      registers,
+      registry,
     }),
     storeConnected: new Gauge({
       name: 'tessera_store_connected',

@@ -16,8 +16,8 @@ type StoreMetrics = Pick<
 const secondsSince = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e9;
 
 const seriesOf = (metrics: StoreMetrics, store: StoreName) => ({
-  duration: metrics.storeCommandDuration.labels({ store }),
-  errors: metrics.storeCommandErrors.labels({ store }),
+  duration: metrics.storeCommandDuration.bind({ store }),
+  errors: metrics.storeCommandErrors.bind({ store }),
 });
 
 /**

@@ -25,8 +25,17 @@ const apiOf = (token: TokenModel): string =>
 const grantOf = (token: TokenModel): string => token.gty?.split(' ').at(-1) ?? 'authorization_code';
 
 export const observeTokenIssuance = (provider: Provider, tokensIssued: Counter): void => {
-  const count = (grant: string, format: 'jwt' | 'opaque', api: string) =>
-    tokensIssued.inc({ grant, format, api });
+  // grant → format → API → its series, bound at first use: no label string per token.
+  const series = new Map<string, Map<string, Map<string, { inc(): void }>>>();
+  const count = (grant: string, format: 'jwt' | 'opaque', api: string) => {
+    let byFormat = series.get(grant);
+    if (!byFormat) series.set(grant, (byFormat = new Map()));
+    let byApi = byFormat.get(format);
+    if (!byApi) byFormat.set(format, (byApi = new Map()));
+    let counter = byApi.get(api);
+    if (!counter) byApi.set(api, (counter = tokensIssued.bind({ grant, format, api })));
+    counter.inc();
+  };
 
   provider.on('client_credentials.saved', (token: TokenModel) =>
     count('client_credentials', 'opaque', apiOf(token)),

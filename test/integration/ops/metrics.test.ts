@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { createPat, createUser, TOKEN_EXCHANGE, ACCESS_TOKEN_TYPE } from '../../helpers/platform-setup.ts';
 import { productionEnv } from '../../helpers/production-env.ts';
@@ -216,6 +218,22 @@ describe('Prometheus metrics', () => {
       'nodejs_heap_size_used_bytes',
     ])
       assert.ok(after.families.has(runtime), `${runtime} is missing`);
+  });
+
+  test('the exposition is one Prometheus parses, and lints clean for every Tessera metric', async (t) => {
+    if (!existsSync('/usr/bin/promtool')) {
+      if (process.env.CI === 'true') assert.fail('/usr/bin/promtool is missing; CI requires it');
+      t.skip('/usr/bin/promtool is missing (apt-get install prometheus)');
+      return;
+    }
+    const text = await (await fetch(metricsUrl)).text();
+    const checked = spawnSync('/usr/bin/promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    // 0: clean; 3: lint findings only (prom-client's nodejs_active_*_total gauges); 1: unparseable.
+    assert.ok(checked.status === 0 || checked.status === 3, `promtool: ${checked.status} ${checked.stderr}`);
+    const findings = `${checked.stdout}${checked.stderr}`
+      .split('\n')
+      .filter((line) => line.startsWith('tessera_'));
+    assert.deepEqual(findings, []);
   });
 
   test('every metric the alert rules and the Grafana dashboard read is one Tessera exports', async () => {
