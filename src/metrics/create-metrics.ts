@@ -35,7 +35,7 @@ export const createMetrics = () => {
     }),
     httpDuration: createBoundHistogram({
       name: 'tessera_http_request_duration_seconds',
-      help: 'Time from a request to its response sent, by route template, method and status code.',
+      help: 'Time from a request to its response written, by route template, method and status code.',
       buckets: LATENCY_BUCKETS,
       registry,
     }),
@@ -51,7 +51,7 @@ export const createMetrics = () => {
     }),
     revocations: new Counter({
       name: 'tessera_revocations_total',
-      help: 'Revocations this instance recorded in Postgres, by kind (jwt, opaque, access_token, client, …).',
+      help: 'Revocation records this instance committed to Postgres, by kind (jwt, opaque, client, grant, consumed, access_token, token_hash).',
       labelNames: ['kind'] as const,
       registers,
     }),
