@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Knex } from 'knex';
 import type { Cluster, Redis } from 'ioredis';
 import type { ConnectionTransition } from '../storage/connection-state.ts';
@@ -13,7 +14,7 @@ type StoreMetrics = Pick<
   'storeCommandDuration' | 'storeCommandErrors' | 'storeConnected' | 'storeDisconnects'
 >;
 
-const secondsSince = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e9;
+const secondsSince = (started: number) => (performance.now() - started) / 1000;
 
 const seriesOf = (metrics: StoreMetrics, store: StoreName) => ({
   duration: metrics.storeCommandDuration.bind({ store }),
@@ -32,7 +33,7 @@ export const observeRedis = (redis: Redis | Cluster, metrics: StoreMetrics): voi
   };
   const send = client.sendCommand.bind(client);
   client.sendCommand = (command, ...rest) => {
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     const result = send(command, ...rest);
     command.promise.then(
       () => duration.observe(secondsSince(started)),
@@ -49,12 +50,12 @@ export const observeRedis = (redis: Redis | Cluster, metrics: StoreMetrics): voi
 /** Queries timed from knex's own events; a query the breaker refuses (no connection) is an error too. */
 export const observePostgres = (knex: Knex, metrics: StoreMetrics): void => {
   const { duration, errors } = seriesOf(metrics, 'postgres');
-  const started = new Map<string, bigint>();
+  const started = new Map<string, number>();
   type Query = { __knexQueryUid?: string };
   knex.on('query', (query: Query) => {
     // A query that never reports back must not grow the map without bound.
     if (started.size > 10_000) started.clear();
-    if (query.__knexQueryUid) started.set(query.__knexQueryUid, process.hrtime.bigint());
+    if (query.__knexQueryUid) started.set(query.__knexQueryUid, performance.now());
   });
   knex.on('query-response', (_response: unknown, query: Query) => {
     const at = query.__knexQueryUid && started.get(query.__knexQueryUid);
