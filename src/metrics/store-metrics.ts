@@ -22,9 +22,9 @@ const seriesOf = (metrics: StoreMetrics, store: StoreName) => ({
 });
 
 /**
- * ioredis sends every command (standalone or Cluster, and whatever a Cluster forwards to a node)
- * through `sendCommand`, whose command carries the promise the caller awaits. Commands of a
- * pipeline or MULTI are written by the pipeline itself and are not timed one by one.
+ * ioredis sends every command through the client's `sendCommand` (a Cluster's own, once per
+ * command whichever node answers it), and the command carries the promise the caller awaits.
+ * Commands of a pipeline or MULTI are written by the pipeline itself and are not timed one by one.
  */
 export const observeRedis = (redis: Redis | Cluster, metrics: StoreMetrics): void => {
   const { duration, errors } = seriesOf(metrics, 'redis');

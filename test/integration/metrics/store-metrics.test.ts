@@ -8,7 +8,11 @@ import {
   observePostgres,
   observeRedis,
 } from '../../../src/metrics/store-metrics.ts';
+import { parseRedisUrl } from '../../../src/config/redis-url.ts';
+import { createRedis } from '../../../src/storage/redis.ts';
+import { startRedisCluster } from '../../helpers/fault/redis-cluster.ts';
 import { POSTGRES_URL, REDIS_URL } from '../../helpers/production-env.ts';
+import { suiteScope } from '../../helpers/tessera-process.ts';
 import { parseScrape, valueOf } from '../../helpers/prometheus-scrape.ts';
 
 /** Store instruments on real clients of the real servers: every command timed, every failure counted. */
@@ -36,6 +40,25 @@ test('times each Redis command and counts those that fail', async (t) => {
   );
   assert.equal(valueOf(scraped, 'tessera_store_command_errors_total', { store: 'redis' }), 1);
   assert.ok(valueOf(scraped, 'tessera_store_command_duration_seconds_sum', { store: 'redis' }) > 0);
+});
+
+test('on a Redis Cluster, times each command once, whichever node answers it', async (t) => {
+  const scope = suiteScope((cleanup) => t.after(cleanup));
+  const cluster = await startRedisCluster(scope, { masters: 3, replicasPerMaster: 0 });
+  const redis = createRedis(parseRedisUrl(cluster.url));
+  scope.after(() => redis.disconnect());
+  const metrics = createMetrics();
+  observeRedis(redis, metrics);
+  // Keys on every master (different hash slots), each written and read once.
+  const keys = Array.from({ length: 12 }, (_, index) => `tessera-test:metrics:${index}`);
+  for (const key of keys) await redis.set(key, 'v', 'EX', 60);
+  for (const key of keys) assert.equal(await redis.get(key), 'v');
+
+  const scraped = await scrapeOf(metrics);
+  const timed = valueOf(scraped, 'tessera_store_command_duration_seconds_count', { store: 'redis' });
+  // The 24 commands, plus what the client sends on its own (CLUSTER SLOTS, INFO): never twice each.
+  assert.ok(timed >= 24 && timed < 48, `${timed} commands timed`);
+  assert.equal(valueOf(scraped, 'tessera_store_command_errors_total', { store: 'redis' }), 0);
 });
 
 test('times each PostgreSQL query and counts those that fail', async (t) => {
