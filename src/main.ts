@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import { listen } from './composition/listen.ts';
 import { ensureBuiltIns } from './composition/ensure-built-ins.ts';
@@ -8,6 +9,7 @@ import { type Config, loadConfig } from './config/load-config.ts';
 import { AppError } from './errors.ts';
 import { createLogger, type Logger } from './logging/create-logger.ts';
 import { createMetrics, type Metrics } from './metrics/create-metrics.ts';
+import { shareWithPrimary } from './metrics/cluster-metrics.ts';
 import { startMetricsServer } from './metrics/metrics-server.ts';
 import { observeConnectionChange } from './metrics/store-metrics.ts';
 import type { ConnectionTransition } from './storage/connection-state.ts';
@@ -94,11 +96,13 @@ export const startServer = async (
   selfUrl = listening.selfUrl;
   let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
   try {
-    if (metrics && config.metricsPort !== undefined)
+    // A worker of `serve --workers` is scraped through its primary (cluster-metrics.ts).
+    if (metrics && cluster.isWorker) shareWithPrimary(metrics.registry);
+    else if (metrics && config.metricsPort !== undefined)
       metricsServer = await startMetricsServer({
         port: config.metricsPort,
         host: config.host,
-        registry: metrics.registry,
+        source: { render: () => metrics.registry.metrics(), contentType: metrics.registry.contentType },
       });
   } catch (error) {
     // A metrics port in use stops the start as a busy PORT does, leaving nothing open behind.

@@ -78,6 +78,7 @@ export const createMetrics = () => {
     }),
     storeConnected: new Gauge({
       name: 'tessera_store_connected',
+      aggregator: 'min',
       help: '1 while the store answers, 0 while it is unreachable (for postgres: the breaker is open), by store.',
       labelNames: ['store'] as const,
       registers,
@@ -90,6 +91,7 @@ export const createMetrics = () => {
     }),
     signingKeyAge: new Gauge({
       name: 'tessera_signing_key_age_seconds',
+      aggregator: 'max',
       help: 'Seconds since the creation of each key that signs now, by kid and algorithm.',
       labelNames: ['kid', 'alg'] as const,
       registers,
@@ -102,6 +104,7 @@ export const createMetrics = () => {
     }),
     ready: new Gauge({
       name: 'tessera_ready',
+      aggregator: 'min',
       help: '1 when /readyz would answer 200 (every store and the signing keys usable, not draining), else 0.',
       registers,
       async collect() {
