@@ -11,6 +11,20 @@ import type { Metric, Registry } from 'prom-client';
 type Labels = Record<string, string>;
 type Value = { value: number; labels: Labels; metricName?: string };
 
+/**
+ * One series per set of label values, however often it is bound (a provider rebuilt on a key
+ * change binds its series again): a second line with the same labels would be an invalid scrape.
+ */
+const findOrAdd = <T extends { labels: Labels }>(series: T[], index: Map<string, T>, make: () => T): T => {
+  const entry = make();
+  const key = JSON.stringify(entry.labels);
+  const known = index.get(key);
+  if (known) return known;
+  index.set(key, entry);
+  series.push(entry);
+  return entry;
+};
+
 const register = (registry: Registry, metric: object) =>
   // prom-client's type lists its own classes; the registry itself needs only name, help, type, get().
   registry.registerMetric(metric as unknown as Metric);
@@ -23,6 +37,7 @@ export const createBoundCounter = (options: {
   registry: Registry;
 }): BoundCounter => {
   const series: { labels: Labels; value: number }[] = [];
+  const index = new Map<string, { labels: Labels; value: number }>();
   register(options.registry, {
     name: options.name,
     help: options.help,
@@ -39,8 +54,7 @@ export const createBoundCounter = (options: {
   });
   return {
     bind(labels) {
-      const entry = { labels: { ...labels }, value: 0 };
-      series.push(entry);
+      const entry = findOrAdd(series, index, () => ({ labels: { ...labels }, value: 0 }));
       return {
         inc() {
           entry.value += 1;
@@ -59,7 +73,9 @@ export const createBoundHistogram = (options: {
   registry: Registry;
 }): BoundHistogram => {
   const { name, buckets } = options;
-  const series: { labels: Labels; counts: Float64Array; sum: number; count: number }[] = [];
+  type Series = { labels: Labels; counts: Float64Array; sum: number; count: number };
+  const series: Series[] = [];
+  const index = new Map<string, Series>();
   const values = (): Value[] =>
     series.flatMap(({ labels, counts, sum, count }) => {
       let cumulative = 0;
@@ -89,8 +105,12 @@ export const createBoundHistogram = (options: {
   });
   return {
     bind(labels) {
-      const entry = { labels: { ...labels }, counts: new Float64Array(buckets.length), sum: 0, count: 0 };
-      series.push(entry);
+      const entry = findOrAdd(series, index, () => ({
+        labels: { ...labels },
+        counts: new Float64Array(buckets.length),
+        sum: 0,
+        count: 0,
+      }));
       return {
         observe(value) {
           // The first bucket whose bound holds the value; above the last: only +Inf (the count).

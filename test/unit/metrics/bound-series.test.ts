@@ -44,3 +44,18 @@ test('a bound counter exposes the same series as a prom-client Counter, zero unt
   assert.equal(await ours.metrics(), await theirs.metrics());
   assert.match(await ours.metrics(), /c_total\{cache="clients"\} 2\nc_total\{cache="api_resources"\} 0/);
 });
+
+test('binding the same labels again counts into the same series, never a duplicate line', async () => {
+  const registry = new Registry();
+  const counter = createBoundCounter({ name: 'd_total', help: 'd', registry });
+  const histogram = createBoundHistogram({ name: 'd_seconds', help: 'd', buckets: [1], registry });
+  counter.bind({ grant: 'client_credentials' }).inc();
+  counter.bind({ grant: 'client_credentials' }).inc();
+  histogram.bind({ store: 'redis' }).observe(0.5);
+  histogram.bind({ store: 'redis' }).observe(2);
+  const text = await registry.metrics();
+  assert.equal(text.match(/^d_total\{/gm)?.length, 1);
+  assert.match(text, /d_total\{grant="client_credentials"\} 2/);
+  assert.match(text, /d_seconds_count\{store="redis"\} 2/);
+  assert.match(text, /d_seconds_bucket\{le="1",store="redis"\} 1/);
+});
