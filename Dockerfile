@@ -1,11 +1,31 @@
 # syntax=docker/dockerfile:1
-# Tessera runs its TypeScript sources directly (Node >= 22.18 strips types): no build stage.
+# Tessera's image runs the server compiled to JavaScript (`npm run build` → dist/server), like the
+# npm package: no TypeScript sources and no compiler at runtime.
+
+# --- build: every dependency from the lockfile, then the compiled server ----------------------
+FROM node:24-slim AS build
+WORKDIR /app
+# --ignore-scripts: no dependency needs an install script, and the workspaces' `prepare` builds
+# run below, once their sources are here. The server uses the @tessera/verify workspace at runtime.
+COPY package.json package-lock.json ./
+COPY packages/verify/package.json ./packages/verify/
+COPY packages/client/package.json ./packages/client/
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
+COPY packages ./packages
+COPY src ./src
+COPY migrations ./migrations
+RUN npm run build --workspace @tessera/verify && npm run build
 
 # --- deps: production dependencies only, from the lockfile -----------------------------------
 FROM node:24-slim AS deps
 WORKDIR /app
+# The root's production dependencies and the one workspace it runs with (a link to ./packages/verify).
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY packages/verify/package.json ./packages/verify/
+COPY packages/client/package.json ./packages/client/
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts --workspace @tessera/verify --include-workspace-root && npm cache clean --force
 
 # --- runtime ---------------------------------------------------------------------------------
 FROM node:24-slim AS runtime
@@ -15,12 +35,15 @@ ENV NODE_ENV=production \
     TESSERA_DATA_DIR=/app/data
 WORKDIR /app
 
-# Code and dependencies stay owned by root, so the server cannot rewrite them.
+# Code and dependencies stay owned by root, so the server cannot rewrite them. package.json says
+# "type": "module", which the compiled .js files need; bin/tessera.js runs dist/server when there
+# are no sources beside it.
 COPY --from=deps /app/node_modules ./node_modules
-COPY package.json package-lock.json ./
+COPY package.json ./
 COPY bin ./bin
-COPY src ./src
-COPY migrations ./migrations
+COPY --from=build /app/dist/server ./dist/server
+COPY --from=build /app/packages/verify/package.json ./packages/verify/
+COPY --from=build /app/packages/verify/dist ./packages/verify/dist
 
 # Private signing keys (shared by every instance) and the embedded profile's data are the only
 # writable paths. Created and chowned before VOLUME, so a fresh named volume starts owned by node.

@@ -3,7 +3,19 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'keys/', 'bench/results/', 'test-artifacts/', 'coverage/', 'dist/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'data/',
+      'keys/',
+      'bench/results/',
+      'test-artifacts/',
+      'coverage/',
+      '**/dist/',
+      '**/dist.next/',
+      '**/dist.old/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -28,7 +40,16 @@ export default tseslint.config(
   },
   {
     // Command-line programs, tests and benchmarks talk to a terminal; config files need a default export.
-    files: ['src/cli/**', 'test/**', 'bench/**', 'examples/**', 'deploy/**', '*.config.js'],
+    files: [
+      'src/cli/**',
+      'scripts/**',
+      'test/**',
+      'packages/*/test/**',
+      'bench/**',
+      'examples/**',
+      'deploy/**',
+      '*.config.js',
+    ],
     rules: { 'no-console': 'off', 'no-restricted-exports': 'off' },
   },
 );

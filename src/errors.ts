@@ -190,7 +190,10 @@ const OUTAGE_MESSAGES = [
   /^Failed to refresh slots cache/,
   /^None of (the )?startup nodes is available/,
   /^LOADING /,
-  /^Connection terminated/,
+  // knex puts the statement in front of pg's message: "select … - Connection terminated …".
+  /(?:^| - )Connection terminated(?: unexpectedly| due to connection timeout)?$/,
+  // pg's own connect timeout (connectionTimeoutMillis).
+  /^timeout expired$/,
   /^timeout exceeded when trying to connect/,
   /^Query read timeout/,
   /Client has encountered a connection error/,

@@ -11,13 +11,13 @@ import { check, type Row, type TesseraOnlyScenario } from './scenario.ts';
 
 /**
  * Scenario 6: a relying party verifying a real Tessera JWT (ES256, from /token) in-process with
- * `tessera/verify`, per core, against jose's bare `jwtVerify` with the same key imported locally —
+ * `@tessera/verify`, per core, against jose's bare `jwtVerify` with the same key imported locally —
  * both in one separate process (bench/verify/verify-loop.ts), interleaved run by run. The server
  * is idle meanwhile: after the warm-up the verifier has the JWKS cached and makes no calls.
- * Target: tessera/verify ≥ 0.8× jose.
+ * Target: @tessera/verify ≥ 0.8× jose.
  */
 const LABELS: Record<VerifyRun['variant'], { label: string; target: TargetName }> = {
-  'tessera-verify': { label: 'tessera/verify: verify(JWT), one core', target: 'tessera' },
+  'tessera-verify': { label: '@tessera/verify: verify(JWT), one core', target: 'tessera' },
   jose: { label: 'jose jwtVerify, ES256, local key, one core', target: 'jose' },
 };
 
@@ -46,7 +46,7 @@ export const verify: TesseraOnlyScenario = {
   kind: 'tessera-only',
   id: 'verify',
   number: 6,
-  title: 'relying-party verification of a JWT with tessera/verify (in-process, per core)',
+  title: 'relying-party verification of a JWT with @tessera/verify (in-process, per core)',
   async run(ctx) {
     const { tessera, options } = ctx;
     const [token] = await mintTokens(
@@ -92,9 +92,9 @@ export const verify: TesseraOnlyScenario = {
     return {
       rows,
       figures: { verifyOverJose: Math.round(ratio * 1000) / 1000 },
-      checks: [check('verify', '6 tessera/verify vs jose raw ES256 verify', ratio, 'at-least', 0.8, '×')],
+      checks: [check('verify', '6 @tessera/verify vs jose raw ES256 verify', ratio, 'at-least', 0.8, '×')],
       notes: [
-        `tessera/verify ${ratio.toFixed(2)}× jose's raw jwtVerify (same token, same key, same process, interleaved)`,
+        `@tessera/verify ${ratio.toFixed(2)}× jose's raw jwtVerify (same token, same key, same process, interleaved)`,
       ],
     };
   },

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { decodeProtectedHeader, importJWK, type JWK, jwtVerify } from 'jose';
 import { percentile } from '../load/load-spec.ts';
-import { createVerifier } from '../../src/verify/index.ts';
+import { createVerifier } from '@tessera/verify';
 
 /**
  * Scenario 6, in its own process (one core, one thread): a relying party verifying a real Tessera
- * JWT in-process, back to back, with `tessera/verify` (`createVerifier().verify`: every check it
+ * JWT in-process, back to back, with `@tessera/verify` (`createVerifier().verify`: every check it
  * makes, keys from the issuer's JWKS, fetched once and cached) and with jose's bare `jwtVerify`
  * of the same token with the same public key imported locally (the ES256 signature check and
  * little else: the per-core ceiling). Warm-up first (JIT, the JWKS fetch), then runs of each,

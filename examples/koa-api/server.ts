@@ -1,6 +1,6 @@
 /**
  * A tiny platform API protected by Tessera: groups, applications and instances, each route asking
- * `tessera/verify` for one scope on one resource. It accepts every kind of Tessera token — a
+ * `@tessera/verify` for one scope on one resource. It accepts every kind of Tessera token — a
  * service's client-credentials JWT, a person's PAT, a resource's RAT, and a JWT exchanged for a
  * PAT or RAT — and answers RFC 6750 errors (401 invalid_token, 403 insufficient_scope).
  *
@@ -12,8 +12,8 @@
 import { createServer } from 'node:http';
 import { Router, type RouterContext } from '@koa/router';
 import Koa from 'koa';
-import { createVerifier, type Verifier } from 'tessera/verify';
-import { principalOf, requireScope, requireToken } from 'tessera/verify/koa';
+import { createVerifier, type Verifier } from '@tessera/verify';
+import { principalOf, requireScope, requireToken } from '@tessera/verify/koa';
 import { createResourceTree, type ResourceTree, type ResourceType } from './resource-tree.ts';
 
 const MAX_BODY_BYTES = 16 * 1024;

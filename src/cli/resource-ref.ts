@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import type { ResourceRef } from '../verify/principal.ts';
+import type { ResourceRef } from '@tessera/verify';
 
 /** Parses `groups/42` for flags such as --parent and --resource. */
 export const parseResourceRef =

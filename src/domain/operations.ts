@@ -3,7 +3,7 @@ import type {
   CreateResourceTokenInput,
   ListOptions,
 } from './access-tokens/access-token.ts';
-import type { ResourceRef } from '../verify/principal.ts';
+import type { ResourceRef } from '@tessera/verify';
 import type { Actor } from './actors.ts';
 import type { CreateApiResourceInput } from './api-resources/api-resource.ts';
 import type { CreateClientInput } from './clients/client.ts';

@@ -5,7 +5,7 @@ import type { CachedLookup } from '../cache/cached-lookup.ts';
 import type { Permissions } from '../domain/permissions/subject-permissions.ts';
 import type { JwtAccessTokens } from '../oidc/jwt-access-tokens.ts';
 import type { Client } from '../domain/clients/client.ts';
-import { looksLikeTesseraToken } from '../verify/token-format.ts';
+import { looksLikeTesseraToken } from '@tessera/verify/token-format';
 
 /**
  * Who is calling the management API. Accepted bearers: a PAT or RAT whose audience allows the

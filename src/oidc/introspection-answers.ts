@@ -1,8 +1,8 @@
 import type { Provider } from 'oidc-provider';
 import type { ResolvedAccessToken } from '../domain/access-tokens/access-token-resolver.ts';
-import type { ResourceRef } from '../verify/principal.ts';
+import type { ResourceRef } from '@tessera/verify';
 import type { AccessTokenView } from './configuration/token-policies.ts';
-import type { TokenKind } from '../verify/token-format.ts';
+import type { TokenKind } from '@tessera/verify/token-format';
 import type { AccessTokenClaims } from './jwt-access-tokens.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { AdapterPayload, OidcAdapter, OidcAdapterFactory } from '../storage/oidc-adapter/contract.ts';
-import { looksLikeTesseraToken } from '../verify/token-format.ts';
+import { looksLikeTesseraToken } from '@tessera/verify/token-format';
 
 /**
  * Access tokens, client credentials tokens and refresh tokens share one key space in the token

@@ -9,7 +9,7 @@ import { lockDataDir } from './data-dir-lock.ts';
 import pg from 'pg';
 import { guardedClient } from './query-guard.ts';
 import type { ConnectionState } from './connection-state.ts';
-import { guardWithBreaker } from './postgres-breaker.ts';
+import { guardWithBreaker, watchedClient } from './postgres-breaker.ts';
 
 /**
  * The SQL database behind both storage profiles: PostgreSQL through `pg` when a URL is given,
@@ -73,7 +73,7 @@ const pgTypes = {
 // Both clients refuse text Postgres cannot store and turn its data errors into invalid_input.
 // knex's own `pg` dialect, the class knex picks for `client: 'pg'` (it ships no types for it).
 const PgClient = createRequire(import.meta.url)('knex/lib/dialects/postgres/index.js') as typeof Knex.Client;
-const GuardedPgClient = guardedClient(PgClient);
+const GuardedPgClient = watchedClient(guardedClient(PgClient));
 const GuardedPgliteClient = guardedClient(ClientPgLite as unknown as typeof Knex.Client);
 
 /**

@@ -7,6 +7,9 @@ import type { Knex } from 'knex';
  * Runs `migrations/*.ts` on PGlite and PostgreSQL alike. The migration source is ours rather than
  * knex's directory loader: knex decides by file extension how to load a file and knows nothing of
  * Node's native TypeScript, while a plain dynamic `import()` loads them as any other module.
+ * The installed package runs compiled code (`npm run build`: dist/server/src and
+ * dist/server/migrations keep the repository's layout), so the same relative path finds the
+ * compiled `.js` migrations next to the compiled server.
  */
 export const MIGRATIONS_DIR = join(import.meta.dirname, '..', '..', 'migrations');
 
@@ -18,14 +21,15 @@ type MigrationModule = {
 
 export type MigrationStatus = { completed: string[]; pending: string[] };
 
-const MIGRATION_FILE = /^\d{14}_[a-z0-9_]+\.ts$/;
+// `.ts` in a checkout, `.js` once compiled; a directory holds one kind or the other, never both.
+const MIGRATION_FILE = /^\d{14}_[a-z0-9_]+\.[jt]s$/;
 
-/** Names are stored without the extension, so the record survives a later switch to compiled JS. */
+/** Names are stored without the extension, so a database migrated from sources and one migrated by the compiled package agree. */
 export const createMigrationSource = (directory = MIGRATIONS_DIR): Knex.MigrationSource<MigrationFile> => ({
   async getMigrations() {
     const files = (await readdir(directory)).filter((file) => MIGRATION_FILE.test(file)).sort();
     return files.map((file) => ({
-      name: file.replace(/\.ts$/, ''),
+      name: file.replace(/\.[jt]s$/, ''),
       path: join(directory, file),
     }));
   },

@@ -97,7 +97,7 @@ export const dataErrorAsInput = (error: unknown, sql?: string): AppError | undef
 
 type QueryObject = { sql?: string; bindings?: readonly unknown[] };
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeScript's mixin rule asks for any[]
-type ClientConstructor = new (...args: any[]) => Knex.Client;
+export type ClientConstructor = new (...args: any[]) => Knex.Client;
 
 /**
  * A knex client class that runs the guard around every query, its transactions' included (knex

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { ResourceRef } from '../verify/principal.ts';
+import type { ResourceRef } from '@tessera/verify';
 import * as accessTokens from './tables/access-tokens.ts';
 import * as advisoryLocks from './tables/advisory-locks.ts';
 import * as apiResources from './tables/api-resources.ts';

@@ -100,6 +100,9 @@ describe('classifyError and storage outages', () => {
       }),
       Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
       new Error('Connection terminated due to connection timeout'),
+      // knex puts the statement first; pg's connect timeout has words of its own.
+      new Error('select * from "clients" where "id" = $1 - Connection terminated unexpectedly'),
+      new Error('timeout expired'),
       Object.assign(new Error('Knex: Timeout acquiring a connection.'), { name: 'KnexTimeoutError' }),
       new AggregateError([Object.assign(new Error('refused'), { code: 'ECONNREFUSED' })], 'connect failed'),
       new Error('wrapped', { cause: Object.assign(new Error('x'), { code: 'ETIMEDOUT' }) }),
@@ -116,6 +119,7 @@ describe('classifyError and storage outages', () => {
     for (const thrown of [
       Object.assign(new Error('invalid byte sequence'), { code: '22021' }),
       new Error('ERR wrong number of arguments'),
+      new Error('select "note - Connection terminated" from "notes" - column does not exist'),
     ])
       assert.equal(classifyError(thrown).code, 'internal');
   });

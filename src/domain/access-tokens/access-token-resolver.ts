@@ -1,7 +1,7 @@
 import type { PepperHash } from '../../crypto/pepper-hash.ts';
 import { classifyError } from '../../errors.ts';
 import type { Repositories } from '../../storage/repositories.ts';
-import { parseToken } from '../../verify/token-format.ts';
+import { parseToken } from '@tessera/verify/token-format';
 import type { Policy } from '../permissions/policy.ts';
 import type { Permissions, SubjectPermissions } from '../permissions/subject-permissions.ts';
 import type { LastUsed } from './last-used.ts';

@@ -1,6 +1,6 @@
 import { forbidden, invalidInput } from '../../errors.ts';
 import { randomToken } from '../../crypto/random.ts';
-import type { ResourceRef } from '../../verify/principal.ts';
+import type { ResourceRef } from '@tessera/verify';
 import type { Actor } from '../actors.ts';
 import type { CreateResourceTokenInput, IssuedAccessToken } from './access-token.ts';
 import { auditTokenChange } from './access-token-audit.ts';

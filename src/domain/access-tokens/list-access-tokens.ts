@@ -1,6 +1,6 @@
 import { invalidInput } from '../../errors.ts';
 import type { AccessTokenRow } from '../../storage/tables/access-tokens.ts';
-import type { ResourceRef } from '../../verify/principal.ts';
+import type { ResourceRef } from '@tessera/verify';
 import type { Actor } from '../actors.ts';
 import { decodeCursor, encodeCursor, pageLimit } from '../pagination.ts';
 import type { AccessTokenView, ListOptions, Page } from './access-token.ts';

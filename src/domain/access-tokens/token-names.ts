@@ -1,7 +1,7 @@
 import { conflict } from '../../errors.ts';
 import type { Repositories } from '../../storage/repositories.ts';
-import type { ResourceRef } from '../../verify/principal.ts';
-import type { TokenKind } from '../../verify/token-format.ts';
+import type { ResourceRef } from '@tessera/verify';
+import type { TokenKind } from '@tessera/verify/token-format';
 
 /**
  * A token's name is unique among its owner's active tokens (its form is checked in

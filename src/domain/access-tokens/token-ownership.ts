@@ -1,6 +1,6 @@
 import { AppError, forbidden, invalidInput, notFound } from '../../errors.ts';
 import type { AccessTokenRow } from '../../storage/tables/access-tokens.ts';
-import type { ResourceRef } from '../../verify/principal.ts';
+import type { ResourceRef } from '@tessera/verify';
 import type { Actor } from '../actors.ts';
 import type { AccessTokenDeps } from './access-token-deps.ts';
 

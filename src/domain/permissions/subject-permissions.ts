@@ -2,7 +2,7 @@ import type { ChangeBus } from '../../storage/change-bus.ts';
 import type { Repositories } from '../../storage/repositories.ts';
 import type { MembershipRow } from '../../storage/tables/memberships.ts';
 import type { SubjectRow } from '../../storage/tables/subjects.ts';
-import type { ResourceRef } from '../../verify/principal.ts';
+import type { ResourceRef } from '@tessera/verify';
 import { createCachedLookup } from '../../cache/cached-lookup.ts';
 import { MANAGEMENT_SCOPES, type Policy } from './policy.ts';
 

@@ -1,7 +1,7 @@
 import { conflict, forbidden, invalidInput, notFound } from '../../errors.ts';
 import type { Repositories } from '../../storage/repositories.ts';
 import type { ResourceRow } from '../../storage/tables/resources.ts';
-import type { ResourceRef } from '../../verify/principal.ts';
+import type { ResourceRef } from '@tessera/verify';
 import { type Actor, actorScopes } from '../actors.ts';
 import { displayName } from '../api-resources/api-resource.ts';
 import { recordAudit } from '../audit/audit-log.ts';

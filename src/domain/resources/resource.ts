@@ -1,5 +1,5 @@
 import type { Actor } from '../actors.ts';
-import type { ResourceRef } from '../../verify/principal.ts';
+import type { ResourceRef } from '@tessera/verify';
 
 export type ResourceView = {
   type: string;

@@ -1,6 +1,6 @@
 import type { Provider } from 'oidc-provider';
 import type { AccessTokenResolver } from '../../domain/access-tokens/access-token-resolver.ts';
-import { looksLikeTesseraToken } from '../../verify/token-format.ts';
+import { looksLikeTesseraToken } from '@tessera/verify/token-format';
 import type { TokenPolicies } from '../configuration/token-policies.ts';
 import { clientCredentialsAnswer, inactive, type IntrospectionAnswer } from '../introspection-answers.ts';
 import { introspectPersonalToken } from '../middleware/personal-token-introspection.ts';

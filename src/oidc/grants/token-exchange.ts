@@ -24,7 +24,7 @@ import { createAccessTokenSigner } from '../access-token-signer.ts';
  *   JWTs it yielded die within 15 minutes.
  * - always a JWT, even for an API whose format is `opaque`: the point of the exchange is offline
  *   validation, and the short lifetime bounds what an opaque token would have bought.
- * - `token_id`, `token_kind` and, for a RAT, `resource` and `role`, so `tessera/verify` builds the
+ * - `token_id`, `token_kind` and, for a RAT, `resource` and `role`, so `@tessera/verify` builds the
  *   same principal from the JWT as from introspecting the PAT or RAT itself.
  *
  * Every reason a subject token is refused (malformed, bad checksum, unknown, expired, revoked, its
@@ -99,7 +99,7 @@ export const exchangedScopes = (
   return scopes;
 };
 
-/** The claims of the JWT: RFC 9068's, plus what tessera/verify needs to rebuild the principal. */
+/** The claims of the JWT: RFC 9068's, plus what @tessera/verify needs to rebuild the principal. */
 export const exchangedClaims = (input: {
   issuer: string;
   clientId: string;

@@ -2,7 +2,7 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { AccessTokenResolver } from '../../domain/access-tokens/access-token-resolver.ts';
 import type { CachedLookup } from '../../cache/cached-lookup.ts';
 import type { Client } from '../../domain/clients/client.ts';
-import { looksLikeTesseraToken } from '../../verify/token-format.ts';
+import { looksLikeTesseraToken } from '@tessera/verify/token-format';
 import { accessTokenViewFor } from '../configuration/token-policies.ts';
 import { accessTokenAnswer } from '../introspection-answers.ts';
 

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import type { ResourceRef } from '../../verify/principal.ts';
-import type { TokenKind } from '../../verify/token-format.ts';
+import type { ResourceRef } from '@tessera/verify';
+import type { TokenKind } from '@tessera/verify/token-format';
 import { foreignKeyError } from './foreign-key-violation.ts';
 import { rethrowUniqueViolation } from './unique-violation.ts';
 

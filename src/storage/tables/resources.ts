@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { ResourceRef } from '../../verify/principal.ts';
+import type { ResourceRef } from '@tessera/verify';
 import { foreignKeyError } from './foreign-key-violation.ts';
 
 /**

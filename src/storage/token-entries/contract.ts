@@ -1,5 +1,5 @@
-import type { ResourceRef } from '../../verify/principal.ts';
-import type { TokenKind } from '../../verify/token-format.ts';
+import type { ResourceRef } from '@tessera/verify';
+import type { TokenKind } from '@tessera/verify/token-format';
 import type { AccessTokenRow } from '../tables/access-tokens.ts';
 
 /**

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test, type TestContext } from 'node:test';
-// As a user's project imports it: the package's own exports (dist/verify, built by npm install).
-import { createVerifier, type VerifierOptions } from 'tessera/verify';
+// As a user's project imports it: by the package's name (the workspace package packages/verify).
+import { createVerifier, type VerifierOptions } from '@tessera/verify';
 import { DEMO_TREE } from '../../../examples/koa-api/resource-tree.ts';
 import { createExampleApi } from '../../../examples/koa-api/server.ts';
 import {

@@ -142,6 +142,31 @@ describe('storage outages, answered fast and truthfully', () => {
     assert.equal(byName(await runProbes()).get('v1 list')?.status, 200, 'recovers without a restart');
   });
 
+  test('Postgres paused: queries already sent on open connections are given up on, not waited out', async (t) => {
+    // A stopped (SIGSTOP) server refuses nothing: connections stay open and a sent query hears
+    // nothing until TCP gives up, minutes later. The open connections matter here, so warm them.
+    assert.equal(byName(await runProbes()).get('v1 list')?.status, 200);
+    deployment.postgres.pause();
+    try {
+      const results = await runProbes(t);
+      assertFailsFast(results);
+      expectStatuses(results, {
+        'token (JWT client)': 200,
+        'token (opaque client)': 200,
+        'introspection of a PAT': 200,
+        'v1 list': 503,
+        'v1 create': 503,
+        jwks: 200,
+        readyz: 503,
+      });
+      await reportLatencies(t, 'postgres paused', 10);
+    } finally {
+      deployment.postgres.resume();
+    }
+    await waitForReady();
+    assert.equal(byName(await runProbes()).get('v1 create')?.status, 201, 'recovers without a restart');
+  });
+
   test('each connection state change is one structured log line, and nothing reaches stderr raw', () => {
     const lines = deployment.tessera.logs().split('\n');
     assert.ok(!lines.some((line) => line.includes('[ioredis]')), 'no raw ioredis output');
@@ -157,7 +182,14 @@ describe('storage outages, answered fast and truthfully', () => {
     );
     assert.deepEqual(
       transitions.filter((entry) => entry.startsWith('postgres')),
-      ['postgres connected', 'postgres disconnected', 'postgres connected'],
+      // Stopped, then paused.
+      [
+        'postgres connected',
+        'postgres disconnected',
+        'postgres connected',
+        'postgres disconnected',
+        'postgres connected',
+      ],
     );
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from 'jose';
-import { createVerifier } from '../../../src/verify/index.ts';
+import { createVerifier } from '@tessera/verify';
 import {
   ACCESS_TOKEN_TYPE,
   createPat,
@@ -254,7 +254,7 @@ describe('token exchange', { skip: await productionSkipReason() }, () => {
     assert.deepEqual(await introspect(jwt), { active: false });
   });
 
-  test('revoking the PAT kills its exchanged JWT wherever Tessera checks it: introspection (seen by tessera/verify within the cache bound) and the management API', async () => {
+  test('revoking the PAT kills its exchanged JWT wherever Tessera checks it: introspection (seen by @tessera/verify within the cache bound) and the management API', async () => {
     const pat = await createPat(env(), 'bob', 'tokens:read groups:read-only');
     const { access_token: jwt } = await exchanged(tessera.url, exchanger, pat.token, { resource: JWT_API });
     const { access_token: managing } = await exchanged(tessera.url, exchanger, pat.token, {

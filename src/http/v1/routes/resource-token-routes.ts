@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AccessTokenService } from '../../../domain/access-tokens/access-token.ts';
 import type { TokenRequestRules } from '../../../domain/access-tokens/token-request.ts';
-import type { ResourceRef } from '../../../verify/principal.ts';
+import type { ResourceRef } from '@tessera/verify';
 import { apiUrl } from '../api-url.ts';
 import type { Route } from '../define-route.ts';
 import {

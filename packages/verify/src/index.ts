@@ -1,0 +1,7 @@
+/**
+ * `@tessera/verify`: validate Tessera's bearer tokens in an API. Depends on `jose` and `node:*`
+ * only, and keeps no module-level state: every verifier has its own caches.
+ */
+export { createVerifier, type Verifier, type VerifierOptions } from './verifier.ts';
+export { VerifyError, type VerifyErrorCode } from './errors.ts';
+export type { Principal, ResourceRef, ResourceTarget, TokenKind } from './principal.ts';
