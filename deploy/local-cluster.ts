@@ -32,6 +32,8 @@ export type LocalCluster = {
   env: Record<string, string>;
   instances: FaultTesseraInstance[];
   names: string[];
+  /** Each instance's Prometheus endpoint (TESSERA_METRICS_PORT, a port of its own). */
+  metricsUrls: string[];
   haproxy: Haproxy;
   redis: RedisCluster;
   postgres: PostgresServer;
@@ -54,6 +56,7 @@ export const startLocalCluster = async (
     startRedisCluster(scope, { proxied: false }),
   ]);
   const ports = await allocatePorts(count);
+  const metricsPorts = await allocatePorts(count);
   const names = ports.map((_, index) => `tessera${index + 1}`);
   const haproxy = await startHaproxy(scope, {
     backends: ports.map((port, index) => ({ name: names[index] as string, port })),
@@ -70,7 +73,12 @@ export const startLocalCluster = async (
   const instanceEnv = (index: number) => {
     const dir = join(home, names[index] as string);
     mkdirSync(dir, { recursive: true });
-    return { ...env, TESSERA_KEYS_DIR: join(dir, 'keys'), TESSERA_DATA_DIR: join(dir, 'data') };
+    return {
+      ...env,
+      TESSERA_KEYS_DIR: join(dir, 'keys'),
+      TESSERA_DATA_DIR: join(dir, 'data'),
+      TESSERA_METRICS_PORT: String(metricsPorts[index]),
+    };
   };
   const start = (index: number) => startTesseraInstance(scope, instanceEnv(index), { port: ports[index] });
   // One at a time: the first migrates the empty database and generates the signing keys.
@@ -83,6 +91,7 @@ export const startLocalCluster = async (
     env,
     instances,
     names,
+    metricsUrls: metricsPorts.map((port) => `http://127.0.0.1:${port}/metrics`),
     haproxy,
     redis,
     postgres,
@@ -133,7 +142,9 @@ if (import.meta.main) {
     const envFile = writeEnvFile(makeTempDir(scope, 'admin'), cluster.env);
     console.log(`Tessera: ${cluster.url} (HAProxy in front of ${count} instances)`);
     for (const [index, instance] of cluster.instances.entries())
-      console.log(`  ${cluster.names[index]}: http://127.0.0.1:${instance.port} (pid ${instance.pid})`);
+      console.log(
+        `  ${cluster.names[index]}: http://127.0.0.1:${instance.port} (pid ${instance.pid}), metrics ${cluster.metricsUrls[index]}`,
+      );
     console.log(`PostgreSQL: ${cluster.postgres.url}`);
     console.log(`Redis Cluster: ${cluster.redis.url}`);
     console.log(`CLI: . ${envFile} && node src/cli/main.ts keys list`);

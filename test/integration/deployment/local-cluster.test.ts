@@ -196,6 +196,15 @@ describe('the local cluster deployment (3 instances, HAProxy, Redis Cluster, Pos
     );
   });
 
+  test('every instance serves Prometheus metrics on its own port, and the public port does not', async () => {
+    for (const [index, url] of cluster.metricsUrls.entries()) {
+      const response = await fetch(url);
+      assert.equal(response.status, 200, url);
+      assert.match(await response.text(), /^# HELP /m);
+      assert.equal((await fetch(`${urls[index]}/metrics`)).status, 404);
+    }
+  });
+
   test('a rolling restart of A, B and C loses no request', async (t) => {
     const load = steadyLoad(cluster.url, billing, resourceServer, admin, 2);
     try {
