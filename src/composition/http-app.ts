@@ -9,12 +9,19 @@ import { createConsole } from '../http/console/create-console.ts';
 import { createApp } from '../http/create-app.ts';
 import { createInteractionRoutes } from '../http/interaction/create-interaction-routes.ts';
 import { createManagementApi } from '../http/v1/create-management-api.ts';
+import { createLeakedTokenRoute } from '../http/leaked-tokens/leaked-token-route.ts';
+import { createReportRateLimit } from '../http/leaked-tokens/report-rate-limit.ts';
+import { createLeakedTokens } from '../oidc/leaked-tokens.ts';
+import { createMemoryAttemptCounters } from '../storage/attempt-counters.ts';
 import type { Logger } from '../logging/create-logger.ts';
 import type { Services } from './open-services.ts';
 import type { RunningProvider } from './provider-runtime.ts';
 
 export type HttpAppDeps = {
-  config: Pick<Config, 'issuer' | 'trustProxy' | 'tokenMaxLifetimeDays'>;
+  config: Pick<
+    Config,
+    'issuer' | 'trustProxy' | 'tokenMaxLifetimeDays' | 'secretScanningKeys' | 'leakReportsPerMinute'
+  >;
   services: Services;
   runtime: RunningProvider;
   logger: Logger;
@@ -34,6 +41,23 @@ export const createHttpApp = ({ config, services, runtime, logger, selfUrl, drai
     draining,
     provider: () => runtime.current().provider,
     fastLane: () => runtime.current().fastLane,
+    leakedTokens: createLeakedTokenRoute({
+      leakedTokens: createLeakedTokens({
+        accessTokens: domain.accessTokens,
+        jwtAccessTokens: () => runtime.current().jwtAccessTokens,
+        provider: () => runtime.current().provider,
+        revocations: domain.revocations,
+        tokenStoreKey: storage.hashTokenStoreId,
+      }),
+      secretScanningKeys: config.secretScanningKeys,
+      rateLimit: createReportRateLimit({
+        counters: storage.attemptCounters,
+        fallback: createMemoryAttemptCounters({ maxKeys: 10_000 }),
+        perMinute: config.leakReportsPerMinute,
+        addressHash: createPepperHash(secrets.pepper, 'leak-report-address'),
+      }),
+      logger,
+    }),
     managementApi: createManagementApi({
       issuer: config.issuer,
       logger,

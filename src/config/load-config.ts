@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import { parseRedisUrl, type RedisConfig } from './redis-url.ts';
+import { parseSecretScanningKeys, type SecretScanningKeys } from './secret-scanning-keys.ts';
 
 /**
  * The only module that reads the environment. Every variable is validated here; a bad value stops
@@ -41,6 +43,10 @@ export type Config = {
   tokenMaxLifetimeDays: number | undefined;
   /** A JSON file replacing the default resource types, roles and role matrix. */
   policyFile: string | undefined;
+  /** Keys that sign GitHub secret-scanning alerts to POST /leaked-tokens; none: such alerts are refused. */
+  secretScanningKeys: SecretScanningKeys;
+  /** Leaked-token reports one client address may make per minute (signed alerts do not count). */
+  leakReportsPerMinute: number;
 };
 
 /** Values that appear in our examples (docker-compose.yml, README): a real deployment must change them. */
@@ -64,6 +70,15 @@ const secret = (what: string) =>
     .string()
     .min(32, `must be at least 32 characters (generate one with: openssl rand -base64 48)`)
     .refine((value) => !PLACEHOLDER.test(value), `is a placeholder ${what}; set a random value`);
+
+const scanningKeys = (text: string, ctx: z.RefinementCtx) => {
+  try {
+    return parseSecretScanningKeys(text);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+};
 
 const baseShape = {
   PORT: port.default(3000),
@@ -148,6 +163,26 @@ const baseShape = {
     .transform(Number)
     .optional(),
   TESSERA_POLICY_FILE: z.string().min(1).optional(),
+  TESSERA_SECRET_SCANNING_KEYS: z.string().transform(scanningKeys).optional(),
+  TESSERA_SECRET_SCANNING_KEYS_FILE: z
+    .string()
+    .transform((path, ctx) => {
+      try {
+        return scanningKeys(readFileSync(resolve(path), 'utf8'), ctx);
+      } catch (error) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `cannot be read (${(error as NodeJS.ErrnoException).code})`,
+        });
+        return z.NEVER;
+      }
+    })
+    .optional(),
+  TESSERA_LEAK_REPORTS_PER_MINUTE: z
+    .string()
+    .regex(/^[1-9]\d*$/, 'must be a whole number, 1 or more')
+    .transform(Number)
+    .default(10),
 };
 
 const schema = z.object(baseShape).superRefine((values, ctx) => {
@@ -197,5 +232,10 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     shutdownGraceSeconds: values.TESSERA_SHUTDOWN_GRACE_SECONDS,
     tokenMaxLifetimeDays: values.TESSERA_TOKEN_MAX_LIFETIME_DAYS,
     policyFile: values.TESSERA_POLICY_FILE ? resolve(values.TESSERA_POLICY_FILE) : undefined,
+    secretScanningKeys: new Map([
+      ...(values.TESSERA_SECRET_SCANNING_KEYS_FILE ?? []),
+      ...(values.TESSERA_SECRET_SCANNING_KEYS ?? []),
+    ]),
+    leakReportsPerMinute: values.TESSERA_LEAK_REPORTS_PER_MINUTE,
   };
 };

@@ -15,6 +15,8 @@ export type AppDeps = {
   provider: () => Provider;
   /** Answers the plain token and introspection requests before the provider; see fast-lane/. */
   fastLane: () => FastLane | undefined;
+  /** POST /leaked-tokens, where anyone reports a Tessera token found in public. */
+  leakedTokens: Koa.Middleware;
   /** The management API, answering /v1/… (and passing everything else on). */
   managementApi: Koa.Middleware;
   /** Tessera's sign-in and consent pages, under /interaction. */
@@ -59,6 +61,7 @@ export const createApp = (deps: AppDeps): Koa => {
   });
   app.use(errorBoundary(deps.logger));
   app.use(createHealthRoutes(deps.readiness, deps.draining).routes());
+  app.use(deps.leakedTokens);
   app.use(deps.managementApi);
   app.use(staticAssets);
   app.use(deps.interactions);

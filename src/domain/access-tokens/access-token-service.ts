@@ -5,6 +5,7 @@ import { createPersonalToken } from './create-personal-token.ts';
 import { createResourceToken } from './create-resource-token.ts';
 import { listPersonalTokens, listResourceTokens } from './list-access-tokens.ts';
 import { revokeAccessToken } from './revoke-access-token.ts';
+import { revokeLeakedAccessToken } from './revoke-leaked-token.ts';
 import { rotateAccessToken } from './rotate-access-token.ts';
 import { findOfResource, findPersonal } from './token-ownership.ts';
 
@@ -37,5 +38,6 @@ export const createAccessTokenService = (options: AccessTokenServiceDeps): Acces
       revokeAccessToken(deps, actor, await findOfResource(deps, actor, ref, id)),
     rotateForResource: async (actor, ref, id) =>
       rotateAccessToken(deps, actor, await findOfResource(deps, actor, ref, id)),
+    revokeLeaked: (reporter, token, report) => revokeLeakedAccessToken(deps, reporter, token, report),
   };
 };

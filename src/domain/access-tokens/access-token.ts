@@ -1,6 +1,8 @@
 import type { ResourceRef } from '../../verify/principal.ts';
 import type { TokenKind } from '../../verify/token-format.ts';
 import type { Actor } from '../actors.ts';
+import type { AuditActor } from '../audit/audit-log.ts';
+import type { LeakOutcome, LeakReport } from './revoke-leaked-token.ts';
 
 export type TokenState = 'active' | 'expired' | 'revoked';
 export type StateFilter = TokenState | 'all';
@@ -71,4 +73,7 @@ export type AccessTokenService = {
   getForResource(actor: Actor, resource: ResourceRef, id: string): Promise<AccessTokenView>;
   revokeForResource(actor: Actor, resource: ResourceRef, id: string): Promise<AccessTokenView>;
   rotateForResource(actor: Actor, resource: ResourceRef, id: string): Promise<IssuedAccessToken>;
+
+  /** A token string reported as leaked: revoked whoever owns it (revoke-leaked-token.ts). */
+  revokeLeaked(reporter: AuditActor, token: string, report: LeakReport): Promise<LeakOutcome>;
 };

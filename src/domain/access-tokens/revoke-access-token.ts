@@ -1,21 +1,31 @@
 import type { AccessTokenRow } from '../../storage/tables/access-tokens.ts';
-import type { Actor } from '../actors.ts';
+import type { AuditActor } from '../audit/audit-log.ts';
+import type { Repositories } from '../../storage/repositories.ts';
 import type { AccessTokenView } from './access-token.ts';
 import { auditTokenChange } from './access-token-audit.ts';
 import type { AccessTokenDeps } from './access-token-deps.ts';
 import { viewOf } from './access-token-view.ts';
 import { afterRevocationCommit, revocationsOf } from './token-entry-writes.ts';
 
+/** Why, beyond "the actor asked": more audit details, and writes that share the transaction. */
+export type RevocationReason = {
+  details?: Record<string, unknown>;
+  inTransaction?: (tx: Repositories, row: AccessTokenRow) => Promise<void>;
+};
+
 /**
  * Revokes a token the actor may manage (the caller has checked). The row, its revocation record
  * and the audit event are committed in one transaction; the answer waits for that commit, and the
  * Redis tombstone follows it (token-entry-writes.ts). Revoking a revoked token changes nothing.
  * A RAT's bot exists for that token only: it loses its membership and is disabled.
+ * `because` adds to the audit event (a leak report's source) and writes what else belongs in the
+ * same transaction (the owner's notice).
  */
 export const revokeAccessToken = async (
   deps: AccessTokenDeps,
-  actor: Actor,
+  actor: AuditActor,
   row: AccessTokenRow,
+  because: RevocationReason = {},
 ): Promise<AccessTokenView> => {
   const { repositories, now } = deps;
   if (row.revokedAt) return viewOf(row, now());
@@ -27,7 +37,8 @@ export const revokeAccessToken = async (
       await tx.memberships.delete(updated.subjectId, updated.resourceType, updated.resourceId);
       await tx.subjects.setDisabled(updated.subjectId, at);
     }
-    await auditTokenChange(tx, actor, 'access_token.revoke', updated);
+    await auditTokenChange(tx, actor, 'access_token.revoke', updated, because.details);
+    await because.inTransaction?.(tx, updated);
     await deps.revocations.record(tx, revocationsOf(updated, at, 'revoked'));
     return updated;
   });

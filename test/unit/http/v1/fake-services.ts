@@ -122,6 +122,8 @@ export const createFakeServices = () => {
       record('rotateForResource', actor, resource, id);
       return issued(resourceTokenView({ id, resource, rotatedAt: T }), RAT);
     },
+    // Not a management API route: POST /leaked-tokens has its own tests.
+    revokeLeaked: async () => 'unknown',
   };
 
   const resources: ResourceService = {
