@@ -5,17 +5,21 @@ import { auditTokenChange } from './access-token-audit.ts';
 import type { AccessTokenDeps } from './access-token-deps.ts';
 import { viewOf } from './access-token-view.ts';
 import { afterRevocationCommit, revocationsOf } from './token-entry-writes.ts';
+import type { RevocationReason } from '../events/event-types.ts';
+import { recordTokenRevoked } from '../events/token-events.ts';
 
 /**
  * Revokes a token the actor may manage (the caller has checked). The row, its revocation record
  * and the audit event are committed in one transaction; the answer waits for that commit, and the
  * Redis tombstone follows it (token-entry-writes.ts). Revoking a revoked token changes nothing.
+ * The `token.revoked` event is recorded in that transaction too, with `reason`.
  * A RAT's bot exists for that token only: it loses its membership and is disabled.
  */
 export const revokeAccessToken = async (
   deps: AccessTokenDeps,
   actor: Actor,
   row: AccessTokenRow,
+  reason: RevocationReason = 'revoked',
 ): Promise<AccessTokenView> => {
   const { repositories, now } = deps;
   if (row.revokedAt) return viewOf(row, now());
@@ -27,7 +31,8 @@ export const revokeAccessToken = async (
       await tx.memberships.delete(updated.subjectId, updated.resourceType, updated.resourceId);
       await tx.subjects.setDisabled(updated.subjectId, at);
     }
-    await auditTokenChange(tx, actor, 'access_token.revoke', updated);
+    await auditTokenChange(tx, actor, 'access_token.revoke', updated, reason === 'revoked' ? {} : { reason });
+    await recordTokenRevoked(tx, actor, updated, reason, at);
     await deps.revocations.record(tx, revocationsOf(updated, at, 'revoked'));
     return updated;
   });
