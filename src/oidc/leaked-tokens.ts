@@ -2,6 +2,8 @@ import type { Provider } from 'oidc-provider';
 import type { AccessTokenService } from '../domain/access-tokens/access-token.ts';
 import type { LeakOutcome, LeakReport } from '../domain/access-tokens/revoke-leaked-token.ts';
 import type { AuditActor } from '../domain/audit/audit-log.ts';
+import { eventTokenOfJwt, eventTokenOfOpaque } from '../domain/events/event-token.ts';
+import type { EventToken, TesseraEvent } from '../domain/events/event-types.ts';
 import type { RevocationService } from '../domain/revocations/revocation-service.ts';
 import { looksLikeTesseraToken } from '../verify/token-format.ts';
 import type { JwtAccessTokens } from './jwt-access-tokens.ts';
@@ -37,6 +39,12 @@ export const createLeakedTokens = (deps: {
     url: report.url ?? null,
     source: report.source,
   });
+  /** `token.revoked`, reason `leaked`: what APIs and Shared Signals receivers hear. */
+  const revokedEvent = (token: EventToken, reporter: AuditActor): TesseraEvent => ({
+    type: 'token.revoked',
+    streamKey: token.id,
+    data: { token, reason: 'leaked', revokedBy: reporter.id, revokedAt: new Date(now()).toISOString() },
+  });
 
   const reportJwt = async (reporter: AuditActor, token: string, report: LeakReport): Promise<LeakOutcome> => {
     const jwts = deps.jwtAccessTokens();
@@ -63,6 +71,7 @@ export const createLeakedTokens = (deps: {
           ...(typeof claims.token_id === 'string' ? { tokenId: claims.token_id } : {}),
         },
       },
+      [revokedEvent(eventTokenOfJwt(claims), reporter)],
     );
     return 'revoked';
   };
@@ -91,6 +100,19 @@ export const createLeakedTokens = (deps: {
         target: { type: 'oauth_token', id: key },
         details: { ...details(report), kind: found.kind, client: found.clientId ?? null },
       },
+      [
+        revokedEvent(
+          eventTokenOfOpaque({
+            key,
+            subject:
+              'accountId' in found && typeof found.accountId === 'string' ? found.accountId : found.clientId,
+            clientId: found.clientId,
+            audience: found.aud,
+            exp: found.exp,
+          }),
+          reporter,
+        ),
+      ],
     );
     // The record above already refuses it everywhere; this only frees the store's entry.
     await found.destroy().catch(() => {});

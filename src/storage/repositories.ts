@@ -5,6 +5,7 @@ import * as advisoryLocks from './tables/advisory-locks.ts';
 import * as apiResources from './tables/api-resources.ts';
 import * as auditEvents from './tables/audit-events.ts';
 import * as clients from './tables/clients.ts';
+import * as events from './tables/events.ts';
 import * as memberships from './tables/memberships.ts';
 import * as resources from './tables/resources.ts';
 import * as revocations from './tables/revocations.ts';
@@ -88,6 +89,14 @@ const bindTables = (knex: Knex) => ({
     listSince: (horizon: string | undefined, now: Date) =>
       revocations.listRevocationsSince(knex, horizon, now),
     deleteExpired: (before: Date) => revocations.deleteExpiredRevocations(knex, before),
+  },
+  events: {
+    insert: (input: events.NewEvent) => events.insertEvent(knex, input),
+    findById: (id: string) => events.findEventById(knex, id),
+    currentHorizon: () => events.currentEventHorizon(knex),
+    listSince: (horizon: string, options?: { types?: readonly string[] }) =>
+      events.listEventsSince(knex, horizon, options),
+    deleteBefore: (before: Date) => events.deleteEventsBefore(knex, before),
   },
   locks: {
     /** Only inside `transaction`: the lock is held until that transaction ends. */

@@ -112,6 +112,14 @@ describe('reporting a leaked token', { skip: await productionSkipReason() }, () 
     const [event] = await production.sql(
       `select actor_type, actor_id, details from audit_events where action = 'access_token.revoke'`,
     );
+    const events = await production.sql(
+      `select type, data->>'reason' as reason, data->>'url' as url, data->'recipients'->0->>'username' as recipient
+         from events where type in ('token.revoked', 'token.leaked') order by id`,
+    );
+    assert.deepEqual(events, [
+      { type: 'token.revoked', reason: 'leaked', url: null, recipient: null },
+      { type: 'token.leaked', reason: null, url: 'https://paste.example.test/abc', recipient: 'dana' },
+    ]);
     assert.equal(event?.actor_type, 'reporter');
     assert.equal(event?.actor_id, 'public');
     assert.deepEqual(
@@ -139,6 +147,14 @@ describe('reporting a leaked token', { skip: await productionSkipReason() }, () 
     const rows = await production.sql(
       `select target_type, details->>'url' as url from audit_events where action = 'oauth_token.revoke' order by id`,
     );
+    const events = await production.sql(
+      `select data->'token'->>'kind' as kind, data->>'reason' as reason from events
+        where type = 'token.revoked' and data->'token'->>'kind' in ('jwt', 'opaque') order by id`,
+    );
+    assert.deepEqual(events, [
+      { kind: 'jwt', reason: 'leaked' },
+      { kind: 'opaque', reason: 'leaked' },
+    ]);
     assert.deepEqual(rows, [
       { target_type: 'jwt', url: 'https://gist.example.test/1' },
       { target_type: 'oauth_token', url: null },

@@ -12,6 +12,7 @@ import { ensureNameFree } from './token-names.ts';
 import { personalOwner } from './token-ownership.ts';
 import { checkKnownScopes, credentialBounds, missingFrom } from './token-scopes.ts';
 import { parsePersonalTokenRequest } from './token-request.ts';
+import { recordTokenCreated } from '../events/token-events.ts';
 
 /**
  * A personal access token: for its owner (an operator may name any user), with scopes the owner
@@ -59,6 +60,7 @@ export const createPersonalToken = async (
       createdBy: actor.id,
     });
     await auditTokenChange(tx, actor, 'access_token.create', inserted);
+    await recordTokenCreated(tx, actor, inserted, now());
     return inserted;
   });
   await restoreEntry(deps, row, now());

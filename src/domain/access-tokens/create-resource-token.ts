@@ -13,6 +13,7 @@ import { ensureNameFree } from './token-names.ts';
 import { resourceManager } from './token-ownership.ts';
 import { checkKnownScopes, credentialBounds, missingFrom } from './token-scopes.ts';
 import { parseResourceTokenRequest } from './token-request.ts';
+import { recordTokenCreated } from '../events/token-events.ts';
 
 /**
  * A resource access token: a new bot, a member of the resource with the token's role, and the
@@ -82,6 +83,7 @@ export const createResourceToken = async (
       createdBy: actor.id,
     });
     await auditTokenChange(tx, actor, 'access_token.create', inserted, { role: role });
+    await recordTokenCreated(tx, actor, inserted, now());
     return inserted;
   });
   await restoreEntry(deps, row, now());

@@ -36,6 +36,7 @@ const MIGRATIONS = [
   '20261123010400_create_audit_events',
   '20261123010500_create_management_api',
   '20261204000100_create_revocations',
+  '20261204010000_create_events',
 ];
 
 const MANAGEMENT_API = 'urn:tessera:management';
@@ -90,6 +91,7 @@ for (const [driver, open] of drivers) {
         'api_resources',
         'audit_events',
         'clients',
+        'events',
         'memberships',
         'oidc_models',
         'resources',
