@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { listen } from './composition/listen.ts';
 import { ensureBuiltIns } from './composition/ensure-built-ins.ts';
 import { createHttpApp } from './composition/http-app.ts';
+import { createSsfTransmitter } from './composition/ssf-transmitter.ts';
 import { openServices } from './composition/open-services.ts';
 import { startProviderRuntime } from './composition/provider-runtime.ts';
 import { type Config, loadConfig } from './config/load-config.ts';
@@ -58,11 +59,14 @@ export const startServer = async (
   let selfUrl = config.issuer;
   let draining = false;
   const isDraining = () => draining;
+  const ssf = createSsfTransmitter({ config, services, runtime, logger });
+  const stopSsf = ssf.start();
   const app = createHttpApp({
     config,
     services,
     runtime,
     logger,
+    ssf,
     selfUrl: () => selfUrl,
     draining: isDraining,
   });
@@ -91,6 +95,7 @@ export const startServer = async (
         'closing the listener: in-flight requests finish',
       );
       await listening.close();
+      stopSsf();
       runtime.stop();
       await services.close();
       logger.info({ phase: 'stopped' }, 'tessera stopped');

@@ -9,6 +9,8 @@ import { createConsole } from '../http/console/create-console.ts';
 import { createApp } from '../http/create-app.ts';
 import { createInteractionRoutes } from '../http/interaction/create-interaction-routes.ts';
 import { createManagementApi } from '../http/v1/create-management-api.ts';
+import { createSsfRoutes } from '../http/ssf/ssf-routes.ts';
+import type { SsfTransmitter } from './ssf-transmitter.ts';
 import { createLeakedTokenRoute } from '../http/leaked-tokens/leaked-token-route.ts';
 import { createReportRateLimit } from '../http/leaked-tokens/report-rate-limit.ts';
 import { createLeakedTokens } from '../oidc/leaked-tokens.ts';
@@ -27,14 +29,30 @@ export type HttpAppDeps = {
   logger: Logger;
   /** This process's own URL, known once it listens: the console calls its /token and /v1 over loopback. */
   selfUrl: () => string;
+  /** The Shared Signals transmitter whose endpoints the app serves. */
+  ssf: SsfTransmitter;
   /** True once the server is stopping (see main.ts). */
   draining?: () => boolean;
 };
 
 /** The koa app: the provider (and its fast lane), the management API, sign-in pages and the console. */
-export const createHttpApp = ({ config, services, runtime, logger, selfUrl, draining }: HttpAppDeps): Koa => {
+export const createHttpApp = ({
+  config,
+  services,
+  runtime,
+  logger,
+  selfUrl,
+  draining,
+  ssf,
+}: HttpAppDeps): Koa => {
   const { storage, domain, secrets } = services;
   const csrf = createPepperHash(secrets.pepper, 'csrf');
+  const authenticate = createBearerAuthenticator({
+    jwtAccessTokens: () => runtime.current().jwtAccessTokens,
+    accessTokens: domain.accessTokenResolver,
+    permissions: domain.permissions,
+    clients: services.clients,
+  });
   return createApp({
     logger,
     trustProxy: config.trustProxy,
@@ -58,15 +76,17 @@ export const createHttpApp = ({ config, services, runtime, logger, selfUrl, drai
       }),
       logger,
     }),
+    sharedSignals: createSsfRoutes({
+      issuer: config.issuer,
+      ssf: ssf.service,
+      authenticate,
+      signSet: ssf.signSet,
+      logger,
+    }),
     managementApi: createManagementApi({
       issuer: config.issuer,
       logger,
-      authenticate: createBearerAuthenticator({
-        jwtAccessTokens: () => runtime.current().jwtAccessTokens,
-        accessTokens: domain.accessTokenResolver,
-        permissions: domain.permissions,
-        clients: services.clients,
-      }),
+      authenticate,
       accessTokens: domain.accessTokens,
       tokenRules: { maxLifetimeDays: config.tokenMaxLifetimeDays, now: () => new Date() },
       resources: domain.resources,

@@ -17,6 +17,8 @@ export type AppDeps = {
   fastLane: () => FastLane | undefined;
   /** POST /leaked-tokens, where anyone reports a Tessera token found in public. */
   leakedTokens: Koa.Middleware;
+  /** The Shared Signals transmitter: /.well-known/ssf-configuration and /ssf/…. */
+  sharedSignals: Koa.Middleware;
   /** The management API, answering /v1/… (and passing everything else on). */
   managementApi: Koa.Middleware;
   /** Tessera's sign-in and consent pages, under /interaction. */
@@ -62,6 +64,7 @@ export const createApp = (deps: AppDeps): Koa => {
   app.use(errorBoundary(deps.logger));
   app.use(createHealthRoutes(deps.readiness, deps.draining).routes());
   app.use(deps.leakedTokens);
+  app.use(deps.sharedSignals);
   app.use(deps.managementApi);
   app.use(staticAssets);
   app.use(deps.interactions);

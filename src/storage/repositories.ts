@@ -9,6 +9,8 @@ import * as events from './tables/events.ts';
 import * as memberships from './tables/memberships.ts';
 import * as resources from './tables/resources.ts';
 import * as revocations from './tables/revocations.ts';
+import * as ssfQueue from './tables/ssf-queue.ts';
+import * as ssfStreams from './tables/ssf-streams.ts';
 import * as subjects from './tables/subjects.ts';
 
 /** Every table function bound to one handle: the pool, or one transaction. */
@@ -97,6 +99,28 @@ const bindTables = (knex: Knex) => ({
     listSince: (horizon: string, options?: { types?: readonly string[] }) =>
       events.listEventsSince(knex, horizon, options),
     deleteBefore: (before: Date) => events.deleteEventsBefore(knex, before),
+  },
+  ssfStreams: {
+    insert: (stream: ssfStreams.NewSsfStream) => ssfStreams.insertSsfStream(knex, stream),
+    find: (id: string) => ssfStreams.findSsfStream(knex, id),
+    /** Only inside `transaction`: locked until it ends. */
+    lock: (id: string) => ssfStreams.lockSsfStream(knex, id),
+    list: (filter?: { clientId?: string }) => ssfStreams.listSsfStreams(knex, filter),
+    update: (id: string, changes: ssfStreams.SsfStreamChanges) =>
+      ssfStreams.updateSsfStream(knex, id, changes),
+    delete: (id: string) => ssfStreams.deleteSsfStream(knex, id),
+  },
+  ssfQueue: {
+    enqueue: (entries: readonly ssfQueue.NewSsfQueueEntry[]) => ssfQueue.enqueueSsfEvents(knex, entries),
+    listPending: (streamId: string, limit: number) => ssfQueue.listPendingSsfEvents(knex, streamId, limit),
+    countPending: (streamId: string) => ssfQueue.countPendingSsfEvents(knex, streamId),
+    ack: (streamId: string, jtis: readonly string[], at: Date) =>
+      ssfQueue.ackSsfEvents(knex, streamId, jtis, at),
+    /** Only inside `transaction`: the rows stay claimed until it ends. */
+    claimDuePushes: (now: Date, limit: number) => ssfQueue.claimDueSsfPushes(knex, now, limit),
+    recordPushFailure: (id: string, failure: { error: string; nextAttemptAt: Date }) =>
+      ssfQueue.recordSsfPushFailure(knex, id, failure),
+    deleteAckedBefore: (before: Date) => ssfQueue.deleteAckedSsfEvents(knex, before),
   },
   locks: {
     /** Only inside `transaction`: the lock is held until that transaction ends. */

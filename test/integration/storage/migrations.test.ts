@@ -37,6 +37,7 @@ const MIGRATIONS = [
   '20261123010500_create_management_api',
   '20261204000100_create_revocations',
   '20261204010000_create_events',
+  '20261204020000_create_ssf_streams',
 ];
 
 const MANAGEMENT_API = 'urn:tessera:management';
@@ -96,6 +97,8 @@ for (const [driver, open] of drivers) {
         'oidc_models',
         'resources',
         'revocations',
+        'ssf_queue',
+        'ssf_streams',
         'subjects',
       ]);
     });
@@ -120,7 +123,7 @@ for (const [driver, open] of drivers) {
         name: 'Tessera management API',
         format: 'jwt',
         accessTokenTtl: 900,
-        scopes: ['tokens:read', 'tokens:write', 'resources:write', 'admin'],
+        scopes: ['tokens:read', 'tokens:write', 'resources:write', 'admin', 'ssf'],
         signingAlg: 'ES256',
         createdAt: created?.createdAt,
         updatedAt: created?.updatedAt,
