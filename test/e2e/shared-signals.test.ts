@@ -194,6 +194,17 @@ describe('shared signals transmitter', { skip: await productionSkipReason() }, (
       returnImmediately: true,
     });
     assert.deepEqual(acked.body, { sets: {}, moreAvailable: false });
+
+    // A long poll on an empty stream waits, and answers with a revocation made while it waited.
+    const waiting = ssf('POST', pollPath, { maxEvents: 10 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const later = await tokenFor(billing, JWT_API);
+    await revokeJwt(later);
+    const answered = await waiting;
+    const laterSets = await Promise.all(
+      Object.values(answered.body.sets as Record<string, string>).map(verifySet),
+    );
+    assert.ok(laterSets.some((set) => (set.events[TOKEN_REVOKED] as Json | undefined)?.jti === jtiOf(later)));
   });
 
   test('a push stream POSTs each SET to the receiver, and retries after a failure', async () => {

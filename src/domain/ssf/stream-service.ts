@@ -40,7 +40,13 @@ export type StreamInput = {
   description?: string | undefined;
 };
 
-export type PollRequest = { ack: string[]; maxEvents: number; returnImmediately: boolean };
+export type PollRequest = {
+  ack: string[];
+  maxEvents: number;
+  returnImmediately: boolean;
+  /** Aborted when the receiver hangs up: a long poll stops waiting. */
+  signal?: AbortSignal | undefined;
+};
 
 export type SsfService = ReturnType<typeof createSsfService>;
 
@@ -256,7 +262,7 @@ export const createSsfService = (deps: {
           current?.status === 'enabled'
             ? await repositories.ssfQueue.listPending(row.id, request.maxEvents + 1)
             : [];
-        if (pending.length > 0 || Date.now() >= deadline) {
+        if (pending.length > 0 || Date.now() >= deadline || request.signal?.aborted) {
           return {
             sets: pending.slice(0, request.maxEvents),
             moreAvailable: pending.length > request.maxEvents,

@@ -140,7 +140,11 @@ export const createSsfRoutes = (deps: SsfRouteDeps) => {
     for (const [jti, error] of Object.entries(input.setErrs ?? {})) {
       deps.logger.warn({ stream: id, jti, err: error.err }, 'a Shared Signals receiver reported a SET error');
     }
+    const hangUp = new AbortController();
+    // The response's close, not the request's: that one fires as soon as the body has been read.
+    ctx.res.once('close', () => hangUp.abort());
     const { sets, moreAvailable } = await deps.ssf.poll(clientId, id, {
+      signal: hangUp.signal,
       // A SET the receiver could not process (setErrs) is not sent again: it is acknowledged, and logged.
       ack: [...(input.ack ?? []), ...Object.keys(input.setErrs ?? {})],
       maxEvents: input.maxEvents ?? 100,
