@@ -10,6 +10,8 @@ import * as memberships from './tables/memberships.ts';
 import * as resources from './tables/resources.ts';
 import * as revocations from './tables/revocations.ts';
 import * as subjects from './tables/subjects.ts';
+import * as webhookDeliveries from './tables/webhook-deliveries.ts';
+import * as webhookSubscriptions from './tables/webhook-subscriptions.ts';
 
 /** Every table function bound to one handle: the pool, or one transaction. */
 const bindTables = (knex: Knex) => ({
@@ -97,6 +99,33 @@ const bindTables = (knex: Knex) => ({
     listSince: (horizon: string, options?: { types?: readonly string[] }) =>
       events.listEventsSince(knex, horizon, options),
     deleteBefore: (before: Date) => events.deleteEventsBefore(knex, before),
+  },
+  webhookSubscriptions: {
+    insert: (input: webhookSubscriptions.NewWebhookSubscription) =>
+      webhookSubscriptions.insertWebhookSubscription(knex, input),
+    findById: (id: string) => webhookSubscriptions.findWebhookSubscriptionById(knex, id),
+    findByIds: (ids: readonly string[]) => webhookSubscriptions.findWebhookSubscriptionsByIds(knex, ids),
+    list: () => webhookSubscriptions.listWebhookSubscriptions(knex),
+    update: (id: string, changes: webhookSubscriptions.WebhookSubscriptionChanges) =>
+      webhookSubscriptions.updateWebhookSubscription(knex, id, changes),
+    delete: (id: string) => webhookSubscriptions.deleteWebhookSubscription(knex, id),
+  },
+  webhookDeliveries: {
+    enqueueForSubscribers: (event: Parameters<typeof webhookDeliveries.enqueueForSubscribers>[1]) =>
+      webhookDeliveries.enqueueForSubscribers(knex, event),
+    enqueueForSubscription: (
+      subscriptionId: string,
+      event: Parameters<typeof webhookDeliveries.enqueueForSubscription>[2],
+    ) => webhookDeliveries.enqueueForSubscription(knex, subscriptionId, event),
+    claimDue: (options: { now: Date; leaseUntil: Date; limit: number }) =>
+      webhookDeliveries.claimDueDeliveries(knex, options),
+    recordAttempt: (
+      delivery: Pick<webhookDeliveries.ClaimedDelivery, 'id' | 'subscriptionId'>,
+      outcome: webhookDeliveries.DeliveryOutcome,
+    ) => webhookDeliveries.recordDeliveryAttempt(knex, delivery, outcome),
+    release: (id: string) => webhookDeliveries.releaseDelivery(knex, id),
+    log: (subscriptionId: string, options: { limit: number; before?: string }) =>
+      webhookDeliveries.listDeliveryLog(knex, subscriptionId, options),
   },
   locks: {
     /** Only inside `transaction`: the lock is held until that transaction ends. */

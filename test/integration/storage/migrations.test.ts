@@ -37,6 +37,7 @@ const MIGRATIONS = [
   '20261123010500_create_management_api',
   '20261204000100_create_revocations',
   '20261204010000_create_events',
+  '20261204010100_create_webhooks',
 ];
 
 const MANAGEMENT_API = 'urn:tessera:management';
@@ -97,6 +98,9 @@ for (const [driver, open] of drivers) {
         'resources',
         'revocations',
         'subjects',
+        'webhook_attempts',
+        'webhook_deliveries',
+        'webhook_subscriptions',
       ]);
     });
 
