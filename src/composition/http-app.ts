@@ -48,6 +48,7 @@ export const createHttpApp = ({ config, services, runtime, logger, selfUrl, drai
       resources: domain.resources,
       audit: domain.audit,
       users: domain.users,
+      webhooks: domain.webhooks,
     }),
     interactions: createInteractionRoutes({
       provider: () => runtime.current().provider,
