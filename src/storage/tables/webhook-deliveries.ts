@@ -47,8 +47,9 @@ const DELIVERIES = 'webhook_deliveries';
 const ATTEMPTS = 'webhook_attempts';
 
 /**
- * Queues `event` for every enabled subscription that wants its type: run in the transaction that
- * records the event, so the delivery exists exactly when the event does.
+ * Queues `event` for every subscription that wants its type: run in the transaction that records
+ * the event, so the delivery exists exactly when the event does. A disabled subscription queues
+ * too (it is paused): enabling it sends the backlog.
  */
 export const enqueueForSubscribers = async (
   knex: Knex,
@@ -56,10 +57,11 @@ export const enqueueForSubscribers = async (
 ): Promise<number> => {
   const result = (await knex.raw(
     `insert into ${DELIVERIES} (subscription_id, event_id, stream_key, next_attempt_at, created_at)
-     select id, ?, ?, ?, ? from webhook_subscriptions where enabled and ? = any(event_types)`,
+     select id, ?, ?, ?, ? from webhook_subscriptions where ? = any(event_types)
+     returning id`,
     [event.id, event.streamKey, event.createdAt, event.createdAt, event.type],
-  )) as { rowCount?: number; affectedRows?: number };
-  return result.rowCount ?? result.affectedRows ?? 0;
+  )) as { rows: unknown[] };
+  return result.rows.length;
 };
 
 /** Queues `event` for one subscription (a "send test event"). */

@@ -108,4 +108,5 @@ export const updateWebhookSubscription = async (
 };
 
 export const deleteWebhookSubscription = async (knex: Knex, id: string): Promise<boolean> =>
-  (await knex(TABLE).where('id', id).delete()) > 0;
+  // The returned rows, not the count: PGlite's driver does not report an affected-row count.
+  (await knex(TABLE).where('id', id).delete().returning('id')).length > 0;
