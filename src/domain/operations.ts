@@ -31,7 +31,11 @@ export const operations = {
   'clients.rotate-secret': (d: Domain, a: Actor, input: { clientId: string }) =>
     d.clients.rotateSecret(a, input.clientId),
 
-  'users.create': (d: Domain, a: Actor, input: { username: string; password: string; isAdmin?: boolean }) =>
+  'users.create': (
+    d: Domain,
+    a: Actor,
+    input: { username: string; password: string; isAdmin?: boolean; email?: string },
+  ) =>
     d.users.create(a, input),
   'users.list': (d: Domain) => d.users.list(),
   'users.disable': (d: Domain, a: Actor, input: { username: string; disabled: boolean }) =>

@@ -38,6 +38,7 @@ const MIGRATIONS = [
   '20261204000100_create_revocations',
   '20261204010000_create_events',
   '20261204010100_create_webhooks',
+  '20261204010200_create_token_notices',
 ];
 
 const MANAGEMENT_API = 'urn:tessera:management';
@@ -98,6 +99,7 @@ for (const [driver, open] of drivers) {
         'resources',
         'revocations',
         'subjects',
+        'token_notices',
         'webhook_attempts',
         'webhook_deliveries',
         'webhook_subscriptions',
