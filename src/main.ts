@@ -21,7 +21,7 @@ export type RunningServer = {
   close: (options?: { drainSeconds?: number }) => Promise<void>;
 };
 
-/** Storage and the domain, with the server's background work: the expiry sweep and "last used". */
+/** Storage and the domain, with the server's background work: the expiry sweep, "last used", webhooks. */
 const openServerServices = async (config: Config, logger: Logger) => {
   const onBackgroundError = (error: unknown) => logger.error({ err: error }, 'background task failed');
   // One line per change of a store's connection state (component, state, code), never per request.
@@ -36,11 +36,14 @@ const openServerServices = async (config: Config, logger: Logger) => {
   });
   const stopSweep = services.storage.startExpirySweep(10 * 60_000);
   services.domain.lastUsed.start();
+  // Every instance sends webhooks; the queue in Postgres keeps them from sending one twice.
+  services.domain.webhookDispatcher.start();
   await ensureBuiltIns(services.storage, config.issuer, logger);
   return {
     ...services,
     async close() {
       stopSweep();
+      await services.domain.webhookDispatcher.stop();
       await services.close();
     },
   };

@@ -92,6 +92,7 @@ export const createHttpApp = ({
       resources: domain.resources,
       audit: domain.audit,
       users: domain.users,
+      webhooks: domain.webhooks,
     }),
     interactions: createInteractionRoutes({
       provider: () => runtime.current().provider,

@@ -61,6 +61,7 @@ export const openServices = async (config: Config, options: OpenServicesOptions)
     policy,
     tokenMaxLifetimeDays: config.tokenMaxLifetimeDays,
     onBackgroundError: options.onBackgroundError,
+    webhooks: config.webhooks,
   });
   return {
     secrets,

@@ -47,6 +47,24 @@ export type Config = {
   secretScanningKeys: SecretScanningKeys;
   /** Leaked-token reports one client address may make per minute (signed alerts do not count). */
   leakReportsPerMinute: number;
+  webhooks: {
+    /** Plain http webhooks to loopback receivers (tests, local development). */
+    allowHttpLoopback: boolean;
+    timeoutMs: number;
+    /** A delivery still failing this long after its first attempt is given up. */
+    deadLetterMs: number;
+  };
+  notices: {
+    /** Days before a PAT's or RAT's expiry at which `token.expiring` is sent, largest first. */
+    expiryDays: number[];
+    /** SMTP server for notice e-mails; undefined: no e-mail. */
+    smtpUrl: string | undefined;
+    smtpFrom: string;
+    /** Disable PATs and RATs unused for this many days; undefined: never. */
+    idleTokenDays: number | undefined;
+    /** Days before the idle policy disables a token at which `token.idle` is sent. */
+    idleNoticeDays: number;
+  };
 };
 
 /** Values that appear in our examples (docker-compose.yml, README): a real deployment must change them. */
@@ -183,9 +201,59 @@ const baseShape = {
     .regex(/^[1-9]\d*$/, 'must be a whole number, 1 or more')
     .transform(Number)
     .default(10),
+  TESSERA_WEBHOOK_ALLOW_HTTP_LOOPBACK: boolean.default(false),
+  TESSERA_WEBHOOK_TIMEOUT_SECONDS: z
+    .string()
+    .regex(/^[1-9]\d*$/, 'must be a whole number of seconds, 1 to 60')
+    .transform(Number)
+    .pipe(z.number().max(60, 'must be a whole number of seconds, 1 to 60'))
+    .default(10),
+  TESSERA_WEBHOOK_DEAD_LETTER_HOURS: z
+    .string()
+    .regex(/^[1-9]\d*$/, 'must be a whole number of hours, 1 or more')
+    .transform(Number)
+    .default(24),
+  TESSERA_EXPIRY_NOTICE_DAYS: z
+    .string()
+    .regex(
+      /^\s*[1-9]\d*\s*(,\s*[1-9]\d*\s*)*$/,
+      'must be whole numbers of days separated by commas, e.g. 30,7,1',
+    )
+    .transform((value) =>
+      [...new Set(value.split(',').map((day) => Number(day.trim())))].sort((a, b) => b - a),
+    )
+    .default([30, 7, 1]),
+  TESSERA_SMTP_URL: z
+    .string()
+    .refine(
+      (value) => /^smtps?:\/\//.test(value) && URL.canParse(value),
+      'must be an smtp:// or smtps:// URL',
+    )
+    .optional(),
+  TESSERA_SMTP_FROM: z.string().min(3).default('Tessera <tessera@localhost>'),
+  TESSERA_IDLE_TOKEN_DAYS: z
+    .string()
+    .regex(/^[1-9]\d*$/, 'must be a whole number of days, 1 or more')
+    .transform(Number)
+    .optional(),
+  TESSERA_IDLE_NOTICE_DAYS: z
+    .string()
+    .regex(/^[1-9]\d*$/, 'must be a whole number of days, 1 or more')
+    .transform(Number)
+    .default(7),
 };
 
 const schema = z.object(baseShape).superRefine((values, ctx) => {
+  if (
+    values.TESSERA_IDLE_TOKEN_DAYS !== undefined &&
+    values.TESSERA_IDLE_NOTICE_DAYS >= values.TESSERA_IDLE_TOKEN_DAYS
+  ) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['TESSERA_IDLE_NOTICE_DAYS'],
+      message: 'must be fewer days than TESSERA_IDLE_TOKEN_DAYS',
+    });
+  }
   // The production profile (DATABASE_URL) refuses to run on generated or missing secrets.
   if (!values.DATABASE_URL) return;
   for (const name of ['TESSERA_SECRET_PEPPER', 'TESSERA_COOKIE_KEYS'] as const) {
@@ -237,5 +305,17 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
       ...(values.TESSERA_SECRET_SCANNING_KEYS ?? []),
     ]),
     leakReportsPerMinute: values.TESSERA_LEAK_REPORTS_PER_MINUTE,
+    webhooks: {
+      allowHttpLoopback: values.TESSERA_WEBHOOK_ALLOW_HTTP_LOOPBACK,
+      timeoutMs: values.TESSERA_WEBHOOK_TIMEOUT_SECONDS * 1000,
+      deadLetterMs: values.TESSERA_WEBHOOK_DEAD_LETTER_HOURS * 3_600_000,
+    },
+    notices: {
+      expiryDays: values.TESSERA_EXPIRY_NOTICE_DAYS,
+      smtpUrl: values.TESSERA_SMTP_URL,
+      smtpFrom: values.TESSERA_SMTP_FROM,
+      idleTokenDays: values.TESSERA_IDLE_TOKEN_DAYS,
+      idleNoticeDays: values.TESSERA_IDLE_NOTICE_DAYS,
+    },
   };
 };

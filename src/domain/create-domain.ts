@@ -1,4 +1,5 @@
 import { createPepperHash } from '../crypto/pepper-hash.ts';
+import { createSealedBox } from '../crypto/sealed-box.ts';
 import type { ChangeBus } from '../storage/change-bus.ts';
 import type { Repositories } from '../storage/repositories.ts';
 import { createAccessTokenResolver } from './access-tokens/access-token-resolver.ts';
@@ -15,8 +16,21 @@ import { createPolicy, type PolicyDefinition } from './permissions/policy.ts';
 import { createPermissions } from './permissions/subject-permissions.ts';
 import { createResourceService } from './resources/resource-service.ts';
 import { createUserService } from './users/user-service.ts';
+import { createWebhookDispatcher } from './webhooks/webhook-dispatcher.ts';
+import { createWebhookSender } from './webhooks/webhook-sender.ts';
+import { createWebhookService } from './webhooks/webhook-service.ts';
 
 export const ACCESS_TOKEN_HASH_PURPOSE = 'access-token';
+export const WEBHOOK_SECRET_PURPOSE = 'webhook-secret';
+
+/** Webhook delivery settings (configuration: TESSERA_WEBHOOK_*). */
+export type WebhookSettings = {
+  /** Plain http to loopback receivers (tests, local development); never in production. */
+  allowHttpLoopback: boolean;
+  timeoutMs: number;
+  /** A delivery failing this long after its first attempt is given up (dead-lettered). */
+  deadLetterMs: number;
+};
 
 export type DomainDeps = {
   repositories: Repositories;
@@ -31,6 +45,7 @@ export type DomainDeps = {
   onBackgroundError?: (error: unknown) => void;
   /** Lifetime of cached permissions; changes arrive over the bus before it runs out. */
   cacheTtlMs?: number | undefined;
+  webhooks?: Partial<WebhookSettings> | undefined;
   now?: () => Date;
 };
 
@@ -46,6 +61,8 @@ export const createDomain = (deps: DomainDeps) => {
   const revocationList = deps.revocations ?? createRevocationList({ repositories, changes });
   const revocations = createRevocationService({ repositories, list: revocationList });
   const onBackgroundError = deps.onBackgroundError ?? (() => {});
+  const webhookSecrets = createSealedBox(deps.pepper, WEBHOOK_SECRET_PURPOSE);
+  const urlPolicy = { allowHttpLoopback: deps.webhooks?.allowHttpLoopback ?? false };
   return {
     policy,
     permissions,
@@ -91,6 +108,17 @@ export const createDomain = (deps: DomainDeps) => {
       now: now && (() => Math.floor(now().getTime() / 1000)),
     }),
     audit: createAuditService({ repositories }),
+    webhooks: createWebhookService({ repositories, secrets: webhookSecrets, urlPolicy, now }),
+    /** Sends queued webhook deliveries; the server starts it (every instance runs one). */
+    webhookDispatcher: createWebhookDispatcher({
+      repositories,
+      secrets: webhookSecrets,
+      send: createWebhookSender(urlPolicy),
+      now,
+      timeoutMs: deps.webhooks?.timeoutMs,
+      retry: deps.webhooks?.deadLetterMs ? { deadLetterMs: deps.webhooks.deadLetterMs } : undefined,
+      onError: onBackgroundError,
+    }),
   };
 };
 

@@ -8,6 +8,7 @@ import type { Actor } from './actors.ts';
 import type { CreateApiResourceInput } from './api-resources/api-resource.ts';
 import type { CreateClientInput } from './clients/client.ts';
 import type { Domain } from './create-domain.ts';
+import type { WebhookInput } from './webhooks/webhook.ts';
 
 /**
  * The administrative operations, by name. The CLI runs them against its own storage, or — when an
@@ -30,7 +31,11 @@ export const operations = {
   'clients.rotate-secret': (d: Domain, a: Actor, input: { clientId: string }) =>
     d.clients.rotateSecret(a, input.clientId),
 
-  'users.create': (d: Domain, a: Actor, input: { username: string; password: string; isAdmin?: boolean }) =>
+  'users.create': (
+    d: Domain,
+    a: Actor,
+    input: { username: string; password: string; isAdmin?: boolean; email?: string },
+  ) =>
     d.users.create(a, input),
   'users.list': (d: Domain) => d.users.list(),
   'users.disable': (d: Domain, a: Actor, input: { username: string; disabled: boolean }) =>
@@ -67,6 +72,18 @@ export const operations = {
     return { token, alreadyRevoked: before.revokedAt !== null };
   },
   'tokens.rotate': (d: Domain, a: Actor, input: { id: string }) => d.accessTokens.rotatePersonal(a, input.id),
+
+  'webhooks.create': (d: Domain, a: Actor, input: WebhookInput) => d.webhooks.create(a, input),
+  'webhooks.list': (d: Domain, a: Actor) => d.webhooks.list(a),
+  'webhooks.get': (d: Domain, a: Actor, input: { id: string }) => d.webhooks.get(a, input.id),
+  'webhooks.update': (d: Domain, a: Actor, input: { id: string } & WebhookInput) =>
+    d.webhooks.update(a, input.id, input),
+  'webhooks.rotate-secret': (d: Domain, a: Actor, input: { id: string }) =>
+    d.webhooks.rotateSecret(a, input.id),
+  'webhooks.delete': (d: Domain, a: Actor, input: { id: string }) => d.webhooks.remove(a, input.id),
+  'webhooks.deliveries': (d: Domain, a: Actor, input: { id: string; limit?: number }) =>
+    d.webhooks.deliveries(a, input.id, input.limit === undefined ? {} : { limit: input.limit }),
+  'webhooks.test': (d: Domain, a: Actor, input: { id: string }) => d.webhooks.sendTest(a, input.id),
 } as const;
 
 export type OperationName = keyof typeof operations;

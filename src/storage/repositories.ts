@@ -12,6 +12,8 @@ import * as revocations from './tables/revocations.ts';
 import * as ssfQueue from './tables/ssf-queue.ts';
 import * as ssfStreams from './tables/ssf-streams.ts';
 import * as subjects from './tables/subjects.ts';
+import * as webhookDeliveries from './tables/webhook-deliveries.ts';
+import * as webhookSubscriptions from './tables/webhook-subscriptions.ts';
 
 /** Every table function bound to one handle: the pool, or one transaction. */
 const bindTables = (knex: Knex) => ({
@@ -121,6 +123,33 @@ const bindTables = (knex: Knex) => ({
     recordPushFailure: (id: string, failure: { error: string; nextAttemptAt: Date }) =>
       ssfQueue.recordSsfPushFailure(knex, id, failure),
     deleteAckedBefore: (before: Date) => ssfQueue.deleteAckedSsfEvents(knex, before),
+  },
+  webhookSubscriptions: {
+    insert: (input: webhookSubscriptions.NewWebhookSubscription) =>
+      webhookSubscriptions.insertWebhookSubscription(knex, input),
+    findById: (id: string) => webhookSubscriptions.findWebhookSubscriptionById(knex, id),
+    findByIds: (ids: readonly string[]) => webhookSubscriptions.findWebhookSubscriptionsByIds(knex, ids),
+    list: () => webhookSubscriptions.listWebhookSubscriptions(knex),
+    update: (id: string, changes: webhookSubscriptions.WebhookSubscriptionChanges) =>
+      webhookSubscriptions.updateWebhookSubscription(knex, id, changes),
+    delete: (id: string) => webhookSubscriptions.deleteWebhookSubscription(knex, id),
+  },
+  webhookDeliveries: {
+    enqueueForSubscribers: (event: Parameters<typeof webhookDeliveries.enqueueForSubscribers>[1]) =>
+      webhookDeliveries.enqueueForSubscribers(knex, event),
+    enqueueForSubscription: (
+      subscriptionId: string,
+      event: Parameters<typeof webhookDeliveries.enqueueForSubscription>[2],
+    ) => webhookDeliveries.enqueueForSubscription(knex, subscriptionId, event),
+    claimDue: (options: { now: Date; leaseUntil: Date; limit: number }) =>
+      webhookDeliveries.claimDueDeliveries(knex, options),
+    recordAttempt: (
+      delivery: Pick<webhookDeliveries.ClaimedDelivery, 'id' | 'subscriptionId'>,
+      outcome: webhookDeliveries.DeliveryOutcome,
+    ) => webhookDeliveries.recordDeliveryAttempt(knex, delivery, outcome),
+    release: (id: string) => webhookDeliveries.releaseDelivery(knex, id),
+    log: (subscriptionId: string, options: { limit: number; before?: string }) =>
+      webhookDeliveries.listDeliveryLog(knex, subscriptionId, options),
   },
   locks: {
     /** Only inside `transaction`: the lock is held until that transaction ends. */

@@ -31,10 +31,13 @@ import type { TesseraEvent } from './event-types.ts';
  *
  * `webhook.test` events are recorded for one subscription only (webhook-service.ts), not here.
  */
-export const recordEvent = async (tx: Repositories, event: TesseraEvent, at: Date): Promise<EventRow> =>
-  tx.events.insert({
+export const recordEvent = async (tx: Repositories, event: TesseraEvent, at: Date): Promise<EventRow> => {
+  const row = await tx.events.insert({
     type: event.type,
     streamKey: event.streamKey,
     data: event.data as unknown as Record<string, unknown>,
     createdAt: at,
   });
+  if (event.type !== 'webhook.test') await tx.webhookDeliveries.enqueueForSubscribers(row);
+  return row;
+};

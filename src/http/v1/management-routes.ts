@@ -3,6 +3,7 @@ import type { TokenRequestRules } from '../../domain/access-tokens/token-request
 import type { AuditService } from '../../domain/audit/audit-event.ts';
 import type { ResourceService } from '../../domain/resources/resource.ts';
 import type { UserService } from '../../domain/users/user-service.ts';
+import type { WebhookService } from '../../domain/webhooks/webhook.ts';
 import type { Route } from './define-route.ts';
 import { createOpenApiDocument, type OpenApiDocument } from './openapi-document.ts';
 import { createAuditEventRoutes } from './routes/audit-event-routes.ts';
@@ -11,12 +12,14 @@ import { createOpenApiRoute } from './routes/openapi-route.ts';
 import { createPersonalTokenRoutes } from './routes/personal-token-routes.ts';
 import { createResourceRoutes } from './routes/resource-routes.ts';
 import { createResourceTokenRoutes } from './routes/resource-token-routes.ts';
+import { createWebhookRoutes } from './routes/webhook-routes.ts';
 
 export type ManagementRouteDeps = {
   accessTokens: AccessTokenService;
   resources: ResourceService;
   audit: AuditService;
   users: Pick<UserService, 'describe'>;
+  webhooks: WebhookService;
   /** The operator's token lifetime policy and the clock: the token create bodies check them. */
   tokenRules?: TokenRequestRules | undefined;
   /** Where the API is reached: `Location` headers and the document's server are under `<issuer>/v1`. */
@@ -31,6 +34,7 @@ export const createManagementRoutes = (deps: ManagementRouteDeps): Route[] => {
     ...createResourceRoutes(deps),
     ...createMeRoutes(deps),
     ...createAuditEventRoutes(deps),
+    ...createWebhookRoutes(deps),
   ];
   let document: OpenApiDocument | undefined;
   routes.push(

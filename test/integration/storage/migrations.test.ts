@@ -37,6 +37,8 @@ const MIGRATIONS = [
   '20261123010500_create_management_api',
   '20261204000100_create_revocations',
   '20261204010000_create_events',
+  '20261204010100_create_webhooks',
+  '20261204010200_create_token_notices',
   '20261204020000_create_ssf_streams',
 ];
 
@@ -100,6 +102,10 @@ for (const [driver, open] of drivers) {
         'ssf_queue',
         'ssf_streams',
         'subjects',
+        'token_notices',
+        'webhook_attempts',
+        'webhook_deliveries',
+        'webhook_subscriptions',
       ]);
     });
 
