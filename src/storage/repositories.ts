@@ -118,8 +118,9 @@ const bindTables = (knex: Knex) => ({
     countPending: (streamId: string) => ssfQueue.countPendingSsfEvents(knex, streamId),
     ack: (streamId: string, jtis: readonly string[], at: Date) =>
       ssfQueue.ackSsfEvents(knex, streamId, jtis, at),
-    /** Only inside `transaction`: the rows stay claimed until it ends. */
-    claimDuePushes: (now: Date, limit: number) => ssfQueue.claimDueSsfPushes(knex, now, limit),
+    claimDuePushes: (options: { now: Date; leaseUntil: Date; limit: number }) =>
+      ssfQueue.claimDueSsfPushes(knex, options),
+    reschedulePush: (id: string, at: Date) => ssfQueue.rescheduleSsfPush(knex, id, at),
     recordPushFailure: (id: string, failure: { error: string; nextAttemptAt: Date }) =>
       ssfQueue.recordSsfPushFailure(knex, id, failure),
     deleteAckedBefore: (before: Date) => ssfQueue.deleteAckedSsfEvents(knex, before),

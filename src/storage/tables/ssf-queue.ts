@@ -110,33 +110,46 @@ export const ackSsfEvents = async (
 };
 
 /**
- * Claims up to `limit` due SETs of push streams for delivery: locked for this transaction (SKIP
- * LOCKED: another instance takes others), oldest first per stream.
+ * Claims up to `limit` due SETs of push streams for delivery: each is leased until `leaseUntil`
+ * (its next attempt moves there), so the sending happens outside any transaction and another
+ * instance takes other rows (SKIP LOCKED while claiming); a sender that dies leaves a lease that
+ * runs out. Oldest first; nothing overtakes an earlier SET of its stream that is not due yet.
  */
-export const claimDueSsfPushes = async (knex: Knex, now: Date, limit: number): Promise<SsfQueueRow[]> =>
-  (
-    (await knex<SsfQueueRecord>(`${TABLE} as q`)
-      .select('q.*')
-      .join('ssf_streams as s', 's.id', 'q.stream_id')
-      .where('s.delivery_method', 'urn:ietf:rfc:8935')
-      .andWhere('s.status', 'enabled')
-      .whereNull('q.acked_at')
-      .andWhere('q.next_attempt_at', '<=', now)
-      // In order per stream: nothing overtakes an earlier SET that is waiting for its retry.
-      .whereNotExists((earlier) =>
-        earlier
-          .select(knex.raw('1'))
-          .from(`${TABLE} as p`)
-          .whereRaw(
-            'p.stream_id = q.stream_id and p.id < q.id and p.acked_at is null and p.next_attempt_at > ?',
-            [now],
-          ),
-      )
-      .orderBy('q.id', 'asc')
-      .limit(limit)
-      .forUpdate('q')
-      .skipLocked()) as SsfQueueRecord[]
-  ).map(rowOf);
+export const claimDueSsfPushes = async (
+  knex: Knex,
+  options: { now: Date; leaseUntil: Date; limit: number },
+): Promise<SsfQueueRow[]> => {
+  const due = knex(`${TABLE} as q`)
+    .select('q.id')
+    .join('ssf_streams as s', 's.id', 'q.stream_id')
+    .where('s.delivery_method', 'urn:ietf:rfc:8935')
+    .andWhere('s.status', 'enabled')
+    .whereNull('q.acked_at')
+    .andWhere('q.next_attempt_at', '<=', options.now)
+    .whereNotExists((earlier) =>
+      earlier
+        .select(knex.raw('1'))
+        .from(`${TABLE} as p`)
+        .whereRaw(
+          'p.stream_id = q.stream_id and p.id < q.id and p.acked_at is null and p.next_attempt_at > ?',
+          [options.now],
+        ),
+    )
+    .orderBy('q.id', 'asc')
+    .limit(options.limit)
+    .forUpdate('q')
+    .skipLocked();
+  const records = (await knex(TABLE)
+    .whereIn('id', due)
+    .update({ next_attempt_at: options.leaseUntil })
+    .returning('*')) as SsfQueueRecord[];
+  return records.map(rowOf).sort((a, b) => Number(a.id) - Number(b.id));
+};
+
+/** Moves a claimed SET's next attempt (a lease given back, or its stream's earlier SET failed). */
+export const rescheduleSsfPush = async (knex: Knex, id: string, at: Date): Promise<void> => {
+  await knex(TABLE).where({ id }).whereNull('acked_at').update({ next_attempt_at: at });
+};
 
 export const recordSsfPushFailure = async (
   knex: Knex,
