@@ -35,8 +35,7 @@ export const operations = {
     d: Domain,
     a: Actor,
     input: { username: string; password: string; isAdmin?: boolean; email?: string },
-  ) =>
-    d.users.create(a, input),
+  ) => d.users.create(a, input),
   'users.list': (d: Domain) => d.users.list(),
   'users.disable': (d: Domain, a: Actor, input: { username: string; disabled: boolean }) =>
     d.users.setDisabled(a, input.username, input.disabled),

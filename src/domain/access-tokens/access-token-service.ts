@@ -1,3 +1,4 @@
+import { notFound } from '../../errors.ts';
 import type { AccessTokenService } from './access-token.ts';
 import type { AccessTokenDeps } from './access-token-deps.ts';
 import { viewOf } from './access-token-view.ts';
@@ -37,5 +38,11 @@ export const createAccessTokenService = (options: AccessTokenServiceDeps): Acces
       revokeAccessToken(deps, actor, await findOfResource(deps, actor, ref, id)),
     rotateForResource: async (actor, ref, id) =>
       rotateAccessToken(deps, actor, await findOfResource(deps, actor, ref, id)),
+
+    revokeByPolicy: async (actor, id, reason) => {
+      const row = await deps.repositories.accessTokens.findById(id);
+      if (!row) throw notFound(`no access token ${id}`);
+      return revokeAccessToken(deps, actor, row, reason);
+    },
   };
 };

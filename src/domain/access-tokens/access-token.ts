@@ -1,5 +1,6 @@
 import type { ResourceRef } from '../../verify/principal.ts';
 import type { TokenKind } from '../../verify/token-format.ts';
+import type { RevocationReason } from '../events/event-types.ts';
 import type { Actor } from '../actors.ts';
 
 export type TokenState = 'active' | 'expired' | 'revoked';
@@ -71,4 +72,10 @@ export type AccessTokenService = {
   getForResource(actor: Actor, resource: ResourceRef, id: string): Promise<AccessTokenView>;
   revokeForResource(actor: Actor, resource: ResourceRef, id: string): Promise<AccessTokenView>;
   rotateForResource(actor: Actor, resource: ResourceRef, id: string): Promise<IssuedAccessToken>;
+
+  /**
+   * Tessera's own revocations, not a caller's: the idle-token policy, a leaked-token report. No
+   * ownership check (the caller is the policy); `reason` goes into the audit event and `token.revoked`.
+   */
+  revokeByPolicy(actor: Actor, id: string, reason: RevocationReason): Promise<AccessTokenView>;
 };

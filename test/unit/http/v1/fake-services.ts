@@ -123,6 +123,10 @@ export const createFakeServices = () => {
       record('rotateForResource', actor, resource, id);
       return issued(resourceTokenView({ id, resource, rotatedAt: T }), RAT);
     },
+    revokeByPolicy: async (actor, id, reason) => {
+      record('revokeByPolicy', actor, id, reason);
+      return personalView({ id, state: 'revoked', revokedAt: T });
+    },
   };
 
   const resources: ResourceService = {
