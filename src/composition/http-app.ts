@@ -14,7 +14,7 @@ import type { Services } from './open-services.ts';
 import type { RunningProvider } from './provider-runtime.ts';
 
 export type HttpAppDeps = {
-  config: Pick<Config, 'issuer' | 'trustProxy' | 'tokenMaxLifetimeDays'>;
+  config: Pick<Config, 'issuer' | 'trustProxy' | 'tokenMaxLifetimeDays' | 'notices'>;
   services: Services;
   runtime: RunningProvider;
   logger: Logger;
@@ -70,6 +70,7 @@ export const createHttpApp = ({ config, services, runtime, logger, selfUrl, drai
       csrf,
       policy: domain.policy,
       maxLifetimeDays: config.tokenMaxLifetimeDays,
+      expiringSoonDays: config.notices.expiryDays[0],
       logger,
     }),
     readiness: [...storage.readiness, { name: 'keys', check: async () => void runtime.keys() }],
