@@ -38,11 +38,13 @@ const openServerServices = async (config: Config, logger: Logger) => {
   services.domain.lastUsed.start();
   // Every instance sends webhooks; the queue in Postgres keeps them from sending one twice.
   services.domain.webhookDispatcher.start();
+  services.domain.tokenNotices.start();
   await ensureBuiltIns(services.storage, config.issuer, logger);
   return {
     ...services,
     async close() {
       stopSweep();
+      await services.domain.tokenNotices.stop();
       await services.domain.webhookDispatcher.stop();
       await services.close();
     },

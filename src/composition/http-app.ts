@@ -22,7 +22,12 @@ import type { RunningProvider } from './provider-runtime.ts';
 export type HttpAppDeps = {
   config: Pick<
     Config,
-    'issuer' | 'trustProxy' | 'tokenMaxLifetimeDays' | 'secretScanningKeys' | 'leakReportsPerMinute'
+    | 'issuer'
+    | 'trustProxy'
+    | 'tokenMaxLifetimeDays'
+    | 'notices'
+    | 'secretScanningKeys'
+    | 'leakReportsPerMinute'
   >;
   services: Services;
   runtime: RunningProvider;
@@ -114,6 +119,7 @@ export const createHttpApp = ({
       csrf,
       policy: domain.policy,
       maxLifetimeDays: config.tokenMaxLifetimeDays,
+      expiringSoonDays: config.notices.expiryDays[0],
       logger,
     }),
     readiness: [...storage.readiness, { name: 'keys', check: async () => void runtime.keys() }],

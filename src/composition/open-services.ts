@@ -62,6 +62,7 @@ export const openServices = async (config: Config, options: OpenServicesOptions)
     tokenMaxLifetimeDays: config.tokenMaxLifetimeDays,
     onBackgroundError: options.onBackgroundError,
     webhooks: config.webhooks,
+    notices: config.notices,
   });
   return {
     secrets,

@@ -15,6 +15,8 @@ import { createClientService } from './clients/client-service.ts';
 import { createPolicy, type PolicyDefinition } from './permissions/policy.ts';
 import { createPermissions } from './permissions/subject-permissions.ts';
 import { createResourceService } from './resources/resource-service.ts';
+import { createNoticeMailer } from './notices/notice-mailer.ts';
+import { createTokenNoticeRunner } from './notices/token-notice-runner.ts';
 import { createUserService } from './users/user-service.ts';
 import { createWebhookDispatcher } from './webhooks/webhook-dispatcher.ts';
 import { createWebhookSender } from './webhooks/webhook-sender.ts';
@@ -22,6 +24,14 @@ import { createWebhookService } from './webhooks/webhook-service.ts';
 
 export const ACCESS_TOKEN_HASH_PURPOSE = 'access-token';
 export const WEBHOOK_SECRET_PURPOSE = 'webhook-secret';
+
+export type NoticeSettings = {
+  expiryDays: number[];
+  smtpUrl?: string | undefined;
+  smtpFrom?: string | undefined;
+  idleTokenDays?: number | undefined;
+  idleNoticeDays?: number | undefined;
+};
 
 /** Webhook delivery settings (configuration: TESSERA_WEBHOOK_*). */
 export type WebhookSettings = {
@@ -46,6 +56,8 @@ export type DomainDeps = {
   /** Lifetime of cached permissions; changes arrive over the bus before it runs out. */
   cacheTtlMs?: number | undefined;
   webhooks?: Partial<WebhookSettings> | undefined;
+  /** Expiry and idle notices (configuration: TESSERA_EXPIRY_NOTICE_DAYS, TESSERA_SMTP_*, TESSERA_IDLE_*). */
+  notices?: NoticeSettings | undefined;
   now?: () => Date;
 };
 
@@ -63,6 +75,18 @@ export const createDomain = (deps: DomainDeps) => {
   const onBackgroundError = deps.onBackgroundError ?? (() => {});
   const webhookSecrets = createSealedBox(deps.pepper, WEBHOOK_SECRET_PURPOSE);
   const urlPolicy = { allowHttpLoopback: deps.webhooks?.allowHttpLoopback ?? false };
+  const accessTokens = createAccessTokenService({
+    repositories,
+    permissions,
+    policy,
+    entries: deps.tokenEntries,
+    revocations: revocationList,
+    onBackgroundError,
+    tokenHash,
+    maxLifetimeDays: deps.tokenMaxLifetimeDays,
+    now,
+  });
+  const notices = deps.notices;
   return {
     policy,
     permissions,
@@ -86,17 +110,7 @@ export const createDomain = (deps: DomainDeps) => {
       now,
       tokenRevocations: { entries: deps.tokenEntries, revocations: revocationList, onBackgroundError },
     }),
-    accessTokens: createAccessTokenService({
-      repositories,
-      permissions,
-      policy,
-      entries: deps.tokenEntries,
-      revocations: revocationList,
-      onBackgroundError,
-      tokenHash,
-      maxLifetimeDays: deps.tokenMaxLifetimeDays,
-      now,
-    }),
+    accessTokens,
     accessTokenResolver: createAccessTokenResolver({
       repositories,
       permissions,
@@ -117,6 +131,23 @@ export const createDomain = (deps: DomainDeps) => {
       now,
       timeoutMs: deps.webhooks?.timeoutMs,
       retry: deps.webhooks?.deadLetterMs ? { deadLetterMs: deps.webhooks.deadLetterMs } : undefined,
+      onError: onBackgroundError,
+    }),
+    /** Expiry and idle notices; the server starts it (every instance; each notice is sent once). */
+    tokenNotices: createTokenNoticeRunner({
+      repositories,
+      now: now ?? (() => new Date()),
+      expiryDays: notices?.expiryDays ?? [30, 7, 1],
+      idle: notices?.idleTokenDays
+        ? { days: notices.idleTokenDays, noticeDays: notices.idleNoticeDays ?? 7 }
+        : undefined,
+      mailer: notices?.smtpUrl
+        ? createNoticeMailer({
+            smtpUrl: notices.smtpUrl,
+            from: notices.smtpFrom ?? 'Tessera <tessera@localhost>',
+          })
+        : undefined,
+      revokeIdle: (actor, id) => accessTokens.revokeByPolicy(actor, id, 'idle'),
       onError: onBackgroundError,
     }),
   };

@@ -12,6 +12,7 @@ import * as revocations from './tables/revocations.ts';
 import * as ssfQueue from './tables/ssf-queue.ts';
 import * as ssfStreams from './tables/ssf-streams.ts';
 import * as subjects from './tables/subjects.ts';
+import * as tokenNotices from './tables/token-notices.ts';
 import * as webhookDeliveries from './tables/webhook-deliveries.ts';
 import * as webhookSubscriptions from './tables/webhook-subscriptions.ts';
 
@@ -151,6 +152,18 @@ const bindTables = (knex: Knex) => ({
     release: (id: string) => webhookDeliveries.releaseDelivery(knex, id),
     log: (subscriptionId: string, options: { limit: number; before?: string }) =>
       webhookDeliveries.listDeliveryLog(knex, subscriptionId, options),
+  },
+  tokenNotices: {
+    listExpiringBy: (options: { now: Date; until: Date; limit: number }) =>
+      tokenNotices.listTokensExpiringBy(knex, options),
+    listExpiredWithoutNotice: (options: { since: Date; now: Date; limit: number }) =>
+      tokenNotices.listTokensExpiredWithoutNotice(knex, options),
+    listIdleSince: (options: { before: Date; now: Date; limit: number }) =>
+      tokenNotices.listTokensIdleSince(knex, options),
+    insert: (notice: { tokenId: string; notice: string; sentAt: Date }) =>
+      tokenNotices.insertTokenNotice(knex, notice),
+    findSentAt: (tokenId: string, notice: string) =>
+      tokenNotices.findTokenNoticeSentAt(knex, tokenId, notice),
   },
   locks: {
     /** Only inside `transaction`: the lock is held until that transaction ends. */

@@ -1,3 +1,4 @@
+import { notFound } from '../../errors.ts';
 import type { AccessTokenService } from './access-token.ts';
 import type { AccessTokenDeps } from './access-token-deps.ts';
 import { viewOf } from './access-token-view.ts';
@@ -39,5 +40,11 @@ export const createAccessTokenService = (options: AccessTokenServiceDeps): Acces
     rotateForResource: async (actor, ref, id) =>
       rotateAccessToken(deps, actor, await findOfResource(deps, actor, ref, id)),
     revokeLeaked: (reporter, token, report) => revokeLeakedAccessToken(deps, reporter, token, report),
+
+    revokeByPolicy: async (actor, id, reason) => {
+      const row = await deps.repositories.accessTokens.findById(id);
+      if (!row) throw notFound(`no access token ${id}`);
+      return revokeAccessToken(deps, actor, row, reason);
+    },
   };
 };

@@ -1,5 +1,6 @@
 import type { ResourceRef } from '../../verify/principal.ts';
 import type { TokenKind } from '../../verify/token-format.ts';
+import type { RevocationReason } from '../events/event-types.ts';
 import type { Actor } from '../actors.ts';
 import type { AuditActor } from '../audit/audit-log.ts';
 import type { LeakOutcome, LeakReport } from './revoke-leaked-token.ts';
@@ -76,4 +77,9 @@ export type AccessTokenService = {
 
   /** A token string reported as leaked: revoked whoever owns it (revoke-leaked-token.ts). */
   revokeLeaked(reporter: AuditActor, token: string, report: LeakReport): Promise<LeakOutcome>;
+  /**
+   * Tessera's own revocations, not a caller's: the idle-token policy, a leaked-token report. No
+   * ownership check (the caller is the policy); `reason` goes into the audit event and `token.revoked`.
+   */
+  revokeByPolicy(actor: Actor, id: string, reason: RevocationReason): Promise<AccessTokenView>;
 };

@@ -58,6 +58,8 @@ export const createPersonalToken = async (
       displayHint: minted.displayHint,
       expiresAt,
       createdBy: actor.id,
+      // The domain's clock, as every other time of the token (expiry, notices, idleness) is.
+      createdAt: now(),
     });
     await auditTokenChange(tx, actor, 'access_token.create', inserted);
     await recordTokenCreated(tx, actor, inserted, now());

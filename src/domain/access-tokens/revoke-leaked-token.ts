@@ -1,19 +1,17 @@
-import type { Repositories } from '../../storage/repositories.ts';
-import type { AccessTokenRow } from '../../storage/tables/access-tokens.ts';
 import { parseToken } from '../../verify/token-format.ts';
 import type { AuditActor } from '../audit/audit-log.ts';
 import { eventTokenOfRow } from '../events/event-token.ts';
-import type { EventRecipient } from '../events/event-types.ts';
 import { recordEvent } from '../events/record-event.ts';
+import { noticeRecipients } from '../notices/notice-recipients.ts';
 import type { AccessTokenDeps } from './access-token-deps.ts';
 import { revokeAccessToken } from './revoke-access-token.ts';
 
 /**
  * A PAT or RAT string someone found in public: revoked at once, whoever owns it, with the place it
  * was found in the audit event, `token.revoked` (reason `leaked`) for APIs and `token.leaked` for
- * the people who own it — all in the revocation's transaction. The answer says whether the string
- * was one of ours (for the secret scanning partner response); the public endpoint never shows it
- * (http/leaked-tokens/).
+ * the people who look after it (a PAT's owner, a RAT's resource's maintainers and owners) — all in
+ * the revocation's transaction. The answer says whether the string was one of ours (for the secret
+ * scanning partner response); the public endpoint never shows it (http/leaked-tokens/).
  */
 export type LeakReport = {
   /** Where the token was found, as the reporter said (a URL; kept in the audit event). */
@@ -23,16 +21,6 @@ export type LeakReport = {
 };
 
 export type LeakOutcome = 'revoked' | 'already_revoked' | 'unknown';
-
-/**
- * Who hears of a leak: a PAT's owner; a RAT's creator (a maintainer of its resource: the bot
- * the RAT acts as reads no mail).
- */
-const recipientsOf = async (tx: Repositories, row: AccessTokenRow): Promise<EventRecipient[]> => {
-  const id = row.kind === 'personal' ? row.subjectId : row.createdBy;
-  const subject = await tx.subjects.findById(id);
-  return subject?.kind === 'user' ? [{ subject: subject.id, username: subject.username, email: null }] : [];
-};
 
 export const revokeLeakedAccessToken = async (
   deps: AccessTokenDeps,
@@ -59,7 +47,7 @@ export const revokeLeakedAccessToken = async (
             url: report.url ?? null,
             source: report.source,
             reportedAt: at.toISOString(),
-            recipients: await recipientsOf(tx, revoked),
+            recipients: await noticeRecipients(tx, revoked),
           },
         },
         at,

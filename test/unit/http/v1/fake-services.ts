@@ -125,6 +125,10 @@ export const createFakeServices = () => {
     },
     // Not a management API route: POST /leaked-tokens has its own tests.
     revokeLeaked: async () => 'unknown',
+    revokeByPolicy: async (actor, id, reason) => {
+      record('revokeByPolicy', actor, id, reason);
+      return personalView({ id, state: 'revoked', revokedAt: T });
+    },
   };
 
   const resources: ResourceService = {
