@@ -114,9 +114,12 @@ describe('shared signals transmitter', { skip: await productionSkipReason() }, (
     });
   });
 
-  test('refuses stream management without a token or without the ssf scope', async () => {
+  test('refuses stream management without a token or without the ssf scope, and unknown methods', async () => {
     const anonymous = await fetch(`${tessera.url}/ssf/streams`);
     assert.equal(anonymous.status, 401);
+    const wrongMethod = await fetch(`${tessera.url}/ssf/status`, { method: 'PUT' });
+    assert.equal(wrongMethod.status, 405);
+    assert.equal(wrongMethod.headers.get('allow'), 'HEAD, GET, POST');
     const noScope = await ssf(
       'GET',
       '/ssf/streams',

@@ -7,7 +7,7 @@ import {
   SSF_SCOPE,
   type StreamStatus,
 } from '../../domain/ssf/ssf-vocabulary.ts';
-import { forbidden, invalidInput } from '../../errors.ts';
+import { AppError, forbidden, invalidInput } from '../../errors.ts';
 import type { Logger } from '../../logging/create-logger.ts';
 import type { SsfQueueRow } from '../../storage/tables/ssf-queue.ts';
 import type { BearerAuthenticator } from '../authenticate-bearer.ts';
@@ -164,7 +164,14 @@ export const createSsfRoutes = (deps: SsfRouteDeps) => {
     if (!ctx.path.startsWith('/ssf/') && ctx.path !== '/.well-known/ssf-configuration') return next();
     try {
       await routes(ctx as never, async () => {
-        await allowed(ctx as never, next);
+        // A known path with another method: koa-router sets 405 and Allow; anything else is not ours.
+        await allowed(ctx as never, async () => {});
+        if (ctx.status === 405) {
+          throw new AppError('method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}`, {
+            headers: { Allow: ctx.response.get('Allow') },
+          });
+        }
+        if (ctx.status === 404 && ctx.body === undefined) await next();
       });
     } catch (error) {
       sendProblem(ctx, error, deps.logger);
