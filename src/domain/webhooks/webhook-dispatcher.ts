@@ -34,6 +34,8 @@ export type WebhookDispatcherDeps = {
   /** Deliveries claimed per round. */
   batchSize?: number;
   pollMs?: number;
+  /** Events (with their deliveries and log) older than this are deleted, hourly. */
+  retentionMs?: number;
   onError?: (error: unknown) => void;
 };
 
@@ -46,6 +48,9 @@ export type WebhookDispatcher = {
 };
 
 const LEASE_MARGIN_MS = 30_000;
+const SWEEP_EVERY_MS = 60 * 60_000;
+/** While Postgres is down, polls slow down to this, so an outage is not a log line a second. */
+const MAX_ERROR_BACKOFF_MS = 30_000;
 
 export const createWebhookDispatcher = (deps: WebhookDispatcherDeps): WebhookDispatcher => {
   const now = deps.now ?? (() => new Date());
@@ -131,19 +136,44 @@ export const createWebhookDispatcher = (deps: WebhookDispatcherDeps): WebhookDis
     return claimed.length;
   };
 
+  const retentionMs = deps.retentionMs ?? 30 * 86_400_000;
+  let lastSweep = 0;
+  /** Old events go, and their deliveries and attempts with them (ON DELETE CASCADE). */
+  const sweep = async () => {
+    const at = now().getTime();
+    if (at - lastSweep < SWEEP_EVERY_MS) return;
+    lastSweep = at;
+    await repositories.events.deleteBefore(new Date(at - retentionMs));
+  };
+
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
   let stopped = true;
+  let failures = 0;
   const loop = () => {
-    running = runOnce()
-      .catch((error: unknown) => {
-        onError(error);
-        return 0;
-      })
+    running = sweep()
+      .then(runOnce)
+      .then(
+        (count) => {
+          failures = 0;
+          return count;
+        },
+        (error: unknown) => {
+          failures += 1;
+          onError(error);
+          return -1;
+        },
+      )
       .then((count) => {
         if (stopped) return;
-        // A full batch: more is probably due; otherwise wait for the next poll.
-        timer = setTimeout(loop, count >= batchSize ? 0 : pollMs);
+        // A full batch: more is probably due; a failure: wait longer each time; else the next poll.
+        const wait =
+          count >= batchSize
+            ? 0
+            : count < 0
+              ? Math.min(MAX_ERROR_BACKOFF_MS, pollMs * 2 ** failures)
+              : pollMs;
+        timer = setTimeout(loop, wait);
         timer.unref();
       });
   };

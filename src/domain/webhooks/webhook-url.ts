@@ -31,12 +31,12 @@ for (const [net, prefix] of [
 ] as const) {
   internal.addSubnet(net, prefix, 'ipv4');
 }
+// IPv4-mapped IPv6 addresses (::ffff:10.0.0.1) are matched against the IPv4 ranges above by BlockList.
 for (const [net, prefix] of [
   ['::', 127],
   ['fc00::', 7],
   ['fe80::', 10],
   ['ff00::', 8],
-  ['::ffff:0:0', 96],
 ] as const) {
   internal.addSubnet(net, prefix, 'ipv6');
 }

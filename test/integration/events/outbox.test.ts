@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { createDomain } from '../../../src/domain/create-domain.ts';
 import { recordEvent } from '../../../src/domain/events/record-event.ts';
 import { operatorActor } from '../../../src/domain/operator.ts';
+import { createJwtAccessTokens } from '../../../src/oidc/jwt-access-tokens.ts';
 import { createLocalChangeBus } from '../../../src/storage/change-bus.ts';
 import { createRepositories } from '../../../src/storage/repositories.ts';
 import { migratedDatabases } from '../storage/migrated-databases.ts';
@@ -94,6 +95,56 @@ for (const [driver, open] of migratedDatabases()) {
         [['token.revoked', record.id, 'resource_deleted']],
       );
       assert.equal((rows[0]?.data as { token: { resource: string } }).token.resource, 'groups/42');
+    });
+
+    test('revoking a JWT access token (RFC 7009) records token.revoked with its jti, client, subject, audience and exp', async (t) => {
+      const knex = await open(t);
+      if (!knex) return;
+      const { repositories, domain } = await setup(knex);
+      const jwts = createJwtAccessTokens({
+        issuer: 'https://auth.example.test',
+        publicJwks: { keys: [] },
+        revocations: domain.revocations,
+        subjectTokens: { isLive: async () => true },
+        now: () => Math.floor(NOW.getTime() / 1000),
+      });
+      const horizon = await repositories.events.currentHorizon();
+      const exp = Math.floor(NOW.getTime() / 1000) + 300;
+      await jwts.revoke(
+        {
+          jti: 'jti-1',
+          client_id: 'billing',
+          sub: 'billing',
+          aud: 'https://api.example.test',
+          exp,
+          iat: exp - 300,
+        },
+        { kind: 'client', id: 'billing', meta: {} },
+      );
+      const { rows } = await repositories.events.listSince(horizon);
+      assert.deepEqual(
+        rows.map((row) => [row.type, row.streamKey, row.data]),
+        [
+          [
+            'token.revoked',
+            'jti-1',
+            {
+              token: {
+                id: 'jti-1',
+                kind: 'jwt',
+                jti: 'jti-1',
+                subject: 'billing',
+                client: 'billing',
+                audience: ['https://api.example.test'],
+                exp,
+              },
+              reason: 'revoked',
+              revokedBy: 'billing',
+              revokedAt: NOW.toISOString(),
+            },
+          ],
+        ],
+      );
     });
 
     test('an event recorded in a transaction that rolls back is never seen', async (t) => {
