@@ -112,6 +112,9 @@ describe('shared signals transmitter', { skip: await productionSkipReason() }, (
       default_subjects: 'ALL',
       events_supported: [TOKEN_REVOKED, SESSION_REVOKED],
     });
+    const openApi = await fetch(`${tessera.url}/ssf/openapi.json`);
+    assert.equal(openApi.status, 200);
+    assert.deepEqual(((await openApi.json()) as { servers: unknown }).servers, [{ url: tessera.url }]);
   });
 
   test('refuses stream management without a token or without the ssf scope, and unknown methods', async () => {

@@ -14,6 +14,7 @@ import type { BearerAuthenticator } from '../authenticate-bearer.ts';
 import { sendProblem } from '../problems/problem-response.ts';
 import { authenticateRequest, requireScopes } from '../v1/bearer-authentication.ts';
 import { readJsonBody } from '../v1/read-json-body.ts';
+import { createPublicEventsOpenApi } from './public-events-openapi.ts';
 import {
   parseBody,
   pollInputSchema,
@@ -79,6 +80,11 @@ export const createSsfRoutes = (deps: SsfRouteDeps) => {
   router.get('/.well-known/ssf-configuration', (ctx) => {
     ctx.set('Cache-Control', 'public, max-age=300');
     ctx.body = ssfConfiguration(deps.issuer);
+  });
+
+  let openApi: ReturnType<typeof createPublicEventsOpenApi> | undefined;
+  router.get('/ssf/openapi.json', (ctx) => {
+    ctx.body = openApi ??= createPublicEventsOpenApi(deps.issuer);
   });
 
   router.post(SSF_PATHS.configuration, async (ctx) => {
