@@ -224,6 +224,22 @@ describe('webhook delivery (PostgreSQL)', () => {
     assert.equal(revoked?.state, 'delivered');
   });
 
+  test('a disabled subscription queues events and sends them, in order, once enabled', async (t) => {
+    const clock = fakeClock();
+    const context = await setup(t, clock);
+    if (!context) return;
+    const { domain, receiver } = context;
+    const { webhook } = await subscribe(domain, receiver);
+    await domain.webhooks.update(OPERATOR, webhook.id, { enabled: false });
+    const { record } = await createPat(domain, 'ci');
+    await domain.accessTokens.revokePersonal(OPERATOR, record.id);
+    await drain(domain);
+    assert.equal(receiver.received.length, 0);
+    await domain.webhooks.update(OPERATOR, webhook.id, { enabled: true });
+    await drain(domain);
+    assert.deepEqual(typesOf(receiver), ['token.created', 'token.revoked']);
+  });
+
   test('two instances on one database send each event exactly once', async (t) => {
     const clock = fakeClock();
     const context = await setup(t, clock);
