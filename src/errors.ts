@@ -24,6 +24,8 @@ export type ErrorCode =
   | 'conflict'
   | 'payload_too_large'
   | 'unsupported_media_type'
+  /** Too many requests from one caller in a window: retry after the window closes. */
+  | 'rate_limited'
   /** A dependency (PostgreSQL, Redis, the embedded database) is unavailable: retry later. */
   | 'storage_unavailable'
   /** The signing keys cannot be read or written. */
@@ -49,6 +51,7 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  rate_limited: 429,
   config_invalid: 500,
   internal: 500,
   storage_unavailable: 503,

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { listen } from './composition/listen.ts';
 import { ensureBuiltIns } from './composition/ensure-built-ins.ts';
 import { createHttpApp, readinessChecks } from './composition/http-app.ts';
+import { createSsfTransmitter } from './composition/ssf-transmitter.ts';
 import { openServices } from './composition/open-services.ts';
 import { startProviderRuntime } from './composition/provider-runtime.ts';
 import { type Config, loadConfig } from './config/load-config.ts';
@@ -25,7 +26,7 @@ export type RunningServer = {
   close: (options?: { drainSeconds?: number }) => Promise<void>;
 };
 
-/** Storage and the domain, with the server's background work: the expiry sweep and "last used". */
+/** Storage and the domain, with the server's background work: the expiry sweep, "last used", webhooks. */
 const openServerServices = async (config: Config, logger: Logger, metrics: Metrics | undefined) => {
   const onBackgroundError = (error: unknown) => logger.error({ err: error }, 'background task failed');
   // One line per change of a store's connection state (component, state, code), never per request.
@@ -42,11 +43,16 @@ const openServerServices = async (config: Config, logger: Logger, metrics: Metri
   });
   const stopSweep = services.storage.startExpirySweep(10 * 60_000);
   services.domain.lastUsed.start();
+  // Every instance sends webhooks; the queue in Postgres keeps them from sending one twice.
+  services.domain.webhookDispatcher.start();
+  services.domain.tokenNotices.start();
   await ensureBuiltIns(services.storage, config.issuer, logger);
   return {
     ...services,
     async close() {
       stopSweep();
+      await services.domain.tokenNotices.stop();
+      await services.domain.webhookDispatcher.stop();
       await services.close();
     },
   };
@@ -70,11 +76,14 @@ export const startServer = async (
   let selfUrl = config.issuer;
   let draining = false;
   const isDraining = () => draining;
+  const ssf = createSsfTransmitter({ config, services, runtime, logger });
+  const stopSsf = ssf.start();
   const app = createHttpApp({
     config,
     services,
     runtime,
     logger,
+    ssf,
     selfUrl: () => selfUrl,
     draining: isDraining,
     metrics,
@@ -135,6 +144,7 @@ export const startServer = async (
         'closing the listener: in-flight requests finish',
       );
       await listening.close();
+      stopSsf();
       await metricsServer?.close();
       runtime.stop();
       await services.close();

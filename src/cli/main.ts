@@ -14,6 +14,7 @@ import { registerResourceCommands } from './commands/resources.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerTokenCommands } from './commands/tokens.ts';
 import { registerUserCommands } from './commands/users.ts';
+import { registerWebhookCommands } from './commands/webhooks.ts';
 
 let config: Config | undefined;
 const context: CommandContext = {
@@ -53,6 +54,7 @@ registerKeyCommands(program, context);
 registerUserCommands(program, context);
 registerResourceCommands(program, context);
 registerTokenCommands(program, context);
+registerWebhookCommands(program, context);
 
 const overrideExits = (command: Command) => {
   command.exitOverride();

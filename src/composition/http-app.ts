@@ -10,18 +10,34 @@ import { createApp } from '../http/create-app.ts';
 import { createInteractionRoutes } from '../http/interaction/create-interaction-routes.ts';
 import type { ReadinessCheck } from '../http/routes/health.ts';
 import { createManagementApi } from '../http/v1/create-management-api.ts';
+import { createSsfRoutes } from '../http/ssf/ssf-routes.ts';
+import type { SsfTransmitter } from './ssf-transmitter.ts';
+import { createLeakedTokenRoute } from '../http/leaked-tokens/leaked-token-route.ts';
+import { createReportRateLimit } from '../http/leaked-tokens/report-rate-limit.ts';
+import { createLeakedTokens } from '../oidc/leaked-tokens.ts';
+import { createMemoryAttemptCounters } from '../storage/attempt-counters.ts';
 import type { Logger } from '../logging/create-logger.ts';
 import type { Metrics } from '../metrics/create-metrics.ts';
 import type { Services } from './open-services.ts';
 import type { RunningProvider } from './provider-runtime.ts';
 
 export type HttpAppDeps = {
-  config: Pick<Config, 'issuer' | 'trustProxy' | 'tokenMaxLifetimeDays'>;
+  config: Pick<
+    Config,
+    | 'issuer'
+    | 'trustProxy'
+    | 'tokenMaxLifetimeDays'
+    | 'notices'
+    | 'secretScanningKeys'
+    | 'leakReportsPerMinute'
+  >;
   services: Services;
   runtime: RunningProvider;
   logger: Logger;
   /** This process's own URL, known once it listens: the console calls its /token and /v1 over loopback. */
   selfUrl: () => string;
+  /** The Shared Signals transmitter whose endpoints the app serves. */
+  ssf: SsfTransmitter;
   /** True once the server is stopping (see main.ts). */
   draining?: () => boolean;
   metrics?: Metrics;
@@ -42,9 +58,16 @@ export const createHttpApp = ({
   selfUrl,
   draining,
   metrics,
+  ssf,
 }: HttpAppDeps): Koa => {
   const { storage, domain, secrets } = services;
   const csrf = createPepperHash(secrets.pepper, 'csrf');
+  const authenticate = createBearerAuthenticator({
+    jwtAccessTokens: () => runtime.current().jwtAccessTokens,
+    accessTokens: domain.accessTokenResolver,
+    permissions: domain.permissions,
+    clients: services.clients,
+  });
   return createApp({
     logger,
     trustProxy: config.trustProxy,
@@ -52,21 +75,41 @@ export const createHttpApp = ({
     metrics,
     provider: () => runtime.current().provider,
     fastLane: () => runtime.current().fastLane,
+    leakedTokens: createLeakedTokenRoute({
+      leakedTokens: createLeakedTokens({
+        accessTokens: domain.accessTokens,
+        jwtAccessTokens: () => runtime.current().jwtAccessTokens,
+        provider: () => runtime.current().provider,
+        revocations: domain.revocations,
+        tokenStoreKey: storage.hashTokenStoreId,
+      }),
+      secretScanningKeys: config.secretScanningKeys,
+      rateLimit: createReportRateLimit({
+        counters: storage.attemptCounters,
+        fallback: createMemoryAttemptCounters({ maxKeys: 10_000 }),
+        perMinute: config.leakReportsPerMinute,
+        addressHash: createPepperHash(secrets.pepper, 'leak-report-address'),
+      }),
+      logger,
+    }),
+    sharedSignals: createSsfRoutes({
+      issuer: config.issuer,
+      ssf: ssf.service,
+      authenticate,
+      signSet: ssf.signSet,
+      logger,
+    }),
     managementApi: createManagementApi({
       issuer: config.issuer,
       logger,
-      authenticate: createBearerAuthenticator({
-        jwtAccessTokens: () => runtime.current().jwtAccessTokens,
-        accessTokens: domain.accessTokenResolver,
-        permissions: domain.permissions,
-        clients: services.clients,
-      }),
+      authenticate,
       accessTokens: domain.accessTokens,
       tokenRules: { maxLifetimeDays: config.tokenMaxLifetimeDays, now: () => new Date() },
       resources: domain.resources,
       audit: domain.audit,
       users: domain.users,
       signingKeys: domain.signingKeys,
+      webhooks: domain.webhooks,
     }),
     interactions: createInteractionRoutes({
       provider: () => runtime.current().provider,
@@ -88,6 +131,7 @@ export const createHttpApp = ({
       csrf,
       policy: domain.policy,
       maxLifetimeDays: config.tokenMaxLifetimeDays,
+      expiringSoonDays: config.notices.expiryDays[0],
       logger,
     }),
     readiness: readinessChecks(services, runtime),

@@ -77,6 +77,8 @@ export const openServices = async (config: Config, options: OpenServicesOptions)
     policy,
     tokenMaxLifetimeDays: config.tokenMaxLifetimeDays,
     onBackgroundError: options.onBackgroundError,
+    webhooks: config.webhooks,
+    notices: config.notices,
   });
   return {
     secrets,

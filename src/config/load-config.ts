@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import { parseRedisUrl, type RedisConfig } from './redis-url.ts';
+import { parseSecretScanningKeys, type SecretScanningKeys } from './secret-scanning-keys.ts';
 
 /**
  * The only module that reads the environment. Every variable is validated here; a bad value stops
@@ -59,6 +60,28 @@ export type Config = {
   policyFile: string | undefined;
   /** The port of the Prometheus `/metrics` listener (on `host`); undefined: no metrics listener. */
   metricsPort: number | undefined;
+  /** Keys that sign GitHub secret-scanning alerts to POST /leaked-tokens; none: such alerts are refused. */
+  secretScanningKeys: SecretScanningKeys;
+  /** Leaked-token reports one client address may make per minute (signed alerts do not count). */
+  leakReportsPerMinute: number;
+  webhooks: {
+    /** Plain http webhooks to loopback receivers (tests, local development). */
+    allowHttpLoopback: boolean;
+    timeoutMs: number;
+    /** A delivery still failing this long after its first attempt is given up. */
+    deadLetterMs: number;
+  };
+  notices: {
+    /** Days before a PAT's or RAT's expiry at which `token.expiring` is sent, largest first. */
+    expiryDays: number[];
+    /** SMTP server for notice e-mails; undefined: no e-mail. */
+    smtpUrl: string | undefined;
+    smtpFrom: string;
+    /** Disable PATs and RATs unused for this many days; undefined: never. */
+    idleTokenDays: number | undefined;
+    /** Days before the idle policy disables a token at which `token.idle` is sent. */
+    idleNoticeDays: number;
+  };
 };
 
 /** Values that appear in our examples (docker-compose.yml, README): a real deployment must change them. */
@@ -82,6 +105,15 @@ const secret = (what: string) =>
     .string()
     .min(32, `must be at least 32 characters (generate one with: openssl rand -base64 48)`)
     .refine((value) => !PLACEHOLDER.test(value), `is a placeholder ${what}; set a random value`);
+
+const scanningKeys = (text: string, ctx: z.RefinementCtx) => {
+  try {
+    return parseSecretScanningKeys(text);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+};
 
 const baseShape = {
   PORT: port.default(3000),
@@ -180,6 +212,66 @@ const baseShape = {
     .optional(),
   TESSERA_POLICY_FILE: z.string().min(1).optional(),
   TESSERA_METRICS_PORT: port.optional(),
+  TESSERA_SECRET_SCANNING_KEYS: z.string().transform(scanningKeys).optional(),
+  TESSERA_SECRET_SCANNING_KEYS_FILE: z
+    .string()
+    .transform((path, ctx) => {
+      try {
+        return scanningKeys(readFileSync(resolve(path), 'utf8'), ctx);
+      } catch (error) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `cannot be read (${(error as NodeJS.ErrnoException).code})`,
+        });
+        return z.NEVER;
+      }
+    })
+    .optional(),
+  TESSERA_LEAK_REPORTS_PER_MINUTE: z
+    .string()
+    .regex(/^[1-9]\d*$/, 'must be a whole number, 1 or more')
+    .transform(Number)
+    .default(10),
+  TESSERA_WEBHOOK_ALLOW_HTTP_LOOPBACK: boolean.default(false),
+  TESSERA_WEBHOOK_TIMEOUT_SECONDS: z
+    .string()
+    .regex(/^[1-9]\d*$/, 'must be a whole number of seconds, 1 to 60')
+    .transform(Number)
+    .pipe(z.number().max(60, 'must be a whole number of seconds, 1 to 60'))
+    .default(10),
+  TESSERA_WEBHOOK_DEAD_LETTER_HOURS: z
+    .string()
+    .regex(/^[1-9]\d*$/, 'must be a whole number of hours, 1 or more')
+    .transform(Number)
+    .default(24),
+  TESSERA_EXPIRY_NOTICE_DAYS: z
+    .string()
+    .regex(
+      /^\s*[1-9]\d*\s*(,\s*[1-9]\d*\s*)*$/,
+      'must be whole numbers of days separated by commas, e.g. 30,7,1',
+    )
+    .transform((value) =>
+      [...new Set(value.split(',').map((day) => Number(day.trim())))].sort((a, b) => b - a),
+    )
+    .default([30, 7, 1]),
+  TESSERA_SMTP_URL: z
+    .string()
+    .refine(
+      (value) => /^smtps?:\/\//.test(value) && URL.canParse(value),
+      'must be an smtp:// or smtps:// URL',
+    )
+    .optional(),
+  TESSERA_SMTP_FROM: z.string().min(3).default('Tessera <tessera@localhost>'),
+  TESSERA_IDLE_TOKEN_DAYS: z
+    .string()
+    .regex(/^[1-9]\d*$/, 'must be a whole number of days, 1 or more')
+    .transform(Number)
+    .optional(),
+  TESSERA_IDLE_NOTICE_DAYS: z
+    .string()
+    .regex(/^[1-9]\d*$/, 'must be a whole number of days, 1 or more')
+    .transform(Number)
+    .default(7),
 };
 
 const schema = z.object(baseShape).superRefine((values, ctx) => {
@@ -196,6 +288,16 @@ const schema = z.object(baseShape).superRefine((values, ctx) => {
       code: 'custom',
       path: ['TESSERA_KEY_ENCRYPTION_KEY_FILE'],
       message: 'and TESSERA_KEY_ENCRYPTION_KEY are both set; set one of them',
+    });
+  }
+  if (
+    values.TESSERA_IDLE_TOKEN_DAYS !== undefined &&
+    values.TESSERA_IDLE_NOTICE_DAYS >= values.TESSERA_IDLE_TOKEN_DAYS
+  ) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['TESSERA_IDLE_NOTICE_DAYS'],
+      message: 'must be fewer days than TESSERA_IDLE_TOKEN_DAYS',
     });
   }
   // The production profile (DATABASE_URL) refuses to run on generated or missing secrets.
@@ -287,5 +389,22 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     tokenMaxLifetimeDays: values.TESSERA_TOKEN_MAX_LIFETIME_DAYS,
     policyFile: values.TESSERA_POLICY_FILE ? resolve(values.TESSERA_POLICY_FILE) : undefined,
     metricsPort: values.TESSERA_METRICS_PORT,
+    secretScanningKeys: new Map([
+      ...(values.TESSERA_SECRET_SCANNING_KEYS_FILE ?? []),
+      ...(values.TESSERA_SECRET_SCANNING_KEYS ?? []),
+    ]),
+    leakReportsPerMinute: values.TESSERA_LEAK_REPORTS_PER_MINUTE,
+    webhooks: {
+      allowHttpLoopback: values.TESSERA_WEBHOOK_ALLOW_HTTP_LOOPBACK,
+      timeoutMs: values.TESSERA_WEBHOOK_TIMEOUT_SECONDS * 1000,
+      deadLetterMs: values.TESSERA_WEBHOOK_DEAD_LETTER_HOURS * 3_600_000,
+    },
+    notices: {
+      expiryDays: values.TESSERA_EXPIRY_NOTICE_DAYS,
+      smtpUrl: values.TESSERA_SMTP_URL,
+      smtpFrom: values.TESSERA_SMTP_FROM,
+      idleTokenDays: values.TESSERA_IDLE_TOKEN_DAYS,
+      idleNoticeDays: values.TESSERA_IDLE_NOTICE_DAYS,
+    },
   };
 };

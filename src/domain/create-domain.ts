@@ -1,5 +1,6 @@
 import { createKeyService, type KeyServiceDeps } from '../keys/key-service.ts';
 import { createPepperHash } from '../crypto/pepper-hash.ts';
+import { createSealedBox } from '../crypto/sealed-box.ts';
 import type { ChangeBus } from '../storage/change-bus.ts';
 import type { Repositories } from '../storage/repositories.ts';
 import { createAccessTokenResolver } from './access-tokens/access-token-resolver.ts';
@@ -15,9 +16,32 @@ import { createClientService } from './clients/client-service.ts';
 import { createPolicy, type PolicyDefinition } from './permissions/policy.ts';
 import { createPermissions } from './permissions/subject-permissions.ts';
 import { createResourceService } from './resources/resource-service.ts';
+import { createNoticeMailer } from './notices/notice-mailer.ts';
+import { createTokenNoticeRunner } from './notices/token-notice-runner.ts';
 import { createUserService } from './users/user-service.ts';
+import { createWebhookDispatcher } from './webhooks/webhook-dispatcher.ts';
+import { createWebhookSender } from './webhooks/webhook-sender.ts';
+import { createWebhookService } from './webhooks/webhook-service.ts';
 
 export const ACCESS_TOKEN_HASH_PURPOSE = 'access-token';
+export const WEBHOOK_SECRET_PURPOSE = 'webhook-secret';
+
+export type NoticeSettings = {
+  expiryDays: number[];
+  smtpUrl?: string | undefined;
+  smtpFrom?: string | undefined;
+  idleTokenDays?: number | undefined;
+  idleNoticeDays?: number | undefined;
+};
+
+/** Webhook delivery settings (configuration: TESSERA_WEBHOOK_*). */
+export type WebhookSettings = {
+  /** Plain http to loopback receivers (tests, local development); never in production. */
+  allowHttpLoopback: boolean;
+  timeoutMs: number;
+  /** A delivery failing this long after its first attempt is given up (dead-lettered). */
+  deadLetterMs: number;
+};
 
 /** ID tokens live an hour: the floor for how long a retired key's tokens may still be presented. */
 const ID_TOKEN_TTL_SECONDS = 3600;
@@ -37,6 +61,9 @@ export type DomainDeps = {
   onBackgroundError?: (error: unknown) => void;
   /** Lifetime of cached permissions; changes arrive over the bus before it runs out. */
   cacheTtlMs?: number | undefined;
+  webhooks?: Partial<WebhookSettings> | undefined;
+  /** Expiry and idle notices (configuration: TESSERA_EXPIRY_NOTICE_DAYS, TESSERA_SMTP_*, TESSERA_IDLE_*). */
+  notices?: NoticeSettings | undefined;
   now?: () => Date;
 };
 
@@ -53,6 +80,20 @@ export const createDomain = (deps: DomainDeps) => {
   const revocations = createRevocationService({ repositories, list: revocationList });
   const onBackgroundError = deps.onBackgroundError ?? (() => {});
   const apiResources = createApiResourceService({ repositories, changes });
+  const webhookSecrets = createSealedBox(deps.pepper, WEBHOOK_SECRET_PURPOSE);
+  const urlPolicy = { allowHttpLoopback: deps.webhooks?.allowHttpLoopback ?? false };
+  const accessTokens = createAccessTokenService({
+    repositories,
+    permissions,
+    policy,
+    entries: deps.tokenEntries,
+    revocations: revocationList,
+    onBackgroundError,
+    tokenHash,
+    maxLifetimeDays: deps.tokenMaxLifetimeDays,
+    now,
+  });
+  const notices = deps.notices;
   return {
     policy,
     permissions,
@@ -84,17 +125,7 @@ export const createDomain = (deps: DomainDeps) => {
       now,
       tokenRevocations: { entries: deps.tokenEntries, revocations: revocationList, onBackgroundError },
     }),
-    accessTokens: createAccessTokenService({
-      repositories,
-      permissions,
-      policy,
-      entries: deps.tokenEntries,
-      revocations: revocationList,
-      onBackgroundError,
-      tokenHash,
-      maxLifetimeDays: deps.tokenMaxLifetimeDays,
-      now,
-    }),
+    accessTokens,
     accessTokenResolver: createAccessTokenResolver({
       repositories,
       permissions,
@@ -106,6 +137,34 @@ export const createDomain = (deps: DomainDeps) => {
       now: now && (() => Math.floor(now().getTime() / 1000)),
     }),
     audit: createAuditService({ repositories }),
+    webhooks: createWebhookService({ repositories, secrets: webhookSecrets, urlPolicy, now }),
+    /** Sends queued webhook deliveries; the server starts it (every instance runs one). */
+    webhookDispatcher: createWebhookDispatcher({
+      repositories,
+      secrets: webhookSecrets,
+      send: createWebhookSender(urlPolicy),
+      now,
+      timeoutMs: deps.webhooks?.timeoutMs,
+      retry: deps.webhooks?.deadLetterMs ? { deadLetterMs: deps.webhooks.deadLetterMs } : undefined,
+      onError: onBackgroundError,
+    }),
+    /** Expiry and idle notices; the server starts it (every instance; each notice is sent once). */
+    tokenNotices: createTokenNoticeRunner({
+      repositories,
+      now: now ?? (() => new Date()),
+      expiryDays: notices?.expiryDays ?? [30, 7, 1],
+      idle: notices?.idleTokenDays
+        ? { days: notices.idleTokenDays, noticeDays: notices.idleNoticeDays ?? 7 }
+        : undefined,
+      mailer: notices?.smtpUrl
+        ? createNoticeMailer({
+            smtpUrl: notices.smtpUrl,
+            from: notices.smtpFrom ?? 'Tessera <tessera@localhost>',
+          })
+        : undefined,
+      revokeIdle: (actor, id) => accessTokens.revokeByPolicy(actor, id, 'idle'),
+      onError: onBackgroundError,
+    }),
   };
 };
 

@@ -9,6 +9,7 @@ import type { CreateApiResourceInput } from './api-resources/api-resource.ts';
 import type { CreateClientInput } from './clients/client.ts';
 import type { SigningKey } from '../keys/signing-key.ts';
 import type { Domain } from './create-domain.ts';
+import type { WebhookInput } from './webhooks/webhook.ts';
 
 /**
  * The administrative operations, by name. The CLI runs them against its own storage, or — when an
@@ -31,8 +32,11 @@ export const operations = {
   'clients.rotate-secret': (d: Domain, a: Actor, input: { clientId: string }) =>
     d.clients.rotateSecret(a, input.clientId),
 
-  'users.create': (d: Domain, a: Actor, input: { username: string; password: string; isAdmin?: boolean }) =>
-    d.users.create(a, input),
+  'users.create': (
+    d: Domain,
+    a: Actor,
+    input: { username: string; password: string; isAdmin?: boolean; email?: string },
+  ) => d.users.create(a, input),
   'users.list': (d: Domain) => d.users.list(),
   'users.disable': (d: Domain, a: Actor, input: { username: string; disabled: boolean }) =>
     d.users.setDisabled(a, input.username, input.disabled),
@@ -82,6 +86,17 @@ export const operations = {
     input: { kid?: string | undefined; force?: boolean; maxTokenTtlSeconds?: number | undefined },
   ) => d.signingKeys.retire(a, input),
   'keys.import': (d: Domain, a: Actor, input: { keys: SigningKey[] }) => d.signingKeys.import(a, input.keys),
+  'webhooks.create': (d: Domain, a: Actor, input: WebhookInput) => d.webhooks.create(a, input),
+  'webhooks.list': (d: Domain, a: Actor) => d.webhooks.list(a),
+  'webhooks.get': (d: Domain, a: Actor, input: { id: string }) => d.webhooks.get(a, input.id),
+  'webhooks.update': (d: Domain, a: Actor, input: { id: string } & WebhookInput) =>
+    d.webhooks.update(a, input.id, input),
+  'webhooks.rotate-secret': (d: Domain, a: Actor, input: { id: string }) =>
+    d.webhooks.rotateSecret(a, input.id),
+  'webhooks.delete': (d: Domain, a: Actor, input: { id: string }) => d.webhooks.remove(a, input.id),
+  'webhooks.deliveries': (d: Domain, a: Actor, input: { id: string; limit?: number }) =>
+    d.webhooks.deliveries(a, input.id, input.limit === undefined ? {} : { limit: input.limit }),
+  'webhooks.test': (d: Domain, a: Actor, input: { id: string }) => d.webhooks.sendTest(a, input.id),
 } as const;
 
 export type OperationName = keyof typeof operations;

@@ -16,6 +16,10 @@ export type AppDeps = {
   provider: () => Provider;
   /** Answers the plain token and introspection requests before the provider; see fast-lane/. */
   fastLane: () => FastLane | undefined;
+  /** POST /leaked-tokens, where anyone reports a Tessera token found in public. */
+  leakedTokens: Koa.Middleware;
+  /** The Shared Signals transmitter: /.well-known/ssf-configuration and /ssf/…. */
+  sharedSignals: Koa.Middleware;
   /** The management API, answering /v1/… (and passing everything else on). */
   managementApi: Koa.Middleware;
   /** Tessera's sign-in and consent pages, under /interaction. */
@@ -63,6 +67,8 @@ export const createApp = (deps: AppDeps): Koa => {
   });
   app.use(errorBoundary(deps.logger));
   app.use(createHealthRoutes(deps.readiness, deps.draining).routes());
+  app.use(deps.leakedTokens);
+  app.use(deps.sharedSignals);
   app.use(deps.managementApi);
   app.use(staticAssets);
   app.use(deps.interactions);

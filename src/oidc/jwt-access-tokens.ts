@@ -1,6 +1,7 @@
 import { createLocalJWKSet, type JSONWebKeySet, type JWTPayload, jwtVerify } from 'jose';
 import type { AuditActor } from '../domain/audit/audit-log.ts';
 import type { RevocationService } from '../domain/revocations/revocation-service.ts';
+import { eventTokenOfJwt } from '../domain/events/event-token.ts';
 
 /**
  * JWT access tokens (RFC 9068) are self-contained and never stored, so oidc-provider cannot
@@ -84,6 +85,18 @@ export const createJwtAccessTokens = (deps: {
             ...(typeof claims.token_id === 'string' ? { tokenId: claims.token_id } : {}),
           },
         },
+        [
+          {
+            type: 'token.revoked',
+            streamKey: claims.jti,
+            data: {
+              token: eventTokenOfJwt(claims),
+              reason: 'revoked',
+              revokedBy: by.id,
+              revokedAt: new Date(now() * 1000).toISOString(),
+            },
+          },
+        ],
       );
     },
   };

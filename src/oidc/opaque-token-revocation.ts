@@ -1,4 +1,5 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import { eventTokenOfOpaque } from '../domain/events/event-token.ts';
 import type { RevocationService } from '../domain/revocations/revocation-service.ts';
 import type { Revocation } from '../storage/revocations/revocation-list.ts';
 
@@ -15,6 +16,9 @@ export type RevocableToken = {
   clientId?: string;
   grantId?: string;
   exp?: number;
+  /** The person a user's token speaks for; absent on client credentials tokens. */
+  accountId?: string;
+  aud?: string | string[];
 };
 
 /** The longest a grant lives (create-provider.ts, ttl.Grant and ttl.RefreshToken). */
@@ -58,5 +62,23 @@ export const createOpaqueTokenRevocation =
         target: { type: 'oauth_token', id: key },
         details: { kind: token.kind, client: token.clientId ?? null, ...(grant ? { grant } : {}) },
       },
+      [
+        {
+          type: 'token.revoked',
+          streamKey: key,
+          data: {
+            token: eventTokenOfOpaque({
+              key,
+              subject: typeof token.accountId === 'string' ? token.accountId : token.clientId,
+              clientId: token.clientId,
+              audience: token.aud,
+              exp: token.exp,
+            }),
+            reason: 'revoked',
+            revokedBy: callerId,
+            revokedAt: new Date(at).toISOString(),
+          },
+        },
+      ],
     );
   };

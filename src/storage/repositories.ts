@@ -5,11 +5,17 @@ import * as advisoryLocks from './tables/advisory-locks.ts';
 import * as apiResources from './tables/api-resources.ts';
 import * as auditEvents from './tables/audit-events.ts';
 import * as clients from './tables/clients.ts';
+import * as events from './tables/events.ts';
 import * as memberships from './tables/memberships.ts';
 import * as resources from './tables/resources.ts';
 import * as revocations from './tables/revocations.ts';
 import * as signingKeys from './tables/signing-keys.ts';
+import * as ssfQueue from './tables/ssf-queue.ts';
+import * as ssfStreams from './tables/ssf-streams.ts';
 import * as subjects from './tables/subjects.ts';
+import * as tokenNotices from './tables/token-notices.ts';
+import * as webhookDeliveries from './tables/webhook-deliveries.ts';
+import * as webhookSubscriptions from './tables/webhook-subscriptions.ts';
 
 /** Every table function bound to one handle: the pool, or one transaction. */
 const bindTables = (knex: Knex) => ({
@@ -95,6 +101,76 @@ const bindTables = (knex: Knex) => ({
     listVersions: () => signingKeys.listSigningKeyVersions(knex),
     insert: (rows: readonly signingKeys.SigningKeyRow[]) => signingKeys.insertSigningKeys(knex, rows),
     delete: (kids: readonly string[]) => signingKeys.deleteSigningKeys(knex, kids),
+  },
+  events: {
+    insert: (input: events.NewEvent) => events.insertEvent(knex, input),
+    findById: (id: string) => events.findEventById(knex, id),
+    currentHorizon: () => events.currentEventHorizon(knex),
+    listSince: (horizon: string, options?: { types?: readonly string[] }) =>
+      events.listEventsSince(knex, horizon, options),
+    deleteBefore: (before: Date) => events.deleteEventsBefore(knex, before),
+  },
+  ssfStreams: {
+    insert: (stream: ssfStreams.NewSsfStream) => ssfStreams.insertSsfStream(knex, stream),
+    find: (id: string) => ssfStreams.findSsfStream(knex, id),
+    /** Only inside `transaction`: locked until it ends. */
+    lock: (id: string) => ssfStreams.lockSsfStream(knex, id),
+    list: (filter?: { clientId?: string }) => ssfStreams.listSsfStreams(knex, filter),
+    update: (id: string, changes: ssfStreams.SsfStreamChanges) =>
+      ssfStreams.updateSsfStream(knex, id, changes),
+    delete: (id: string) => ssfStreams.deleteSsfStream(knex, id),
+  },
+  ssfQueue: {
+    enqueue: (entries: readonly ssfQueue.NewSsfQueueEntry[]) => ssfQueue.enqueueSsfEvents(knex, entries),
+    listPending: (streamId: string, limit: number) => ssfQueue.listPendingSsfEvents(knex, streamId, limit),
+    countPending: (streamId: string) => ssfQueue.countPendingSsfEvents(knex, streamId),
+    ack: (streamId: string, jtis: readonly string[], at: Date) =>
+      ssfQueue.ackSsfEvents(knex, streamId, jtis, at),
+    claimDuePushes: (options: { now: Date; leaseUntil: Date; limit: number }) =>
+      ssfQueue.claimDueSsfPushes(knex, options),
+    reschedulePush: (id: string, at: Date) => ssfQueue.rescheduleSsfPush(knex, id, at),
+    recordPushFailure: (id: string, failure: { error: string; nextAttemptAt: Date }) =>
+      ssfQueue.recordSsfPushFailure(knex, id, failure),
+    deleteAckedBefore: (before: Date) => ssfQueue.deleteAckedSsfEvents(knex, before),
+  },
+  webhookSubscriptions: {
+    insert: (input: webhookSubscriptions.NewWebhookSubscription) =>
+      webhookSubscriptions.insertWebhookSubscription(knex, input),
+    findById: (id: string) => webhookSubscriptions.findWebhookSubscriptionById(knex, id),
+    findByIds: (ids: readonly string[]) => webhookSubscriptions.findWebhookSubscriptionsByIds(knex, ids),
+    list: () => webhookSubscriptions.listWebhookSubscriptions(knex),
+    update: (id: string, changes: webhookSubscriptions.WebhookSubscriptionChanges) =>
+      webhookSubscriptions.updateWebhookSubscription(knex, id, changes),
+    delete: (id: string) => webhookSubscriptions.deleteWebhookSubscription(knex, id),
+  },
+  webhookDeliveries: {
+    enqueueForSubscribers: (event: Parameters<typeof webhookDeliveries.enqueueForSubscribers>[1]) =>
+      webhookDeliveries.enqueueForSubscribers(knex, event),
+    enqueueForSubscription: (
+      subscriptionId: string,
+      event: Parameters<typeof webhookDeliveries.enqueueForSubscription>[2],
+    ) => webhookDeliveries.enqueueForSubscription(knex, subscriptionId, event),
+    claimDue: (options: { now: Date; leaseUntil: Date; limit: number }) =>
+      webhookDeliveries.claimDueDeliveries(knex, options),
+    recordAttempt: (
+      delivery: Pick<webhookDeliveries.ClaimedDelivery, 'id' | 'subscriptionId'>,
+      outcome: webhookDeliveries.DeliveryOutcome,
+    ) => webhookDeliveries.recordDeliveryAttempt(knex, delivery, outcome),
+    release: (id: string) => webhookDeliveries.releaseDelivery(knex, id),
+    log: (subscriptionId: string, options: { limit: number; before?: string }) =>
+      webhookDeliveries.listDeliveryLog(knex, subscriptionId, options),
+  },
+  tokenNotices: {
+    listExpiringBy: (options: { now: Date; until: Date; limit: number }) =>
+      tokenNotices.listTokensExpiringBy(knex, options),
+    listExpiredWithoutNotice: (options: { since: Date; now: Date; limit: number }) =>
+      tokenNotices.listTokensExpiredWithoutNotice(knex, options),
+    listIdleSince: (options: { before: Date; now: Date; limit: number }) =>
+      tokenNotices.listTokensIdleSince(knex, options),
+    insert: (notice: { tokenId: string; notice: string; sentAt: Date }) =>
+      tokenNotices.insertTokenNotice(knex, notice),
+    findSentAt: (tokenId: string, notice: string) =>
+      tokenNotices.findTokenNoticeSentAt(knex, tokenId, notice),
   },
   locks: {
     /** Only inside `transaction`: the lock is held until that transaction ends. */

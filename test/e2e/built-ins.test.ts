@@ -39,7 +39,7 @@ describe('built-in records', { skip: (await productionSkipReason()) || chromiumS
     const restored = await builtIns();
     assert.deepEqual(
       restored.apis.map((api) => [api.identifier, api.scopes]),
-      [[MANAGEMENT_API, ['tokens:read', 'tokens:write', 'resources:write', 'admin']]],
+      [[MANAGEMENT_API, ['tokens:read', 'tokens:write', 'resources:write', 'admin', 'ssf']]],
     );
     assert.deepEqual(restored.clients, [{ client_id: 'tessera-console' }]);
     assert.match(tessera.logs(), /the management API resource was missing: restored/);

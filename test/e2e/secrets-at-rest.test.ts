@@ -44,7 +44,19 @@ const exercise = async (url: string, env: Record<string, string>) => {
   }
   await postForm(`${url}/token/introspection`, resourceServer, { token: opaque });
   const rotated = await cliJson<RegisteredClient>(env, ['clients', 'rotate-secret', other.client_id]);
+  // A webhook's signing secret is sealed, never stored in clear (disabled: nothing is sent anywhere).
+  const webhook = await cliJson<{ secret: string }>(env, [
+    'webhooks',
+    'create',
+    '--url',
+    'https://hooks.example.com/tessera',
+    '--events',
+    'token.revoked',
+    '--disable',
+  ]);
   return [
+    webhook.secret,
+    webhook.secret.slice('whsec_'.length),
     billing.client_secret,
     resourceServer.client_secret,
     other.client_secret,

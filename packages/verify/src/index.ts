@@ -5,3 +5,9 @@
 export { createVerifier, type Verifier, type VerifierOptions } from './verifier.ts';
 export { VerifyError, type VerifyErrorCode } from './errors.ts';
 export type { Principal, ResourceRef, ResourceTarget, TokenKind } from './principal.ts';
+export {
+  createRevocationFeed,
+  type RevocationFeed,
+  type RevocationFeedOptions,
+  type RevokedToken,
+} from './revocation-feed.ts';

@@ -7,6 +7,7 @@ export type TtlCache<V> = {
   get(key: string, now: number): V | undefined;
   /** Stores `value` until `expiresAt` (epoch ms); a non-future expiry stores nothing. */
   set(key: string, value: V, expiresAt: number, now: number): void;
+  clear(): void;
   readonly size: number;
 };
 
@@ -30,6 +31,9 @@ export const createTtlCache = <V>(maxEntries: number): TtlCache<V> => {
         entries.delete(oldest.value);
       }
       entries.set(key, { value, expiresAt });
+    },
+    clear() {
+      entries.clear();
     },
     get size() {
       return entries.size;

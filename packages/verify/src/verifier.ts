@@ -4,6 +4,7 @@ import { invalidToken } from './errors.ts';
 import { checkIntrospection, createIntrospector } from './introspection.ts';
 import { ASYMMETRIC_ALGORITHMS, createJwtChecker } from './jwt.ts';
 import { createPrincipal, type Principal } from './principal.ts';
+import type { RevocationFeed } from './revocation-feed.ts';
 import { looksLikeTesseraToken, parseToken } from './token-format.ts';
 
 export type VerifierOptions = {
@@ -41,6 +42,11 @@ export type VerifierOptions = {
     /** Fetched keys are refreshed after this long. Default 600. */
     maxAgeSeconds?: number;
   };
+  /**
+   * A Shared Signals feed (createRevocationFeed): revoked JWTs are refused before their `exp`, and
+   * each revocation drops the cached introspection answers.
+   */
+  revocations?: Pick<RevocationFeed, 'isRevoked' | 'onRevoked'>;
   /** Replaces the global fetch for every call to Tessera. */
   fetch?: FetchLike;
   /** The clock, in epoch milliseconds (as Date.now). */
@@ -125,6 +131,8 @@ export const createVerifier = (options: VerifierOptions): Verifier => {
       })
     : undefined;
 
+  options.revocations?.onRevoked(() => introspector?.cache.clear());
+
   const introspect = async (token: string) => {
     if (!introspector)
       throw invalidToken(
@@ -158,6 +166,7 @@ export const createVerifier = (options: VerifierOptions): Verifier => {
       }
       if (COMPACT_JWS.test(bearer)) {
         const claims = await checkJwt(bearer);
+        if (options.revocations?.isRevoked(claims)) throw invalidToken('the token has been revoked');
         if (options.introspectJwts && introspector) await introspect(bearer);
         return createPrincipal(principalFields(claims));
       }

@@ -4,12 +4,13 @@ import type { CommandContext } from '../command-context.ts';
 import { type Json, printFields, printJson, printTable } from '../output.ts';
 import { promptPassword, readPasswordFromStdin } from '../read-password.ts';
 
-const FLAGS = { username: '--username', password: '--password-stdin' };
+const FLAGS = { username: '--username', password: '--password-stdin', email: '--email' };
 
 const toJson = (user: Json<UserView>) => ({
   id: user.id,
   username: user.username,
   admin: user.isAdmin,
+  email: user.email,
   disabled_at: user.disabledAt,
   created_at: user.createdAt,
 });
@@ -24,6 +25,7 @@ export const registerUserCommands = (program: Command, context: CommandContext):
     .description('create a user; the password is asked on the terminal or read with --password-stdin')
     .requiredOption('--username <name>', 'the login name')
     .option('--admin', 'an administrator: holds every scope, owner on every resource')
+    .option('--email <address>', 'where notices about their tokens are mailed (TESSERA_SMTP_URL)')
     .option('--password-stdin', 'read the password from the first line of standard input')
     .option('--json', 'print JSON')
     .action(async (options) =>
@@ -33,6 +35,7 @@ export const registerUserCommands = (program: Command, context: CommandContext):
           username: options.username,
           password,
           isAdmin: options.admin === true,
+          ...(options.email !== undefined ? { email: options.email } : {}),
         })) as Json<UserView>;
         if (options.json) printJson(toJson(user));
         else

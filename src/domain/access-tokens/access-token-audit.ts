@@ -1,12 +1,11 @@
 import type { Repositories } from '../../storage/repositories.ts';
 import type { AccessTokenRow } from '../../storage/tables/access-tokens.ts';
-import type { Actor } from '../actors.ts';
-import { recordAudit } from '../audit/audit-log.ts';
+import { type AuditActor, recordAudit } from '../audit/audit-log.ts';
 
 /** The audit event of a change to a PAT or RAT, written in the transaction that makes the change. */
 export const auditTokenChange = (
   tx: Repositories,
-  actor: Actor,
+  actor: AuditActor,
   action: 'access_token.create' | 'access_token.revoke' | 'access_token.rotate',
   row: AccessTokenRow,
   details: Record<string, unknown> = {},

@@ -1,3 +1,4 @@
+import { notFound } from '../../errors.ts';
 import type { AccessTokenService } from './access-token.ts';
 import type { AccessTokenDeps } from './access-token-deps.ts';
 import { viewOf } from './access-token-view.ts';
@@ -5,6 +6,7 @@ import { createPersonalToken } from './create-personal-token.ts';
 import { createResourceToken } from './create-resource-token.ts';
 import { listPersonalTokens, listResourceTokens } from './list-access-tokens.ts';
 import { revokeAccessToken } from './revoke-access-token.ts';
+import { revokeLeakedAccessToken } from './revoke-leaked-token.ts';
 import { rotateAccessToken } from './rotate-access-token.ts';
 import { findOfResource, findPersonal } from './token-ownership.ts';
 
@@ -37,5 +39,12 @@ export const createAccessTokenService = (options: AccessTokenServiceDeps): Acces
       revokeAccessToken(deps, actor, await findOfResource(deps, actor, ref, id)),
     rotateForResource: async (actor, ref, id) =>
       rotateAccessToken(deps, actor, await findOfResource(deps, actor, ref, id)),
+    revokeLeaked: (reporter, token, report) => revokeLeakedAccessToken(deps, reporter, token, report),
+
+    revokeByPolicy: async (actor, id, reason) => {
+      const row = await deps.repositories.accessTokens.findById(id);
+      if (!row) throw notFound(`no access token ${id}`);
+      return revokeAccessToken(deps, actor, row, reason);
+    },
   };
 };

@@ -1,6 +1,9 @@
 import type { ResourceRef } from '@tessera/verify';
 import type { TokenKind } from '@tessera/verify/token-format';
+import type { RevocationReason } from '../events/event-types.ts';
 import type { Actor } from '../actors.ts';
+import type { AuditActor } from '../audit/audit-log.ts';
+import type { LeakOutcome, LeakReport } from './revoke-leaked-token.ts';
 
 export type TokenState = 'active' | 'expired' | 'revoked';
 export type StateFilter = TokenState | 'all';
@@ -71,4 +74,12 @@ export type AccessTokenService = {
   getForResource(actor: Actor, resource: ResourceRef, id: string): Promise<AccessTokenView>;
   revokeForResource(actor: Actor, resource: ResourceRef, id: string): Promise<AccessTokenView>;
   rotateForResource(actor: Actor, resource: ResourceRef, id: string): Promise<IssuedAccessToken>;
+
+  /** A token string reported as leaked: revoked whoever owns it (revoke-leaked-token.ts). */
+  revokeLeaked(reporter: AuditActor, token: string, report: LeakReport): Promise<LeakOutcome>;
+  /**
+   * Tessera's own revocations, not a caller's: the idle-token policy, a leaked-token report. No
+   * ownership check (the caller is the policy); `reason` goes into the audit event and `token.revoked`.
+   */
+  revokeByPolicy(actor: Actor, id: string, reason: RevocationReason): Promise<AccessTokenView>;
 };

@@ -12,6 +12,7 @@ import { ensureNameFree } from './token-names.ts';
 import { personalOwner } from './token-ownership.ts';
 import { checkKnownScopes, credentialBounds, missingFrom } from './token-scopes.ts';
 import { parsePersonalTokenRequest } from './token-request.ts';
+import { recordTokenCreated } from '../events/token-events.ts';
 
 /**
  * A personal access token: for its owner (an operator may name any user), with scopes the owner
@@ -57,8 +58,11 @@ export const createPersonalToken = async (
       displayHint: minted.displayHint,
       expiresAt,
       createdBy: actor.id,
+      // The domain's clock, as every other time of the token (expiry, notices, idleness) is.
+      createdAt: now(),
     });
     await auditTokenChange(tx, actor, 'access_token.create', inserted);
+    await recordTokenCreated(tx, actor, inserted, now());
     return inserted;
   });
   await restoreEntry(deps, row, now());

@@ -13,6 +13,7 @@ import { ensureNameFree } from './token-names.ts';
 import { resourceManager } from './token-ownership.ts';
 import { checkKnownScopes, credentialBounds, missingFrom } from './token-scopes.ts';
 import { parseResourceTokenRequest } from './token-request.ts';
+import { recordTokenCreated } from '../events/token-events.ts';
 
 /**
  * A resource access token: a new bot, a member of the resource with the token's role, and the
@@ -80,8 +81,11 @@ export const createResourceToken = async (
       displayHint: minted.displayHint,
       expiresAt,
       createdBy: actor.id,
+      // The domain's clock, as every other time of the token (expiry, notices, idleness) is.
+      createdAt: now(),
     });
     await auditTokenChange(tx, actor, 'access_token.create', inserted, { role: role });
+    await recordTokenCreated(tx, actor, inserted, now());
     return inserted;
   });
   await restoreEntry(deps, row, now());

@@ -7,6 +7,7 @@ import type { AccessTokenDeps } from './access-token-deps.ts';
 import { tokenState, viewOf } from './access-token-view.ts';
 import { mintToken } from './mint-token.ts';
 import { afterRevocationCommit, restoreEntry, revocationsOf } from './token-entry-writes.ts';
+import { recordTokenRotated } from '../events/token-events.ts';
 
 /**
  * Replaces an active token's string (the caller has checked the actor may manage it): the record,
@@ -31,6 +32,7 @@ export const rotateAccessToken = async (
     });
     if (!updated) throw conflict('the token was revoked meanwhile');
     await auditTokenChange(tx, actor, 'access_token.rotate', updated);
+    await recordTokenRotated(tx, actor, updated, at);
     await deps.revocations.record(tx, revocationsOf(row, at, 'rotated'));
     return updated;
   });

@@ -21,7 +21,7 @@ export const ensureManagementApi = async (deps: {
       name: 'Tessera management API',
       format: 'jwt',
       accessTokenTtl: 900,
-      scopes: ['tokens:read', 'tokens:write', 'resources:write', 'admin'],
+      scopes: ['tokens:read', 'tokens:write', 'resources:write', 'admin', 'ssf'],
       signingAlg: 'ES256',
     });
   } catch (error) {

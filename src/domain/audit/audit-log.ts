@@ -1,6 +1,6 @@
 import { forbidden } from '../../errors.ts';
 import type { Repositories } from '../../storage/repositories.ts';
-import type { Actor } from '../actors.ts';
+import type { Actor, RequestMeta } from '../actors.ts';
 import { actorScopes } from '../actors.ts';
 import { decodeCursor, encodeCursor, pageLimit } from '../pagination.ts';
 import type { AuditEventView, AuditQuery, AuditService } from './audit-event.ts';
@@ -16,8 +16,12 @@ export type AuditRecord = {
   details?: Record<string, unknown>;
 };
 
-/** Who the log names: an actor of the domain, or a client revoking a token over RFC 7009. */
-export type AuditActor = Pick<Actor, 'kind' | 'id' | 'meta'>;
+/**
+ * Who the log names: an actor of the domain, a client revoking a token over RFC 7009, or someone
+ * unauthenticated who reported a leaked token (`id` names the channel: `public` or a signing key).
+ */
+export type AuditActor =
+  Pick<Actor, 'kind' | 'id' | 'meta'> | { kind: 'reporter'; id: string; meta: RequestMeta };
 
 export const recordAudit = (repositories: Repositories, actor: AuditActor, record: AuditRecord) =>
   repositories.auditEvents.insert({

@@ -12,9 +12,10 @@ export { CONSOLE_CLIENT_ID };
  * The console (`/console`) signs people in with authorization code + PKCE against Tessera itself.
  * It is a first-party public client: no secret (its code exchange runs on the server, but a secret
  * known to every instance would add nothing PKCE does not give), consent skipped, and access to the
- * management API limited to what managing one's own tokens needs.
+ * management API limited to what managing one's own tokens needs — plus `admin` for the Webhooks
+ * page, which only administrators' tokens get (a token's scopes are cut to what its user holds).
  */
-export const CONSOLE_SCOPES = ['tokens:read', 'tokens:write'] as const;
+export const CONSOLE_SCOPES = ['tokens:read', 'tokens:write', 'admin'] as const;
 
 type ConsoleClientDefinition = {
   clientId: string;

@@ -12,6 +12,7 @@ import type { Policy } from '../permissions/policy.ts';
 import type { Permissions } from '../permissions/subject-permissions.ts';
 import { parseInput } from '../validation.ts';
 import type { MemberView, ResourceService, ResourceView } from './resource.ts';
+import { recordTokenRevoked } from '../events/token-events.ts';
 
 /**
  * The platform's resource tree and who holds which role where. The platform is the source of
@@ -132,6 +133,7 @@ export const createResourceService = (deps: {
         for (const token of tokens) {
           await tx.subjects.setDisabled(token.subjectId, at);
           await auditTokenChange(tx, actor, 'access_token.revoke', token, { cascade: 'resource.delete' });
+          await recordTokenRevoked(tx, actor, token, 'resource_deleted', at);
         }
         await deps.tokenRevocations.revocations.record(
           tx,

@@ -1,6 +1,8 @@
 import type { Repositories } from '../../storage/repositories.ts';
 import type { Revocation, RevocationList } from '../../storage/revocations/revocation-list.ts';
 import { type AuditActor, type AuditRecord, recordAudit } from '../audit/audit-log.ts';
+import type { TesseraEvent } from '../events/event-types.ts';
+import { recordEvent } from '../events/record-event.ts';
 
 /**
  * Revocations of tokens the library issues (JWT and opaque access tokens, refresh tokens, grants)
@@ -11,7 +13,13 @@ import { type AuditActor, type AuditRecord, recordAudit } from '../audit/audit-l
 export type RevocationService = {
   has: RevocationList['has'];
   revokedAt: RevocationList['revokedAt'];
-  revoke(actor: AuditActor, revocations: readonly Revocation[], audit: AuditRecord): Promise<void>;
+  /** `events` (e.g. `token.revoked`) are recorded in the same transaction (record-event.ts). */
+  revoke(
+    actor: AuditActor,
+    revocations: readonly Revocation[],
+    audit: AuditRecord,
+    events?: readonly TesseraEvent[],
+  ): Promise<void>;
 };
 
 export const createRevocationService = (deps: {
@@ -20,10 +28,12 @@ export const createRevocationService = (deps: {
 }): RevocationService => ({
   has: (kind, key) => deps.list.has(kind, key),
   revokedAt: (kind, key) => deps.list.revokedAt(kind, key),
-  async revoke(actor, revocations, audit) {
+  async revoke(actor, revocations, audit, events = []) {
+    const at = revocations[0]?.revokedAt ?? new Date();
     await deps.repositories.transaction(async (tx) => {
       await deps.list.record(tx, revocations);
       await recordAudit(tx, actor, audit);
+      for (const event of events) await recordEvent(tx, event, at);
     });
     await deps.list.announce(revocations);
   },

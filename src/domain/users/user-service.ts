@@ -13,16 +13,20 @@ export type UserView = {
   id: string;
   username: string;
   isAdmin: boolean;
+  email: string | null;
   disabledAt: Date | null;
   createdAt: Date;
 };
 
 const USERNAME = /^[a-z0-9][a-z0-9._-]{0,63}$/i;
+/** Enough to catch a typo; the mail server has the last word. */
+const EMAIL = /^[^\s@<>(),;:"]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$/;
 
 const viewOf = (row: SubjectRow): UserView => ({
   id: row.id,
   username: row.username ?? '',
   isAdmin: row.isAdmin,
+  email: row.email,
   disabledAt: row.disabledAt,
   createdAt: row.createdAt,
 });
@@ -50,8 +54,11 @@ export const createUserService = (deps: {
   return {
     async create(
       actor: Actor,
-      input: { username: string; password: string; isAdmin?: boolean },
+      input: { username: string; password: string; isAdmin?: boolean; email?: string | undefined },
     ): Promise<UserView> {
+      if (input.email !== undefined && (typeof input.email !== 'string' || !EMAIL.test(input.email))) {
+        throw invalidInput('email must be an e-mail address such as dana@example.com', 'email');
+      }
       if (typeof input.username !== 'string' || !USERNAME.test(input.username)) {
         throw invalidInput('username must be 1-64 letters, digits, dots, dashes or underscores', 'username');
       }
@@ -66,6 +73,7 @@ export const createUserService = (deps: {
           username: input.username,
           passwordHash,
           isAdmin: input.isAdmin === true,
+          email: input.email ?? null,
         });
         await recordAudit(tx, actor, {
           action: 'user.create',

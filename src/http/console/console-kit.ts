@@ -18,6 +18,8 @@ export type SignedIn = {
 export type ConsoleKit = {
   policy: Policy;
   maxLifetimeDays: number | undefined;
+  /** Active tokens expiring within this many days are marked and offer Rotate (the first expiry notice). */
+  expiringSoonDays: number;
   sessions: ConsoleSessions;
   now: () => Date;
   /** The signed-in user, or undefined after sending the browser to sign in (and back here). */

@@ -18,6 +18,7 @@ import { createConsoleSignIn } from './console-sign-in.ts';
 import { createManagementApiClient } from './management-api-client.ts';
 import { registerPersonalTokenPages } from './personal-token-pages.ts';
 import { registerResourcePages } from './resource-pages.ts';
+import { registerWebhookPages } from './webhook-pages.ts';
 
 /**
  * The console at /console: server-rendered pages over the management API, signed in through
@@ -37,6 +38,8 @@ export type ConsoleDeps = {
   csrf: PepperHash;
   policy: Policy;
   maxLifetimeDays: number | undefined;
+  /** Tokens expiring within this many days are marked "expires soon" with a Rotate button. */
+  expiringSoonDays?: number | undefined;
   logger: Logger;
   now?: () => Date;
 };
@@ -84,6 +87,7 @@ export const createConsole = (deps: ConsoleDeps): Middleware => {
   const kit: ConsoleKit = {
     policy: deps.policy,
     maxLifetimeDays: deps.maxLifetimeDays,
+    expiringSoonDays: deps.expiringSoonDays ?? 30,
     sessions,
     now,
     async signedIn(ctx) {
@@ -216,6 +220,7 @@ export const createConsole = (deps: ConsoleDeps): Middleware => {
 
   registerPersonalTokenPages(router, kit);
   registerResourcePages(router, kit);
+  registerWebhookPages(router, kit);
 
   const routes = router.routes();
   return async (ctx, next) => {

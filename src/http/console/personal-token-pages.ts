@@ -71,6 +71,7 @@ export const registerPersonalTokenPages = (router: Router, kit: ConsoleKit): voi
             list,
             caption: 'Your personal access tokens',
             resourceTokens: false,
+            expiringSoon: { now: kit.now(), days: kit.expiringSoonDays, csrfToken: user.csrfToken },
             noActiveTokens: 'You have no active personal access tokens.',
           })}`,
       });

@@ -171,6 +171,7 @@ export const registerResourcePages = (router: Router, kit: ConsoleKit): void => 
           list,
           caption: `Access tokens of ${label}`,
           resourceTokens: true,
+          expiringSoon: { now: kit.now(), days: kit.expiringSoonDays, csrfToken: user.csrfToken },
           noActiveTokens: 'This resource has no active access tokens.',
         })}`,
     });

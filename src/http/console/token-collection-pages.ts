@@ -16,6 +16,7 @@ import {
 } from './token-form.ts';
 import {
   confirmation,
+  type ExpiringSoon,
   newTokenNotice,
   STATES,
   type StateFilter,
@@ -89,6 +90,7 @@ export const tokenListView = (options: {
   resourceTokens: boolean;
   /** What an empty list of active tokens says. */
   noActiveTokens: string;
+  expiringSoon?: ExpiringSoon | undefined;
 }): Html => {
   const { pagePath, state, list } = options;
   const heading = state === 'active' ? 'Active access tokens' : 'Access tokens';
@@ -111,6 +113,7 @@ export const tokenListView = (options: {
       deleteBase: pagePath,
       resourceTokens: options.resourceTokens,
       emptyText: state === 'active' ? options.noActiveTokens : `No ${state} tokens.`,
+      expiringSoon: options.expiringSoon,
     })}
     ${page.next_cursor ? html`<p class="pager"><a href="${firstPage}&amp;cursor=${encodeURIComponent(page.next_cursor)}">Next page</a></p>` : ''}`;
 };
@@ -119,7 +122,7 @@ export const tokenListView = (options: {
 export const pageStatus = (form: TokenFormState, ...replies: ApiReply<unknown>[]): number | undefined =>
   form.status ?? replies.find((reply) => !reply.ok)?.status;
 
-/** The collection's four routes: its page, create, and a token's delete page and delete. */
+/** The collection's routes: its page, create, and a token's rotate, delete page and delete. */
 export const registerTokenCollection = (
   router: Router,
   kit: ConsoleKit,
@@ -173,6 +176,26 @@ export const registerTokenCollection = (
         csrfToken: user.csrfToken,
       }),
     });
+  });
+
+  // Rotate: a new string for the same token (name, scopes, expiry stay), shown once like a new one.
+  router.post(`${collection.route}/:tokenId/rotate`, async (ctx) => {
+    const user = await kit.signedIn(ctx);
+    const form = user && (await kit.readPost(ctx, user));
+    if (!user || !form) return;
+    const pagePath = collection.pagePath(ctx.params);
+    const rotated = await user.api.post<{ id: string; name: string; token: string }>(
+      `${tokenPath(ctx)}/rotate`,
+      {},
+    );
+    if (rotated.ok) {
+      const { id, name, token } = rotated.body;
+      user.session.newToken = { id, name, token, where: pagePath };
+    } else {
+      user.session.notice = 'That token could not be rotated: it is no longer active.';
+    }
+    await kit.sessions.save(user.session);
+    kit.seeOther(ctx, pagePath);
   });
 
   router.post(`${collection.route}/:tokenId/delete`, async (ctx) => {

@@ -44,9 +44,23 @@ export const stateFilters = (basePath: string, current: StateFilter): Html =>
     </ul>
   </nav>`;
 
-const expiresCell = (token: TokenJson) => {
+/** How the list marks tokens near their expiry, and the form that rotates one. */
+export type ExpiringSoon = { now: Date; days: number; csrfToken: string };
+
+const DAY = 86_400_000;
+
+const expiresSoon = (token: TokenJson, soon: ExpiringSoon | undefined) =>
+  soon !== undefined &&
+  token.state === 'active' &&
+  token.expires_at !== null &&
+  Date.parse(token.expires_at) - soon.now.getTime() <= soon.days * DAY;
+
+const expiresCell = (token: TokenJson, soon: ExpiringSoon | undefined) => {
   if (token.expires_at === null) return html`Never`;
-  return token.state === 'expired' ? html`Expired ${time(token.expires_at)}` : time(token.expires_at);
+  if (token.state === 'expired') return html`Expired ${time(token.expires_at)}`;
+  return expiresSoon(token, soon)
+    ? html`${time(token.expires_at)} <span class="state state-expiring">expires soon</span>`
+    : time(token.expires_at);
 };
 
 export const tokenTable = (options: {
@@ -56,6 +70,8 @@ export const tokenTable = (options: {
   deleteBase: string;
   resourceTokens: boolean;
   emptyText: string;
+  /** Marks tokens that expire soon and offers to rotate them (POST `${deleteBase}/${id}/rotate`). */
+  expiringSoon?: ExpiringSoon | undefined;
 }): Html => {
   if (options.tokens.length === 0) return html`<p class="empty">${options.emptyText}</p>`;
   return html`<table class="tokens">
@@ -100,8 +116,22 @@ export const tokenTable = (options: {
             <td data-label="Last used">
               ${token.last_used_at ? time(token.last_used_at, true) : html`<span class="muted">Never used</span>`}
             </td>
-            <td data-label="Expires">${expiresCell(token)}</td>
+            <td data-label="Expires">${expiresCell(token, options.expiringSoon)}</td>
             <td data-label="Actions">
+              ${
+                expiresSoon(token, options.expiringSoon)
+                  ? html`<form
+                      method="post"
+                      action="${options.deleteBase}/${token.id}/rotate"
+                      class="inline-form"
+                    >
+                      <input type="hidden" name="csrf" value="${options.expiringSoon?.csrfToken ?? ''}" />
+                      <button type="submit" class="button button-small" aria-label="Rotate ${token.name}">
+                        Rotate
+                      </button>
+                    </form>`
+                  : ''
+              }
               ${
                 token.state === 'active'
                   ? html`<a

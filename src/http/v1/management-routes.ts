@@ -4,6 +4,7 @@ import type { AuditService } from '../../domain/audit/audit-event.ts';
 import type { ResourceService } from '../../domain/resources/resource.ts';
 import type { KeyService } from '../../keys/key-service.ts';
 import type { UserService } from '../../domain/users/user-service.ts';
+import type { WebhookService } from '../../domain/webhooks/webhook.ts';
 import type { Route } from './define-route.ts';
 import { createOpenApiDocument, type OpenApiDocument } from './openapi-document.ts';
 import { createAuditEventRoutes } from './routes/audit-event-routes.ts';
@@ -13,6 +14,7 @@ import { createPersonalTokenRoutes } from './routes/personal-token-routes.ts';
 import { createResourceRoutes } from './routes/resource-routes.ts';
 import { createResourceTokenRoutes } from './routes/resource-token-routes.ts';
 import { createSigningKeyRoutes } from './routes/signing-key-routes.ts';
+import { createWebhookRoutes } from './routes/webhook-routes.ts';
 
 export type ManagementRouteDeps = {
   accessTokens: AccessTokenService;
@@ -20,6 +22,7 @@ export type ManagementRouteDeps = {
   audit: AuditService;
   users: Pick<UserService, 'describe'>;
   signingKeys: KeyService;
+  webhooks: WebhookService;
   /** The operator's token lifetime policy and the clock: the token create bodies check them. */
   tokenRules?: TokenRequestRules | undefined;
   /** Where the API is reached: `Location` headers and the document's server are under `<issuer>/v1`. */
@@ -35,6 +38,7 @@ export const createManagementRoutes = (deps: ManagementRouteDeps): Route[] => {
     ...createMeRoutes(deps),
     ...createAuditEventRoutes(deps),
     ...createSigningKeyRoutes(deps),
+    ...createWebhookRoutes(deps),
   ];
   let document: OpenApiDocument | undefined;
   routes.push(

@@ -77,7 +77,8 @@ export type ActiveTokenNameQuery = {
 
 export type LastUse = { id: string; at: Date; ip: string | null };
 
-type AccessTokenRecord = {
+/** A row as Postgres returns it; token-notices.ts selects these too. */
+export type AccessTokenRecord = {
   id: string;
   kind: TokenKind;
   name: string;
@@ -104,7 +105,7 @@ const TABLE = 'access_tokens';
 /** A use within this long of the recorded one is not written: last-used is a hint, not a log. */
 const LAST_USED_RESOLUTION = "interval '60 seconds'";
 
-const toRow = (record: AccessTokenRecord): AccessTokenRow => ({
+export const toRow = (record: AccessTokenRecord): AccessTokenRow => ({
   id: record.id,
   kind: record.kind,
   name: record.name,

@@ -15,6 +15,8 @@ export type SubjectRow = {
   username: string | null;
   passwordHash: string | null;
   isAdmin: boolean;
+  /** Users only, optional: where notices (expiring tokens…) are mailed. */
+  email: string | null;
   disabledAt: Date | null;
   /** Bots only: the resource the bot was created for. */
   resourceType: string | null;
@@ -29,6 +31,7 @@ export type NewSubject = {
   username?: string | null;
   passwordHash?: string | null;
   isAdmin?: boolean;
+  email?: string | null;
   resourceType?: string | null;
   resourceId?: string | null;
 };
@@ -39,6 +42,7 @@ type SubjectRecord = {
   username: string | null;
   password_hash: string | null;
   is_admin: boolean;
+  email: string | null;
   disabled_at: Date | null;
   resource_type: string | null;
   resource_id: string | null;
@@ -54,6 +58,7 @@ const toRow = (record: SubjectRecord): SubjectRow => ({
   username: record.username,
   passwordHash: record.password_hash,
   isAdmin: record.is_admin,
+  email: record.email ?? null,
   disabledAt: record.disabled_at,
   resourceType: record.resource_type,
   resourceId: record.resource_id,
@@ -81,6 +86,7 @@ export const insertSubject = async (knex: Knex, input: NewSubject): Promise<Subj
         username: input.username ?? null,
         password_hash: input.passwordHash ?? null,
         is_admin: input.isAdmin ?? false,
+        email: input.email ?? null,
         resource_type: input.resourceType ?? null,
         resource_id: input.resourceId ?? null,
       })

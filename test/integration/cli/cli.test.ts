@@ -215,7 +215,7 @@ describe('the tessera CLI: API resources and clients', () => {
         [
           'urn:tessera:management',
           'Tessera management API',
-          ['tokens:read', 'tokens:write', 'resources:write', 'admin'],
+          ['tokens:read', 'tokens:write', 'resources:write', 'admin', 'ssf'],
         ],
       ],
     );

@@ -8,7 +8,15 @@ import { withPostgresSchema } from '../../helpers/postgres.ts';
 export type OpenDatabase = (t: TestContext) => Promise<Knex | undefined>;
 
 /** The tables the storage tests write to, emptied between tests on the shared PGlite. */
-const TABLES = ['access_tokens', 'memberships', 'resources', 'subjects', 'audit_events', 'revocations'];
+const TABLES = [
+  'access_tokens',
+  'memberships',
+  'resources',
+  'subjects',
+  'audit_events',
+  'revocations',
+  'events',
+];
 
 /**
  * A migrated, empty database per test on each driver. PGlite: one in-memory instance per file

@@ -36,7 +36,11 @@ const MIGRATIONS = [
   '20261123010400_create_audit_events',
   '20261123010500_create_management_api',
   '20261204000100_create_revocations',
+  '20261204010000_create_events',
+  '20261204010100_create_webhooks',
+  '20261204010200_create_token_notices',
   '20261204020000_create_signing_keys',
+  '20261204020000_create_ssf_streams',
 ];
 
 const MANAGEMENT_API = 'urn:tessera:management';
@@ -91,12 +95,19 @@ for (const [driver, open] of drivers) {
         'api_resources',
         'audit_events',
         'clients',
+        'events',
         'memberships',
         'oidc_models',
         'resources',
         'revocations',
         'signing_keys',
+        'ssf_queue',
+        'ssf_streams',
         'subjects',
+        'token_notices',
+        'webhook_attempts',
+        'webhook_deliveries',
+        'webhook_subscriptions',
       ]);
     });
 
@@ -120,7 +131,7 @@ for (const [driver, open] of drivers) {
         name: 'Tessera management API',
         format: 'jwt',
         accessTokenTtl: 900,
-        scopes: ['tokens:read', 'tokens:write', 'resources:write', 'admin'],
+        scopes: ['tokens:read', 'tokens:write', 'resources:write', 'admin', 'ssf'],
         signingAlg: 'ES256',
         createdAt: created?.createdAt,
         updatedAt: created?.updatedAt,

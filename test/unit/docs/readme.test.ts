@@ -15,6 +15,7 @@ import { registerResourceCommands } from '../../../src/cli/commands/resources.ts
 import { registerServeCommand } from '../../../src/cli/commands/serve.ts';
 import { registerTokenCommands } from '../../../src/cli/commands/tokens.ts';
 import { registerUserCommands } from '../../../src/cli/commands/users.ts';
+import { registerWebhookCommands } from '../../../src/cli/commands/webhooks.ts';
 import { CONFIG_VARIABLES } from '../../../src/config/load-config.ts';
 
 /**
@@ -53,6 +54,7 @@ const commandTree = (): Command => {
     registerUserCommands,
     registerResourceCommands,
     registerTokenCommands,
+    registerWebhookCommands,
   ]) {
     register(program, context);
   }

@@ -9,6 +9,7 @@ const ALICE: UserView = {
   id: 'usr_alice',
   username: 'alice',
   isAdmin: false,
+  email: null,
   disabledAt: null,
   createdAt: new Date(0),
 };

@@ -12,7 +12,14 @@ const samplePath = (route: Route): string =>
     .replace(':type', 'groups')
     .replace(':tokenId', 'tok_sample')
     .replace(':subjectId', 'usr_sample')
-    .replace(':id', route.path.startsWith('/access-tokens') ? 'tok_sample' : '42');
+    .replace(
+      ':id',
+      route.path.startsWith('/access-tokens')
+        ? 'tok_sample'
+        : route.path.startsWith('/webhooks')
+          ? 'whk_sample'
+          : '42',
+    );
 
 const routes = createManagementRoutes({ ...createFakeServices(), issuer: ISSUER });
 const guarded = routes.filter((route) => route.auth !== 'none');

@@ -10,6 +10,7 @@ import type {
 import type { Actor } from '../../../../src/domain/actors.ts';
 import type { AuditEventView, AuditService } from '../../../../src/domain/audit/audit-event.ts';
 import type { MemberView, ResourceService, ResourceView } from '../../../../src/domain/resources/resource.ts';
+import type { DeliveryView, WebhookService, WebhookView } from '../../../../src/domain/webhooks/webhook.ts';
 
 /**
  * Plain-object domain services for the HTTP layer's own tests: each method answers a fixed, valid
@@ -126,6 +127,12 @@ export const createFakeServices = () => {
       record('rotateForResource', actor, resource, id);
       return issued(resourceTokenView({ id, resource, rotatedAt: T }), RAT);
     },
+    // Not a management API route: POST /leaked-tokens has its own tests.
+    revokeLeaked: async () => 'unknown',
+    revokeByPolicy: async (actor, id, reason) => {
+      record('revokeByPolicy', actor, id, reason);
+      return personalView({ id, state: 'revoked', revokedAt: T });
+    },
   };
 
   const resources: ResourceService = {
@@ -199,5 +206,62 @@ export const createFakeServices = () => {
     maxTokenTtlSeconds: async () => 3600,
   });
 
-  return { accessTokens, resources, audit, users, signingKeys, keyStore, calls };
+  const webhookView = (): WebhookView => ({
+    id: 'whk_sample',
+    url: 'https://hooks.example.com/tessera',
+    eventTypes: ['token.revoked'],
+    description: '',
+    enabled: true,
+    createdBy: 'usr_alice',
+    createdAt: T,
+    updatedAt: T,
+  });
+  const deliveryView = (): DeliveryView => ({
+    id: '1',
+    eventId: '1',
+    eventType: 'token.revoked',
+    streamKey: 'tok_personal0001',
+    state: 'delivered',
+    attempts: 1,
+    createdAt: T,
+    nextAttemptAt: null,
+    finishedAt: T,
+    lastAttempt: { at: T, status: 204, latencyMs: 12, error: null },
+  });
+  const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+  const webhooks: WebhookService = {
+    create: async (actor, input) => {
+      record('create', actor, input);
+      return { webhook: webhookView(), secret: SECRET };
+    },
+    list: async (actor) => {
+      record('list', actor);
+      return [webhookView()];
+    },
+    get: async (actor, id) => {
+      record('get', actor, id);
+      return webhookView();
+    },
+    update: async (actor, id, input) => {
+      record('update', actor, id, input);
+      return webhookView();
+    },
+    rotateSecret: async (actor, id) => {
+      record('rotateSecret', actor, id);
+      return { webhook: webhookView(), secret: SECRET };
+    },
+    remove: async (actor, id) => {
+      record('remove', actor, id);
+    },
+    deliveries: async (actor, id, options) => {
+      record('deliveries', actor, id, options);
+      return [deliveryView()];
+    },
+    sendTest: async (actor, id) => {
+      record('sendTest', actor, id);
+      return { eventId: '2' };
+    },
+  };
+
+  return { accessTokens, resources, audit, users, signingKeys, keyStore, webhooks, calls };
 };
