@@ -65,6 +65,7 @@ export const startProviderRuntime = async ({ config, services, logger }: Provide
           {
             clients,
             apiResources,
+            jwks: keys.providerJwks,
             secretHash,
             accessTokens: domain.accessTokenResolver,
             policies: createTokenPolicies(clients),
