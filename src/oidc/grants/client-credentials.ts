@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import type { JSONWebKeySet } from 'jose';
 import { errors, type KoaContextWithOIDC, type Provider } from 'oidc-provider';
+import { pooledRandomToken } from '../../crypto/random.ts';
 import type { ApiResource } from '../../domain/api-resources/api-resource.ts';
 import type { CachedLookup } from '../../cache/cached-lookup.ts';
 import type { Client } from '../../domain/clients/client.ts';
@@ -99,7 +99,7 @@ const signJwt = (
 ): string => {
   const iat = Math.floor(Date.now() / 1000);
   // 43 characters of the URL-safe alphabet, as the library's jti (nanoid of 256 bits).
-  const jti = randomBytes(32).toString('base64url');
+  const jti = pooledRandomToken();
   Object.assign(token, { jti, iat, exp: iat + token.expiration, format: 'jwt' });
   const value = accessTokenSignerFor(jwks).sign(api.signingAlg, {
     jti,
@@ -111,7 +111,8 @@ const signJwt = (
     iss: provider.issuer,
     aud: token.aud,
   });
-  token.emit('issued');
+  // The event the library's save() emits; its name is worked out per call, so only when listened to.
+  if (provider.listenerCount('client_credentials.issued') > 0) token.emit('issued');
   return value;
 };
 
