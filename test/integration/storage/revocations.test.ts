@@ -45,7 +45,9 @@ for (const [driver, open] of migratedDatabases()) {
       let quiet = await repositories.revocations.listSince(changes.horizon, at(0));
       for (let tries = 0; quiet.rows.length > 0 && tries < 100; tries += 1) {
         assert.ok(
-          quiet.rows.every((row) => changes.rows.some((seen) => seen.kind === row.kind && seen.key === row.key)),
+          quiet.rows.every((row) =>
+            changes.rows.some((seen) => seen.kind === row.kind && seen.key === row.key),
+          ),
           'only rows already seen come back',
         );
         await new Promise((resolve) => setTimeout(resolve, 50));
