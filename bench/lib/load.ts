@@ -114,10 +114,27 @@ const serverCpuMs = (server: Started): number => {
   }
 };
 
-const runAutocannon = async (spec: LoadSpec, server: Started): Promise<Measurement> => {
+/** Where the load generator runs: anywhere, or on one CPU (`taskset -c`, the pinned placement). */
+export type LoaderPlacement = { cpu?: number };
+
+/** `command args…` as given, or under `taskset -c cpu` (which execs it: the pid stays the same). */
+const placed = (placement: LoaderPlacement, command: string, args: string[]) =>
+  placement.cpu === undefined
+    ? { command, args }
+    : { command: 'taskset', args: ['-c', String(placement.cpu), command, ...args] };
+
+const runAutocannon = async (
+  spec: LoadSpec,
+  server: Started,
+  placement: LoaderPlacement,
+): Promise<Measurement> => {
   const specFile = join(scratchDir(), `load-${++specCounter}.json`);
   writeFileSync(specFile, JSON.stringify(spec));
-  const generator = startProcess('autocannon', ['bench/load/autocannon-worker.ts', specFile], { env: {} });
+  const { command, args } = placed(placement, process.execPath, [
+    'bench/load/autocannon-worker.ts',
+    specFile,
+  ]);
+  const generator = startProcess('autocannon', args, { env: {}, command });
   let cpuAtStart: CpuWindow | undefined;
   const result = await new Promise<LoadResult>((done, fail) => {
     readJsonLines(generator.child.stdout as NodeJS.ReadableStream, (message) => {
@@ -147,7 +164,7 @@ const runAutocannon = async (spec: LoadSpec, server: Started): Promise<Measureme
  * wrk (C, one thread here: the other core belongs to the server) with a Lua script that varies
  * requests like the autocannon worker does and prints its summary as one JSON line.
  */
-const runWrk = async (spec: LoadSpec, server: Started): Promise<Measurement> => {
+const runWrk = async (spec: LoadSpec, server: Started, placement: LoaderPlacement): Promise<Measurement> => {
   const script = join(ROOT, 'bench/load/wrk-script.lua');
   // wrk's Lua has no JSON parser: the spec travels as plain environment variables.
   const env: Record<string, string> = {
@@ -181,6 +198,7 @@ const runWrk = async (spec: LoadSpec, server: Started): Promise<Measurement> => 
           `${spec.url}${spec.path}`,
         ],
         env,
+        placement,
       );
       child.stdout.on('data', (chunk: Buffer) => {
         stdout += chunk.toString();
@@ -210,13 +228,16 @@ const runWrk = async (spec: LoadSpec, server: Started): Promise<Measurement> => 
   );
 };
 
-const execFileWrk = (args: string[], env: Record<string, string>) => {
+const execFileWrk = (wrkArgs: string[], env: Record<string, string>, placement: LoaderPlacement) => {
   // wrk is not node: spawn it through the same registry so it is stopped on Ctrl-C as well. The
   // shell around it prints wrk's CPU time (`times`) once it is done.
-  const started = startProcess('wrk', ['-c', 'wrk "$@"; status=$?; times; exit $status', 'wrk', ...args], {
-    env,
-    command: 'bash',
-  });
+  const { command, args } = placed(placement, 'bash', [
+    '-c',
+    'wrk "$@"; status=$?; times; exit $status',
+    'wrk',
+    ...wrkArgs,
+  ]);
+  const started = startProcess('wrk', args, { env, command });
   return {
     stdout: started.child.stdout as NodeJS.ReadableStream,
     exited: started.exited,
@@ -224,5 +245,10 @@ const execFileWrk = (args: string[], env: Record<string, string>) => {
   };
 };
 
-export const runLoad = (loader: Loader, spec: LoadSpec, server: Started): Promise<Measurement> =>
-  loader === 'wrk' ? runWrk(spec, server) : runAutocannon(spec, server);
+export const runLoad = (
+  loader: Loader,
+  spec: LoadSpec,
+  server: Started,
+  placement: LoaderPlacement = {},
+): Promise<Measurement> =>
+  loader === 'wrk' ? runWrk(spec, server, placement) : runAutocannon(spec, server, placement);

@@ -12,6 +12,13 @@ import type { Loader } from './load.ts';
  */
 export type Mode = 'full' | 'quick' | 'smoke';
 
+/**
+ * Where the compared scenarios (1–3) run: `machine` unpinned (the whole machine's figures),
+ * `pinned` the server on one CPU and the load generator on the other (per-core figures, issue 16),
+ * `both` one after the other. Default: both where `taskset` and two CPUs are available.
+ */
+export type Placement = 'machine' | 'pinned' | 'both';
+
 export type BenchOptions = {
   mode: Mode;
   runs: number;
@@ -27,6 +34,11 @@ export type BenchOptions = {
   /** PATs whose Redis entries are measured (scenario 8, memory per PAT). */
   patMemoryTokens: number;
   es256Seconds: number;
+  /** Undefined: both when the machine can pin, else machine (decided in run.ts). */
+  placement: Placement | undefined;
+  /** Runs and measured seconds per run of the pinned placement: medians of short runs. */
+  pinnedRuns: number;
+  pinnedDurationSeconds: number;
   /** Scenario ids (or numbers) to run; empty: all. */
   scenarios: string[];
   profile: boolean;
@@ -37,7 +49,7 @@ export type BenchOptions = {
 
 const PRESETS: Record<
   Mode,
-  Omit<BenchOptions, 'mode' | 'scenarios' | 'profile' | 'loader' | 'out' | 'help'>
+  Omit<BenchOptions, 'mode' | 'scenarios' | 'profile' | 'loader' | 'out' | 'help' | 'placement'>
 > = {
   full: {
     runs: 3,
@@ -49,6 +61,8 @@ const PRESETS: Record<
     introspectionTokens: 500,
     patMemoryTokens: 10_000,
     es256Seconds: 2,
+    pinnedRuns: 3,
+    pinnedDurationSeconds: 5,
   },
   quick: {
     runs: 1,
@@ -60,6 +74,8 @@ const PRESETS: Record<
     introspectionTokens: 500,
     patMemoryTokens: 1_000,
     es256Seconds: 1,
+    pinnedRuns: 3,
+    pinnedDurationSeconds: 3,
   },
   smoke: {
     runs: 1,
@@ -71,6 +87,8 @@ const PRESETS: Record<
     introspectionTokens: 50,
     patMemoryTokens: 50,
     es256Seconds: 0.5,
+    pinnedRuns: 1,
+    pinnedDurationSeconds: 1,
   },
 };
 
@@ -85,6 +103,10 @@ export const USAGE = `Usage: npm run bench -- [options]
   --scale-tokens <a,b>    live opaque tokens, small and large case (default 10000,1000000)
   --scale-clients <a,b>   registered clients, small and large case (default 10000,100000)
   --pat-memory <n>        PATs whose Redis entries are measured (default 10000)
+  --placement <where>     scenarios 1–3: machine (unpinned), pinned (server on CPU 0, load generator
+                          on CPU 1, taskset) or both (default when taskset and 2 CPUs are present)
+  --pinned-runs <n>       runs of the pinned placement (default 3; medians)
+  --pinned-duration <s>   measured seconds per pinned run (default 5; --quick 3)
   --loader <name>         autocannon or wrk (default: wrk when installed, else autocannon)
   --profile               run Tessera and the baseline with --cpu-prof into bench/results/profiles
   --out <file>            where to write the JSON (default bench/results/<timestamp>.json)
@@ -119,6 +141,9 @@ export const parseOptions = (argv: string[]): BenchOptions => {
       'scale-clients': { type: 'string' },
       'pat-memory': { type: 'string' },
       loader: { type: 'string' },
+      placement: { type: 'string' },
+      'pinned-runs': { type: 'string' },
+      'pinned-duration': { type: 'string' },
       profile: { type: 'boolean', default: false },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -129,6 +154,8 @@ export const parseOptions = (argv: string[]): BenchOptions => {
   const preset = PRESETS[mode];
   if (values.loader !== undefined && values.loader !== 'autocannon' && values.loader !== 'wrk')
     throw new Error('--loader must be autocannon or wrk');
+  if (values.placement !== undefined && !['machine', 'pinned', 'both'].includes(values.placement))
+    throw new Error('--placement must be machine, pinned or both');
   return {
     ...preset,
     mode,
@@ -144,6 +171,10 @@ export const parseOptions = (argv: string[]): BenchOptions => {
       1,
       positive(values['pat-memory'], '--pat-memory', true) ?? preset.patMemoryTokens,
     ),
+    placement: values.placement as Placement | undefined,
+    pinnedRuns: Math.max(1, positive(values['pinned-runs'], '--pinned-runs', true) ?? preset.pinnedRuns),
+    pinnedDurationSeconds:
+      positive(values['pinned-duration'], '--pinned-duration', false) ?? preset.pinnedDurationSeconds,
     scenarios: values.scenario.flatMap((value) => value.split(',')).filter(Boolean),
     profile: values.profile,
     loader: values.loader as Loader | undefined,

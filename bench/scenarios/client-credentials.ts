@@ -18,6 +18,7 @@ export const clientCredentialsJwt: ComparedScenario = {
   id: 'client-credentials-jwt',
   number: 1,
   title: 'client_credentials, JWT (ES256), client_secret_basic',
+  pinnedTarget: 1.5,
   plan: async (_ctx, _target, fixtures) => ({
     ...tokenRequest(JWT_API, JWT_SCOPE),
     headers: { 'content-type': FORM, authorization: basicAuth(fixtures.service) },
@@ -29,6 +30,7 @@ export const clientCredentialsOpaque: ComparedScenario = {
   id: 'client-credentials-opaque',
   number: 2,
   title: 'client_credentials, opaque, client_secret_basic',
+  pinnedTarget: 1.5,
   plan: async (_ctx, _target, fixtures) => ({
     ...tokenRequest(OPAQUE_API, OPAQUE_SCOPE),
     headers: { 'content-type': FORM, authorization: basicAuth(fixtures.service) },

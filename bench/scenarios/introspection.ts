@@ -14,6 +14,7 @@ export const introspectionOpaque: ComparedScenario = {
   id: 'introspection-opaque',
   number: 3,
   title: 'introspection of an opaque token by its resource server',
+  pinnedTarget: 2.0,
   async plan(ctx, target, fixtures) {
     const count = ctx.options.introspectionTokens;
     const tokens = await mintTokens(

@@ -25,6 +25,8 @@ export type Row = {
   summary: Summary;
   runs: Measurement[];
   note?: string;
+  /** Compared scenarios: unpinned (whole machine) or pinned (server and load generator one CPU each). */
+  placement?: 'machine' | 'pinned';
   /** Tessera ÷ baseline of the medians, for compared scenarios. */
   vsBaseline?: { requestsPerSecond: number; p99: number; cpuPerRequest: number };
 };
@@ -75,6 +77,8 @@ type Base = { id: string; number: number; title: string };
 
 export type ComparedScenario = Base & {
   kind: 'compared';
+  /** Tessera's requests/s ÷ the baseline's that the pinned placement must reach (issue 16). */
+  pinnedTarget: number;
   /** The load for one target; may prepare state (mint tokens) first. Called before every run. */
   plan(ctx: BenchContext, target: Target, fixtures: Fixtures): Promise<LoadPlan>;
 };

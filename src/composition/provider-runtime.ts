@@ -76,6 +76,7 @@ export const startProviderRuntime = async ({ config, services, logger, metrics }
           {
             clients,
             apiResources,
+            jwks: keys.providerJwks,
             secretHash,
             accessTokens: domain.accessTokenResolver,
             policies: createTokenPolicies(clients),

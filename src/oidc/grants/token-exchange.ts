@@ -8,7 +8,7 @@ import type {
 import type { ApiResource } from '../../domain/api-resources/api-resource.ts';
 import type { CachedLookup } from '../../cache/cached-lookup.ts';
 import type { Client } from '../../domain/clients/client.ts';
-import { createAccessTokenSigner } from '../access-token-signer.ts';
+import { accessTokenSignerFor } from '../access-token-signer.ts';
 
 /**
  * RFC 8693 token exchange: a client registered for this grant trades a personal or resource access
@@ -128,7 +128,7 @@ export const exchangedClaims = (input: {
 };
 
 export const createTokenExchangeGrant = (deps: Deps) => {
-  const signer = createAccessTokenSigner(deps.jwks);
+  const signer = accessTokenSignerFor(deps.jwks);
   return async (ctx: KoaContextWithOIDC): Promise<void> => {
     const client = ctx.oidc.client;
     const registered = client && (await deps.clients.get(client.clientId));
@@ -176,7 +176,7 @@ export const createTokenExchangeGrant = (deps: Deps) => {
       exp,
       jti: randomToken(16),
     });
-    const accessToken = await signer.sign(api.signingAlg, claims);
+    const accessToken = signer.sign(api.signingAlg, claims);
 
     ctx.body = {
       access_token: accessToken,

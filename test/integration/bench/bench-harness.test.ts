@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { pinningUnavailable } from '../../../bench/lib/pinning.ts';
 import { POSTGRES_URL, REDIS_URL } from '../../helpers/production-env.ts';
 import { ROOT } from '../../helpers/tessera-process.ts';
 import { skipOrFailUnreachable } from '../../helpers/unreachable.ts';
@@ -117,11 +118,21 @@ test('bench harness: a smoke run of scenarios 1, 4, 7 and PAT memory exits 0, wr
     id: string;
     number: number;
     status: string;
-    rows: { target: string; summary: Record<string, unknown>; vsBaseline?: Record<string, unknown> }[];
+    rows: {
+      target: string;
+      placement?: string;
+      summary: Record<string, unknown>;
+      vsBaseline?: Record<string, unknown>;
+    }[];
   }[];
   const measured = scenarios.find((scenario) => scenario.id === 'client-credentials-jwt');
   assert.equal(measured?.status, 'measured');
-  assert.deepEqual(measured.rows.map((row) => row.target).sort(), ['baseline', 'tessera']);
+  // Unpinned, and pinned (server on one CPU, load generator on the other) where taskset can.
+  const machineRows = ['machine baseline', 'machine tessera'];
+  assert.deepEqual(
+    measured.rows.map((row) => `${row.placement} ${row.target}`).sort(),
+    pinningUnavailable() === undefined ? [...machineRows, 'pinned baseline', 'pinned tessera'] : machineRows,
+  );
   for (const row of measured.rows) {
     for (const field of ['requestsPerSecond', 'p50Ms', 'p99Ms', 'errors', 'serverCpuMsPerRequest'])
       assert.ok(isNumber(row.summary[field]), `${row.target} ${field} is a number`);

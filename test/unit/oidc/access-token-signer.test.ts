@@ -48,9 +48,9 @@ describe('the access token signer', () => {
     assert.equal(decodeProtectedHeader(await activated.sign('ES256', CLAIMS)).kid, keys[1]?.kid);
   });
 
-  test('fails, rather than signing with another algorithm, when the algorithm has no signing key', async () => {
+  test('fails, rather than signing with another algorithm, when the algorithm has no signing key', () => {
     const onlyPending = createAccessTokenSigner(toProviderJwks([keys[1] as SigningKey], T0));
-    await assert.rejects(onlyPending.sign('ES256', CLAIMS), /no signing key for ES256/);
-    await assert.rejects(onlyPending.sign('RS256', CLAIMS), /no signing key for RS256/);
+    assert.throws(() => onlyPending.sign('ES256', CLAIMS), /no signing key for ES256/);
+    assert.throws(() => onlyPending.sign('RS256', CLAIMS), /no signing key for RS256/);
   });
 });
