@@ -23,6 +23,9 @@ export const clientMetadata = (client: Client) => ({
   client_name: client.name,
   // The HMAC of the secret, never the secret; see provider-internals.ts compareClientSecretsByHash.
   ...(client.secretHash ? { client_secret: client.secretHash } : {}),
+  // Native apps may use http loopback and private-use scheme redirect URIs (RFC 8252); every other
+  // client's rules are those of the web. Tessera checked the URIs at registration (redirect-uri.ts).
+  application_type: client.applicationType === 'native' ? 'native' : 'web',
   grant_types: client.grantTypes,
   response_types: client.grantTypes.includes('authorization_code') ? ['code'] : [],
   redirect_uris: client.redirectUris,

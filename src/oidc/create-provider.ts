@@ -33,6 +33,7 @@ import { refuseDpop } from './middleware/refuse-dpop.ts';
 import { rfcErrorCorrections } from './middleware/rfc-error-corrections.ts';
 import { noteStoreFailure, oauthErrorBoundary } from './oauth-error-response.ts';
 import { compareClientSecretsByHash } from './provider-internals.ts';
+import { matchesClientSecret } from '../domain/clients/client-secret.ts';
 import { createTokenModelAdapters, TOKEN_MODELS } from './token-models-adapter.ts';
 
 export type OidcDeps = {
@@ -154,7 +155,10 @@ export const createProvider = (deps: OidcDeps): Provider => {
 
   const provider = new Provider(deps.issuer, configuration);
   provider.proxy = deps.trustProxy;
-  compareClientSecretsByHash(provider, deps.secretHash);
+  compareClientSecretsByHash(provider, async (clientId, actual) => {
+    const client = await deps.clients.get(clientId);
+    return client !== undefined && matchesClientSecret(client, actual, deps.secretHash);
+  });
   provider.registerGrantType(
     'client_credentials',
     createClientCredentialsGrant(provider, deps),

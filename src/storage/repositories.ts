@@ -26,8 +26,9 @@ const bindTables = (knex: Knex) => ({
     findByIds: (clientIds: string[]) => clients.findClientsByIds(knex, clientIds),
     list: () => clients.listClients(knex),
     deleteById: (clientId: string) => clients.deleteClientById(knex, clientId),
-    updateSecretHash: (clientId: string, secretHash: string) =>
-      clients.updateClientSecretHash(knex, clientId, secretHash),
+    updateSecretHash: (clientId: string, secretHash: string, previousExpiresAt?: Date | null) =>
+      clients.updateClientSecretHash(knex, clientId, secretHash, previousExpiresAt),
+    update: (clientId: string, changes: clients.ClientChanges) => clients.updateClient(knex, clientId, changes),
     listIdsUsingResource: (identifier: string) => clients.listClientIdsUsingResource(knex, identifier),
   },
   subjects: {

@@ -36,6 +36,7 @@ const MIGRATIONS = [
   '20261123010400_create_audit_events',
   '20261123010500_create_management_api',
   '20261204000100_create_revocations',
+  '20261204000200_add_application_clients',
 ];
 
 const MANAGEMENT_API = 'urn:tessera:management';
