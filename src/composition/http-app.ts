@@ -47,6 +47,7 @@ export const createHttpApp = ({ config, services, runtime, logger, selfUrl, drai
       tokenRules: { maxLifetimeDays: config.tokenMaxLifetimeDays, now: () => new Date() },
       resources: domain.resources,
       audit: domain.audit,
+      clients: domain.clients,
       users: domain.users,
     }),
     interactions: createInteractionRoutes({

@@ -33,7 +33,12 @@ const defaultGrantTypes = (type: string): string =>
   type === 'service' ? 'client_credentials' : 'authorization_code,refresh_token';
 
 const uriList = (value: string | undefined): string[] | undefined =>
-  value === undefined ? undefined : value.split(',').map((uri) => uri.trim()).filter((uri) => uri !== '');
+  value === undefined
+    ? undefined
+    : value
+        .split(',')
+        .map((uri) => uri.trim())
+        .filter((uri) => uri !== '');
 
 const seconds = (value: string | undefined, flag: string): number | undefined =>
   value === undefined ? undefined : parseDuration(value, flag);
@@ -51,7 +56,7 @@ const toJson = (client: Json<ClientView>) => ({
   resources: client.resources,
   scopes: client.scopes,
   introspects: client.introspects,
-  refresh_token_ttl: client.refreshTokenAbsoluteTtl,
+  refresh_token_absolute_ttl: client.refreshTokenAbsoluteTtl,
   refresh_token_idle_ttl: client.refreshTokenIdleTtl,
   created_at: client.createdAt,
   updated_at: client.updatedAt,
@@ -112,7 +117,10 @@ export const registerClientCommands = (program: Command, context: CommandContext
       '--grant-types <types>',
       `comma-separated grant types: ${GRANT_TYPES.join(', ')} (default: client_credentials for a service, authorization_code,refresh_token for an application)`,
     )
-    .option('--redirect-uris <uris>', 'comma-separated redirect URIs (https; native apps also http://127.0.0.1 or com.example.app:/cb)')
+    .option(
+      '--redirect-uris <uris>',
+      'comma-separated redirect URIs (https; native apps also http://127.0.0.1 or com.example.app:/cb)',
+    )
     .option('--post-logout-redirect-uris <uris>', 'comma-separated URIs to return to after sign-out')
     .option(
       '--resources <uris>',
@@ -120,7 +128,10 @@ export const registerClientCommands = (program: Command, context: CommandContext
     )
     .option('--scopes <scopes>', 'space- or comma-separated scopes it may request')
     .option('--introspects <uris>', 'comma-separated API identifiers whose tokens it may introspect')
-    .option('--refresh-token-ttl <duration>', 'absolute refresh-token lifetime from sign-in, e.g. 30d (default 14d)')
+    .option(
+      '--refresh-token-ttl <duration>',
+      'absolute refresh-token lifetime from sign-in, e.g. 30d (default 14d)',
+    )
     .option('--refresh-token-idle-ttl <duration>', 'how long an unused refresh token lives, e.g. 7d')
     .option('--json', 'print JSON')
     .action(async (options) =>
@@ -160,7 +171,8 @@ export const registerClientCommands = (program: Command, context: CommandContext
       context.run(FLAGS, async () => {
         const changes: UpdateClientInput = {
           name: options.name,
-          grantTypes: options.grantTypes === undefined ? undefined : (list(options.grantTypes) as GrantType[]),
+          grantTypes:
+            options.grantTypes === undefined ? undefined : (list(options.grantTypes) as GrantType[]),
           redirectUris: uriList(options.redirectUris),
           postLogoutRedirectUris: uriList(options.postLogoutRedirectUris),
           resources: options.resources === undefined ? undefined : list(options.resources),
@@ -202,9 +214,14 @@ export const registerClientCommands = (program: Command, context: CommandContext
 
   group
     .command('rotate-secret')
-    .description('replace the client secret; prints the new one once; the old one stops working (or at --keep-old-for)')
+    .description(
+      'replace the client secret; prints the new one once; the old one stops working (or at --keep-old-for)',
+    )
     .argument('<client-id>', 'the client id')
-    .option('--keep-old-for <duration>', 'keep the old secret working this long (e.g. 24h, 7d; at most 30d), for a rollout without downtime')
+    .option(
+      '--keep-old-for <duration>',
+      'keep the old secret working this long (e.g. 24h, 7d; at most 30d), for a rollout without downtime',
+    )
     .option('--json', 'print JSON')
     .action(async (clientId: string, options) =>
       context.run(FLAGS, async () => {

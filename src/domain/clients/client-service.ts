@@ -185,15 +185,25 @@ export const createClientService = (deps: {
      * until then, so the new one can be rolled out to every instance of the client without an
      * outage; a later rotation ends that overlap (only one predecessor is kept).
      */
-    async rotateSecret(actor: Actor, clientId: string, input: RotateSecretInput = {}): Promise<ClientWithSecret> {
+    async rotateSecret(
+      actor: Actor,
+      clientId: string,
+      input: RotateSecretInput = {},
+    ): Promise<ClientWithSecret> {
       refuseBuiltInClient(clientId, 'given a secret (it is a public client, protected by PKCE)');
       const { keepOldForSeconds } = parseInput(rotateSecretInput, input);
       const current = await existing(clientId);
       if (!current.secretHash)
-        throw conflict(`client ${clientId} is a public client (${current.applicationType}): it has no secret to rotate`);
+        throw conflict(
+          `client ${clientId} is a public client (${current.applicationType}): it has no secret to rotate`,
+        );
       const clientSecret = generateClientSecret();
       const oldUntil = keepOldForSeconds > 0 ? new Date(Date.now() + keepOldForSeconds * 1000) : null;
-      const updated = await clients.updateSecretHash(clientId, deps.secretHash.digest(clientSecret), oldUntil);
+      const updated = await clients.updateSecretHash(
+        clientId,
+        deps.secretHash.digest(clientSecret),
+        oldUntil,
+      );
       if (!updated) throw notFound(`no client with id ${clientId}`);
       await recordAudit(deps.repositories, actor, {
         action: 'client.rotate_secret',

@@ -8,7 +8,12 @@ import { type RedirectUriOwner, redirectUriProblem } from './redirect-uri.ts';
  * authorization code (with PKCE) and refresh token grants sign people in to applications.
  */
 export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
-export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', TOKEN_EXCHANGE] as const;
+export const GRANT_TYPES = [
+  'authorization_code',
+  'refresh_token',
+  'client_credentials',
+  TOKEN_EXCHANGE,
+] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
 const RESOURCE_GRANTS: readonly string[] = ['client_credentials', TOKEN_EXCHANGE];
 /** Grants that need client authentication: a public client has nothing to authenticate with. */
@@ -102,7 +107,9 @@ const ttl = z
 /** The client's fields, each checked alone; clientRules checks them together. */
 const clientFields = z.object({
   name: displayName,
-  type: z.enum(APPLICATION_TYPES, { message: `must be one of: ${APPLICATION_TYPES.join(', ')}` }).default('service'),
+  type: z
+    .enum(APPLICATION_TYPES, { message: `must be one of: ${APPLICATION_TYPES.join(', ')}` })
+    .default('service'),
   grantTypes: z
     .array(z.enum(GRANT_TYPES, { message: `must be one of: ${GRANT_TYPES.join(', ')}` }))
     .min(1, 'must name at least one grant type')
@@ -124,31 +131,49 @@ const clientRules = (input: ClientFields, ctx: z.RefinementCtx): void => {
   const grants = new Set<string>(input.grantTypes);
   // These grants mint tokens for the client's APIs only: without one, every request would fail.
   if (input.resources.length === 0 && input.grantTypes.some((grant) => RESOURCE_GRANTS.includes(grant)))
-    problem('resources', 'must name at least one API resource for the client_credentials and token exchange grants');
+    problem(
+      'resources',
+      'must name at least one API resource for the client_credentials and token exchange grants',
+    );
   if (grants.has('refresh_token') && !grants.has('authorization_code'))
-    problem('grantTypes', 'refresh_token needs authorization_code: refresh tokens are issued only at sign-in');
+    problem(
+      'grantTypes',
+      'refresh_token needs authorization_code: refresh tokens are issued only at sign-in',
+    );
   if (input.type === 'service') {
     if (grants.has('authorization_code'))
-      problem('grantTypes', 'authorization_code signs people in to an application: register it with type web, spa or native');
+      problem(
+        'grantTypes',
+        'authorization_code signs people in to an application: register it with type web, spa or native',
+      );
     if (input.redirectUris.length > 0) problem('redirectUris', 'a service has no redirect URIs');
   } else {
     if (!grants.has('authorization_code'))
-      problem('grantTypes', `an application of type ${input.type} signs people in: it needs authorization_code`);
+      problem(
+        'grantTypes',
+        `an application of type ${input.type} signs people in: it needs authorization_code`,
+      );
     if (input.redirectUris.length === 0) problem('redirectUris', 'must name at least one redirect URI');
     for (const field of ['redirectUris', 'postLogoutRedirectUris'] as const)
       input[field].forEach((uri, index) => {
         const why = redirectUriProblem(uri, input.type as RedirectUriOwner);
-        if (why) ctx.addIssue({ code: 'custom', path: [field, index], message: `${JSON.stringify(uri)} ${why}` });
+        if (why)
+          ctx.addIssue({ code: 'custom', path: [field, index], message: `${JSON.stringify(uri)} ${why}` });
       });
   }
   if (isPublicType(input.type)) {
     const confidential = input.grantTypes.filter((grant) => CONFIDENTIAL_GRANTS.includes(grant));
     if (confidential.length > 0)
-      problem('grantTypes', `a public client (${input.type}) has no secret, so it cannot use ${confidential.join(', ')}`);
-    if (input.introspects.length > 0) problem('introspects', `a public client (${input.type}) cannot introspect`);
+      problem(
+        'grantTypes',
+        `a public client (${input.type}) has no secret, so it cannot use ${confidential.join(', ')}`,
+      );
+    if (input.introspects.length > 0)
+      problem('introspects', `a public client (${input.type}) cannot introspect`);
   }
   if (!grants.has('refresh_token')) {
-    if (input.refreshTokenAbsoluteTtl !== null) problem('refreshTokenAbsoluteTtl', 'needs the refresh_token grant');
+    if (input.refreshTokenAbsoluteTtl !== null)
+      problem('refreshTokenAbsoluteTtl', 'needs the refresh_token grant');
     if (input.refreshTokenIdleTtl !== null) problem('refreshTokenIdleTtl', 'needs the refresh_token grant');
   }
   const absolute = input.refreshTokenAbsoluteTtl ?? DEFAULT_REFRESH_TOKEN_TTL;

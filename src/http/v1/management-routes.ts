@@ -1,11 +1,13 @@
 import type { AccessTokenService } from '../../domain/access-tokens/access-token.ts';
 import type { TokenRequestRules } from '../../domain/access-tokens/token-request.ts';
 import type { AuditService } from '../../domain/audit/audit-event.ts';
+import type { ClientService } from '../../domain/clients/client-service.ts';
 import type { ResourceService } from '../../domain/resources/resource.ts';
 import type { UserService } from '../../domain/users/user-service.ts';
 import type { Route } from './define-route.ts';
 import { createOpenApiDocument, type OpenApiDocument } from './openapi-document.ts';
 import { createAuditEventRoutes } from './routes/audit-event-routes.ts';
+import { createClientRoutes } from './routes/client-routes.ts';
 import { createMeRoutes } from './routes/me-routes.ts';
 import { createOpenApiRoute } from './routes/openapi-route.ts';
 import { createPersonalTokenRoutes } from './routes/personal-token-routes.ts';
@@ -16,6 +18,7 @@ export type ManagementRouteDeps = {
   accessTokens: AccessTokenService;
   resources: ResourceService;
   audit: AuditService;
+  clients: ClientService;
   users: Pick<UserService, 'describe'>;
   /** The operator's token lifetime policy and the clock: the token create bodies check them. */
   tokenRules?: TokenRequestRules | undefined;
@@ -31,6 +34,7 @@ export const createManagementRoutes = (deps: ManagementRouteDeps): Route[] => {
     ...createResourceRoutes(deps),
     ...createMeRoutes(deps),
     ...createAuditEventRoutes(deps),
+    ...createClientRoutes(deps),
   ];
   let document: OpenApiDocument | undefined;
   routes.push(

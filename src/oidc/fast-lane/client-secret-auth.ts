@@ -102,7 +102,10 @@ export const createClientAuthenticator = (deps: ClientAuthDeps) => {
     const key = hash('sha256', presented, 'base64url');
     const remembered = passed.get(key);
     if (remembered) {
-      if ((await deps.clients.get(remembered.clientId)) === remembered.client && Date.now() < remembered.until)
+      if (
+        (await deps.clients.get(remembered.clientId)) === remembered.client &&
+        Date.now() < remembered.until
+      )
         return remembered.client;
       passed.delete(key);
     }
@@ -110,7 +113,8 @@ export const createClientAuthenticator = (deps: ClientAuthDeps) => {
     const credentials = readClientCredentials(authorization, params);
     if (!credentials) return undefined;
     const client = await deps.clients.get(credentials.clientId);
-    if (!client?.secretHash || !matchesClientSecret(client, credentials.secret, deps.secretHash)) return undefined;
+    if (!client?.secretHash || !matchesClientSecret(client, credentials.secret, deps.secretHash))
+      return undefined;
     if (passed.size >= rememberAtMost) passed.delete(passed.keys().next().value as string);
     const current = deps.secretHash.matches(credentials.secret, client.secretHash);
     const until = current ? Infinity : (client.previousSecretExpiresAt?.getTime() ?? 0);

@@ -5,6 +5,8 @@ import type {
 } from '../../../../src/domain/access-tokens/access-token.ts';
 import type { Actor } from '../../../../src/domain/actors.ts';
 import type { AuditEventView, AuditService } from '../../../../src/domain/audit/audit-event.ts';
+import type { ClientView } from '../../../../src/domain/clients/client.ts';
+import type { ClientService } from '../../../../src/domain/clients/client-service.ts';
 import type { MemberView, ResourceService, ResourceView } from '../../../../src/domain/resources/resource.ts';
 
 /**
@@ -31,6 +33,26 @@ export const personalView = (overrides: Partial<AccessTokenView> = {}): AccessTo
   lastUsedIp: null,
   rotatedAt: null,
   revokedAt: null,
+  ...overrides,
+});
+
+export const clientView = (overrides: Partial<ClientView> = {}): ClientView => ({
+  clientId: 'cl_web0001',
+  name: 'Web app',
+  applicationType: 'web',
+  tokenEndpointAuthMethod: 'client_secret_basic',
+  grantTypes: ['authorization_code', 'refresh_token'],
+  redirectUris: ['https://app.example.test/callback'],
+  postLogoutRedirectUris: [],
+  resources: [],
+  scopes: [],
+  introspects: [],
+  refreshTokenAbsoluteTtl: null,
+  refreshTokenIdleTtl: null,
+  createdAt: T,
+  updatedAt: T,
+  secretRotatedAt: null,
+  previousSecretExpiresAt: null,
   ...overrides,
 });
 
@@ -176,5 +198,27 @@ export const createFakeServices = () => {
     },
   };
 
-  return { accessTokens, resources, audit, users, calls };
+  const clients: ClientService = {
+    find: async () => undefined,
+    findMany: async () => new Map(),
+    create: async (actor, input) => {
+      record('create', actor, input);
+      return { clientId: 'cl_web0001', clientSecret: 'tsr_cs_secret', client: clientView() };
+    },
+    update: async (actor, clientId, input) => {
+      record('update', actor, clientId, input);
+      return clientView();
+    },
+    list: async () => [clientView()],
+    get: async (clientId) => clientView({ clientId }),
+    rotateSecret: async (actor, clientId, input) => {
+      record('rotateSecret', actor, clientId, input);
+      return { clientId, clientSecret: 'tsr_cs_new', client: clientView({ clientId }) };
+    },
+    remove: async (actor, clientId) => {
+      record('remove', actor, clientId);
+    },
+  };
+
+  return { accessTokens, resources, audit, users, clients, calls };
 };
