@@ -33,6 +33,7 @@ import { refuseDpop } from './middleware/refuse-dpop.ts';
 import { rfcErrorCorrections } from './middleware/rfc-error-corrections.ts';
 import { noteStoreFailure, oauthErrorBoundary } from './oauth-error-response.ts';
 import { compareClientSecretsByHash } from './provider-internals.ts';
+import { refreshTokenTtls } from './configuration/refresh-token-lifetimes.ts';
 import { matchesClientSecret } from '../domain/clients/client-secret.ts';
 import { createTokenModelAdapters, TOKEN_MODELS } from './token-models-adapter.ts';
 
@@ -141,8 +142,7 @@ export const createProvider = (deps: OidcDeps): Provider => {
       IdToken: 3600,
       Interaction: 3600,
       Session: 14 * 24 * 3600,
-      Grant: 14 * 24 * 3600,
-      RefreshToken: 14 * 24 * 3600,
+      ...(refreshTokenTtls(deps.clients) as unknown as Pick<NonNullable<Configuration['ttl']>, 'Grant' | 'RefreshToken'>),
     },
     ...endUserFlows({ accounts: deps.accounts, clients: deps.clients }),
     renderError: async (ctx, out) => {

@@ -28,7 +28,7 @@ export const CLIENTS_TOPIC = 'clients';
 
 export type ClientService = ReturnType<typeof createClientService>;
 
-/** The longest any token of a client lives (refresh tokens and grants, create-provider.ts). */
+/** The longest any token of a client lives by default (refresh tokens and grants, refresh-token-lifetimes.ts). */
 const LONGEST_TOKEN_LIFETIME_MS = 14 * 86_400_000;
 
 /** Only the members a PATCH named: an absent one keeps its value. */
@@ -220,12 +220,15 @@ export const createClientService = (deps: {
      */
     async remove(actor: Actor, clientId: string): Promise<void> {
       refuseBuiltInClient(clientId, 'deleted');
+      const current = await existing(clientId);
+      // The revocation must outlive the longest-lived token of the client: its refresh tokens.
+      const longest = Math.max(LONGEST_TOKEN_LIFETIME_MS, (current.refreshTokenAbsoluteTtl ?? 0) * 1000);
       const at = new Date();
       const revocation: Revocation = {
         kind: 'client',
         key: clientId,
         revokedAt: at,
-        expiresAt: new Date(at.getTime() + LONGEST_TOKEN_LIFETIME_MS),
+        expiresAt: new Date(at.getTime() + longest),
       };
       await deps.repositories.transaction(async (tx) => {
         if (!(await tx.clients.deleteById(clientId))) throw notFound(`no client with id ${clientId}`);
