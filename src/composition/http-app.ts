@@ -59,6 +59,7 @@ export const createHttpApp = ({ config, services, runtime, logger, selfUrl, drai
       }),
       csrf,
       logger,
+      apiName: async (identifier) => (await services.apiResources.get(identifier))?.name,
     }),
     console: createConsole({
       issuer: config.issuer,

@@ -2,6 +2,7 @@ import { Provider } from 'oidc-provider';
 import type { CachedLookup } from '../cache/cached-lookup.ts';
 import type { OidcAdapter } from '../storage/oidc-adapter/contract.ts';
 import type { Client } from '../domain/clients/client.ts';
+import { ABSOLUTE_TTL_METADATA, IDLE_TTL_METADATA } from './configuration/refresh-token-lifetimes.ts';
 
 /**
  * oidc-provider's `Client` model reads clients through this adapter: Tessera's clients table, behind
@@ -31,6 +32,11 @@ export const clientMetadata = (client: Client) => ({
   redirect_uris: client.redirectUris,
   post_logout_redirect_uris: client.postLogoutRedirectUris,
   token_endpoint_auth_method: client.secretHash ? requestAuthMethod() : 'none',
+  // Read by the synchronous TTL functions (configuration/refresh-token-lifetimes.ts).
+  ...(client.refreshTokenAbsoluteTtl !== null
+    ? { [ABSOLUTE_TTL_METADATA]: client.refreshTokenAbsoluteTtl }
+    : {}),
+  ...(client.refreshTokenIdleTtl !== null ? { [IDLE_TTL_METADATA]: client.refreshTokenIdleTtl } : {}),
 });
 
 const readOnly = async (): Promise<never> => {

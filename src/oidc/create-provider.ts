@@ -33,7 +33,7 @@ import { refuseDpop } from './middleware/refuse-dpop.ts';
 import { rfcErrorCorrections } from './middleware/rfc-error-corrections.ts';
 import { noteStoreFailure, oauthErrorBoundary } from './oauth-error-response.ts';
 import { compareClientSecretsByHash } from './provider-internals.ts';
-import { refreshTokenTtls } from './configuration/refresh-token-lifetimes.ts';
+import { REFRESH_TOKEN_METADATA, refreshTokenTtls } from './configuration/refresh-token-lifetimes.ts';
 import { matchesClientSecret } from '../domain/clients/client-secret.ts';
 import { createTokenModelAdapters, TOKEN_MODELS } from './token-models-adapter.ts';
 
@@ -85,6 +85,7 @@ export const createProvider = (deps: OidcDeps): Provider => {
     jwks: deps.jwks as Configuration['jwks'],
     cookies: { keys: deps.cookieKeys },
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
+    extraClientMetadata: { properties: REFRESH_TOKEN_METADATA },
     responseTypes: ['code'],
     scopes: ['openid', 'offline_access'],
     enabledJWA: {
@@ -142,7 +143,7 @@ export const createProvider = (deps: OidcDeps): Provider => {
       IdToken: 3600,
       Interaction: 3600,
       Session: 14 * 24 * 3600,
-      ...(refreshTokenTtls(deps.clients) as unknown as Pick<NonNullable<Configuration['ttl']>, 'Grant' | 'RefreshToken'>),
+      ...(refreshTokenTtls as unknown as Pick<NonNullable<Configuration['ttl']>, 'Grant' | 'RefreshToken'>),
     },
     ...endUserFlows({ accounts: deps.accounts, clients: deps.clients }),
     renderError: async (ctx, out) => {

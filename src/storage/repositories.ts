@@ -28,7 +28,8 @@ const bindTables = (knex: Knex) => ({
     deleteById: (clientId: string) => clients.deleteClientById(knex, clientId),
     updateSecretHash: (clientId: string, secretHash: string, previousExpiresAt?: Date | null) =>
       clients.updateClientSecretHash(knex, clientId, secretHash, previousExpiresAt),
-    update: (clientId: string, changes: clients.ClientChanges) => clients.updateClient(knex, clientId, changes),
+    update: (clientId: string, changes: clients.ClientChanges) =>
+      clients.updateClient(knex, clientId, changes),
     listIdsUsingResource: (identifier: string) => clients.listClientIdsUsingResource(knex, identifier),
   },
   subjects: {

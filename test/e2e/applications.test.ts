@@ -4,7 +4,13 @@ import * as oidc from 'openid-client';
 import type { Browser, Page } from 'playwright-core';
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.ts';
 import { createPat, createUser } from '../helpers/platform-setup.ts';
-import { cliJson, startTessera, suiteScope, testEnv, type TesseraInstance } from '../helpers/tessera-process.ts';
+import {
+  cliJson,
+  startTessera,
+  suiteScope,
+  testEnv,
+  type TesseraInstance,
+} from '../helpers/tessera-process.ts';
 import { basicAuth, postForm, type RegisteredClient } from '../helpers/tessera-setup.ts';
 
 /**
@@ -41,7 +47,11 @@ describe('applications: registration and sign-in', { skip: chromiumSkipReason() 
       ...(body ? { body: JSON.stringify(body) } : {}),
     });
     const text = await response.text();
-    return { status: response.status, type: response.headers.get('content-type'), body: text ? JSON.parse(text) : undefined };
+    return {
+      status: response.status,
+      type: response.headers.get('content-type'),
+      body: text ? JSON.parse(text) : undefined,
+    };
   };
 
   const introspect = async (token: string) =>
@@ -179,7 +189,8 @@ describe('applications: registration and sign-in', { skip: chromiumSkipReason() 
     });
     const original = { client_id: service.body.client_id, client_secret: service.body.client_secret };
     const tokenStatus = async (client: RegisteredClient) =>
-      (await postForm(`${tessera.url}/token`, client, { grant_type: 'client_credentials', resource: API })).status;
+      (await postForm(`${tessera.url}/token`, client, { grant_type: 'client_credentials', resource: API }))
+        .status;
     assert.equal(await tokenStatus(original), 200);
 
     const rotated = await v1('POST', `/clients/${original.client_id}/secret`, { keep_old_for_seconds: 3600 });
@@ -194,7 +205,9 @@ describe('applications: registration and sign-in', { skip: chromiumSkipReason() 
     const issued = (await (
       await postForm(`${tessera.url}/token`, second, { grant_type: 'client_credentials', resource: API })
     ).json()) as { access_token: string };
-    const byOld = await postForm(`${tessera.url}/token/introspection`, original, { token: issued.access_token });
+    const byOld = await postForm(`${tessera.url}/token/introspection`, original, {
+      token: issued.access_token,
+    });
     assert.equal(byOld.status, 200);
     assert.equal(((await byOld.json()) as { active: boolean }).active, true);
 
@@ -248,7 +261,9 @@ describe('applications: registration and sign-in', { skip: chromiumSkipReason() 
       code_challenge_method: 'S256',
       state,
     });
-    assert.ok(authorizationUrl.searchParams.get('request_uri')?.startsWith('urn:ietf:params:oauth:request_uri:'));
+    assert.ok(
+      authorizationUrl.searchParams.get('request_uri')?.startsWith('urn:ietf:params:oauth:request_uri:'),
+    );
 
     const callback = await signInAndConsent(authorizationUrl, CALLBACK);
     assert.equal(callback.searchParams.get('iss'), tessera.url, 'RFC 9207: the response names its issuer');
@@ -277,11 +292,18 @@ describe('applications: registration and sign-in', { skip: chromiumSkipReason() 
       assert.equal((error as { error?: string }).error, 'invalid_grant');
       return true;
     });
-    await assert.rejects(oidc.refreshTokenGrant(config, String(refreshed.refresh_token), { resource: API }), (error) => {
-      assert.equal((error as { error?: string }).error, 'invalid_grant');
-      return true;
-    });
-    assert.equal((await introspect(refreshed.access_token)).active, false, 'tokens of the family stop working');
+    await assert.rejects(
+      oidc.refreshTokenGrant(config, String(refreshed.refresh_token), { resource: API }),
+      (error) => {
+        assert.equal((error as { error?: string }).error, 'invalid_grant');
+        return true;
+      },
+    );
+    assert.equal(
+      (await introspect(refreshed.access_token)).active,
+      false,
+      'tokens of the family stop working',
+    );
     assert.equal((await introspect(tokens.access_token)).active, false);
   });
 
@@ -315,6 +337,6 @@ describe('applications: registration and sign-in', { skip: chromiumSkipReason() 
     assert.equal(plain.searchParams.get('error'), 'invalid_request');
     const none = await authorize({});
     assert.equal(none.searchParams.get('error'), 'invalid_request');
-    assert.match(String(none.searchParams.get('error_description')), /code_challenge/);
+    assert.match(String(none.searchParams.get('error_description')), /PKCE/);
   });
 });

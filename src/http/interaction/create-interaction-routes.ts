@@ -21,6 +21,8 @@ export type InteractionDeps = {
   /** HMAC for CSRF tokens. */
   csrf: PepperHash;
   logger: Logger;
+  /** An API's display name by its identifier, for the consent page; undefined when unknown. */
+  apiName?: (identifier: string) => Promise<string | undefined>;
 };
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -81,7 +83,7 @@ export const createInteractionRoutes = (deps: InteractionDeps): Middleware => {
       clientName: await clientName(details),
     };
     if (details.prompt.name === 'consent') {
-      ctx.body = consentPage({ ...common, requests: requestedAccess(details) });
+      ctx.body = consentPage({ ...common, requests: await requestedAccess(details, deps.apiName) });
       return;
     }
     ctx.body = signInPage({
@@ -198,8 +200,14 @@ export const createInteractionRoutes = (deps: InteractionDeps): Middleware => {
   return router.routes() as Middleware;
 };
 
-/** What a consent page lists: the identity scopes, then each API's scopes under its identifier. */
-const requestedAccess = (details: Details) => {
+/**
+ * What a consent page lists: the identity scopes, then each API's scopes under its name (and its
+ * identifier, which is what the token will be for).
+ */
+const requestedAccess = async (
+  details: Details,
+  apiName: InteractionDeps['apiName'],
+): Promise<{ audience: string; scopes: string[] }[]> => {
   const missing = details.prompt.details as {
     missingOIDCScope?: string[];
     missingResourceScopes?: Record<string, string[]>;
@@ -210,7 +218,8 @@ const requestedAccess = (details: Details) => {
     requests.push({ audience: 'Your identity', scopes: missing.missingOIDCScope ?? [] });
   }
   for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
-    requests.push({ audience: indicator, scopes });
+    const name = await apiName?.(indicator);
+    requests.push({ audience: name ? `${name} (${indicator})` : indicator, scopes });
   }
   return requests;
 };

@@ -254,7 +254,9 @@ export const updateClient = async (
     ...(changes.refreshTokenAbsoluteTtl !== undefined
       ? { refresh_token_absolute_ttl: changes.refreshTokenAbsoluteTtl }
       : {}),
-    ...(changes.refreshTokenIdleTtl !== undefined ? { refresh_token_idle_ttl: changes.refreshTokenIdleTtl } : {}),
+    ...(changes.refreshTokenIdleTtl !== undefined
+      ? { refresh_token_idle_ttl: changes.refreshTokenIdleTtl }
+      : {}),
   };
   const [record] = await knex<ClientRecord>(TABLE)
     .where({ client_id: clientId })
