@@ -50,6 +50,7 @@ export const startProviderRuntime = async ({ config, services, logger }: Provide
       adapterFactory: storage.tokenStore,
       clients,
       apiResources,
+      apiScopes: async () => (await domain.apiResources.list()).flatMap((api) => api.scopes),
       secretHash,
       accessTokens: domain.accessTokenResolver,
       revocations: domain.revocations,

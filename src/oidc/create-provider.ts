@@ -29,6 +29,7 @@ import type { RevocationService } from '../domain/revocations/revocation-service
 import { clientCredentialsIntrospection } from './middleware/client-credentials-introspection.ts';
 import { createJwtIntrospectionAndRevocation } from './middleware/jwt-introspection-and-revocation.ts';
 import { unknownRoute } from './middleware/unknown-route.ts';
+import { createTruthfulDiscovery } from './middleware/truthful-discovery.ts';
 import { refuseDpop } from './middleware/refuse-dpop.ts';
 import { rfcErrorCorrections } from './middleware/rfc-error-corrections.ts';
 import { noteStoreFailure, oauthErrorBoundary } from './oauth-error-response.ts';
@@ -47,6 +48,8 @@ export type OidcDeps = {
   adapterFactory: OidcAdapterFactory;
   clients: CachedLookup<Client>;
   apiResources: CachedLookup<ApiResource>;
+  /** Every scope the API resources define, for discovery's scopes_supported. */
+  apiScopes?: () => Promise<string[]>;
   secretHash: PepperHash;
   /** Personal and resource access tokens, for introspection. */
   accessTokens: AccessTokenResolver;
@@ -63,6 +66,7 @@ export type OidcDeps = {
 };
 
 const SIGNING_ALGS = ['ES256', 'RS256', 'EdDSA'] as const;
+const OIDC_SCOPES = ['openid'];
 
 export const createProvider = (deps: OidcDeps): Provider => {
   const clientAdapter = createClientAdapter(deps.clients);
@@ -87,7 +91,8 @@ export const createProvider = (deps: OidcDeps): Provider => {
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
     extraClientMetadata: { properties: REFRESH_TOKEN_METADATA },
     responseTypes: ['code'],
-    scopes: ['openid', 'offline_access'],
+    // Refresh tokens follow the client's registration (the refresh_token grant), not offline_access.
+    scopes: OIDC_SCOPES,
     enabledJWA: {
       idTokenSigningAlgValues: SIGNING_ALGS,
       userinfoSigningAlgValues: SIGNING_ALGS,
@@ -98,6 +103,9 @@ export const createProvider = (deps: OidcDeps): Provider => {
     },
     features: {
       devInteractions: { enabled: false },
+      // Tokens are issued for an API (RFC 8707 `resource`, the client's first API by default), and
+      // the library's userinfo answers only tokens for itself: discovery must not offer it.
+      userinfo: { enabled: false },
       // Not yet: no grant binds tokens to a key, so discovery must not claim it (refuse-dpop.ts).
       dPoP: { enabled: false },
       rpInitiatedLogout: rpInitiatedLogout(deps.pages),
@@ -176,6 +184,9 @@ export const createProvider = (deps: OidcDeps): Provider => {
   provider.use(unknownRoute);
   provider.use(rfcErrorCorrections);
   provider.use(refuseDpop);
+  provider.use(
+    createTruthfulDiscovery({ apiScopes: deps.apiScopes ?? (async () => []), oidcScopes: OIDC_SCOPES }),
+  );
   provider.use(clientCredentialsIntrospection);
   provider.use(createJwtIntrospectionAndRevocation({ jwtAccessTokens, policies }));
   provider.use(createPersonalTokenIntrospection({ accessTokens: deps.accessTokens, clients: deps.clients }));

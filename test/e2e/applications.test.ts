@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import * as oidc from 'openid-client';
 import type { Browser, Page } from 'playwright-core';
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.ts';
-import { createPat, createUser } from '../helpers/platform-setup.ts';
+import { createPat, createUser, exchanged, TOKEN_EXCHANGE } from '../helpers/platform-setup.ts';
 import {
   cliJson,
   startTessera,
@@ -38,7 +38,15 @@ describe('applications: registration and sign-in', { skip: chromiumSkipReason() 
   let tessera: TesseraInstance;
   let browser: Browser;
   let admin: string;
+  let aliceId: string;
   let resourceServer: RegisteredClient;
+  let env: Record<string, string>;
+  /** What each test showed working, by discovery member: the last test compares it with discovery. */
+  const exercised = new Map<string, Set<string>>();
+  const works = (member: string, value: string) => {
+    if (!exercised.has(member)) exercised.set(member, new Set());
+    exercised.get(member)?.add(value);
+  };
 
   const v1 = async (method: string, path: string, body?: unknown, token = admin) => {
     const response = await fetch(`${tessera.url}/v1${path}`, {
@@ -64,7 +72,7 @@ describe('applications: registration and sign-in', { skip: chromiumSkipReason() 
     };
 
   before(async () => {
-    const env = testEnv(scope);
+    env = testEnv(scope);
     await cliJson(env, [
       'api-resources',
       'create',
@@ -77,8 +85,8 @@ describe('applications: registration and sign-in', { skip: chromiumSkipReason() 
       '--scopes',
       'groups:read-only groups:read-write',
     ]);
-    await createUser(env, 'alice', ['--admin']);
-    admin = (await createPat(env, 'alice', 'admin')).token;
+    aliceId = await createUser(env, 'alice', ['--admin']);
+    admin = (await createPat(env, 'alice', 'admin groups:read-only')).token;
     tessera = await startTessera(scope, env);
     browser = await launchChromium(scope);
     const created = await v1('POST', '/clients', {
@@ -192,6 +200,8 @@ describe('applications: registration and sign-in', { skip: chromiumSkipReason() 
       (await postForm(`${tessera.url}/token`, client, { grant_type: 'client_credentials', resource: API }))
         .status;
     assert.equal(await tokenStatus(original), 200);
+    works('grant_types_supported', 'client_credentials');
+    works('token_endpoint_auth_methods_supported', 'client_secret_basic');
 
     const rotated = await v1('POST', `/clients/${original.client_id}/secret`, { keep_old_for_seconds: 3600 });
     assert.equal(rotated.status, 200);
@@ -255,7 +265,7 @@ describe('applications: registration and sign-in', { skip: chromiumSkipReason() 
     const state = oidc.randomState();
     const authorizationUrl = await oidc.buildAuthorizationUrlWithPAR(config, {
       redirect_uri: CALLBACK,
-      scope: 'groups:read-only',
+      scope: 'openid groups:read-only',
       resource: API,
       code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
@@ -275,6 +285,10 @@ describe('applications: registration and sign-in', { skip: chromiumSkipReason() 
       { resource: API },
     );
     assert.ok(tokens.refresh_token);
+    assert.equal(tokens.claims()?.sub, aliceId, 'openid: the ID token names alice');
+    works('scopes_supported', 'openid');
+    works('grant_types_supported', 'authorization_code');
+    works('introspection_endpoint_auth_methods_supported', 'client_secret_basic');
     const first = await introspect(tokens.access_token);
     assert.equal(first.active, true);
     assert.equal(first.aud, API);
@@ -286,6 +300,7 @@ describe('applications: registration and sign-in', { skip: chromiumSkipReason() 
     assert.ok(refreshed.refresh_token);
     assert.notEqual(refreshed.refresh_token, tokens.refresh_token);
     assert.equal((await introspect(refreshed.access_token)).active, true);
+    works('grant_types_supported', 'refresh_token');
 
     // Someone replays the spent refresh token: refused, and the whole family is revoked.
     await assert.rejects(oidc.refreshTokenGrant(config, tokens.refresh_token, { resource: API }), (error) => {
@@ -338,5 +353,131 @@ describe('applications: registration and sign-in', { skip: chromiumSkipReason() 
     const none = await authorize({});
     assert.equal(none.searchParams.get('error'), 'invalid_request');
     assert.match(String(none.searchParams.get('error_description')), /PKCE/);
+  });
+
+  test('a public client pushes its authorization request without a secret', async () => {
+    const spa = await v1('POST', '/clients', {
+      name: 'Pushing SPA',
+      type: 'spa',
+      grant_types: ['authorization_code'],
+      redirect_uris: [CALLBACK],
+      resources: [API],
+      scopes: ['groups:read-only'],
+    });
+    const pushed = await postForm(`${tessera.url}/request`, undefined, {
+      client_id: spa.body.client_id,
+      response_type: 'code',
+      redirect_uri: CALLBACK,
+      scope: 'groups:read-only',
+      resource: API,
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+    });
+    assert.equal(pushed.status, 201);
+    assert.match(
+      ((await pushed.json()) as { request_uri: string }).request_uri,
+      /^urn:ietf:params:oauth:request_uri:/,
+    );
+    works('token_endpoint_auth_methods_supported', 'none');
+  });
+
+  test('every scope discovery lists is one a client can get a token with', async () => {
+    const apis = await cliJson<{ identifier: string; scopes: string[] }[]>(tessera.env, [
+      'api-resources',
+      'list',
+    ]);
+    for (const api of apis) {
+      const registered = await v1('POST', '/clients', {
+        name: `all of ${api.identifier}`,
+        grant_types: ['client_credentials'],
+        resources: [api.identifier],
+        scopes: api.scopes,
+      });
+      assert.equal(registered.status, 201);
+      for (const scope of api.scopes) {
+        // client_secret_post, for a change.
+        const answer = await fetch(`${tessera.url}/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            grant_type: 'client_credentials',
+            client_id: registered.body.client_id,
+            client_secret: registered.body.client_secret,
+            resource: api.identifier,
+            scope,
+          }),
+        });
+        assert.equal(answer.status, 200, `${api.identifier} ${scope}`);
+        assert.equal(((await answer.json()) as { scope: string }).scope, scope);
+        works('scopes_supported', scope);
+      }
+    }
+    works('token_endpoint_auth_methods_supported', 'client_secret_post');
+  });
+
+  test('token exchange, and introspection and revocation with either secret method', async () => {
+    const exchanger = await v1('POST', '/clients', {
+      name: 'exchanger',
+      grant_types: [TOKEN_EXCHANGE],
+      resources: [API],
+      scopes: ['groups:read-only'],
+    });
+    const client = { client_id: exchanger.body.client_id, client_secret: exchanger.body.client_secret };
+    const answer = await exchanged(tessera.url, client, admin, { resource: API });
+    assert.equal(answer.scope, 'groups:read-only');
+    works('grant_types_supported', TOKEN_EXCHANGE);
+
+    const inBody = (values: Record<string, string>) =>
+      new URLSearchParams({ client_id: client.client_id, client_secret: client.client_secret, ...values });
+    const introspected = await fetch(`${tessera.url}/token/introspection`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: inBody({ token: answer.access_token }),
+    });
+    assert.equal(((await introspected.json()) as { active: boolean }).active, true);
+    works('introspection_endpoint_auth_methods_supported', 'client_secret_post');
+
+    const revokedByPost = await fetch(`${tessera.url}/token/revocation`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: inBody({ token: answer.access_token }),
+    });
+    assert.equal(revokedByPost.status, 200);
+    assert.equal((await introspect(answer.access_token)).active, false);
+    works('revocation_endpoint_auth_methods_supported', 'client_secret_post');
+
+    const another = await exchanged(tessera.url, client, admin, { resource: API });
+    assert.equal(
+      (await postForm(`${tessera.url}/token/revocation`, client, { token: another.access_token })).status,
+      200,
+    );
+    assert.equal((await introspect(another.access_token)).active, false);
+    works('revocation_endpoint_auth_methods_supported', 'client_secret_basic');
+  });
+
+  test('discovery advertises only what the tests above showed working, and no userinfo', async () => {
+    const metadata = (await (
+      await fetch(`${tessera.url}/.well-known/openid-configuration`)
+    ).json()) as Record<string, unknown>;
+    assert.equal(
+      metadata.userinfo_endpoint,
+      undefined,
+      'no userinfo: tokens are issued for APIs, not for it',
+    );
+    for (const member of [
+      'grant_types_supported',
+      'scopes_supported',
+      'token_endpoint_auth_methods_supported',
+      'introspection_endpoint_auth_methods_supported',
+      'revocation_endpoint_auth_methods_supported',
+    ]) {
+      const advertised = metadata[member];
+      assert.ok(Array.isArray(advertised), `${member} is advertised`);
+      assert.deepEqual(
+        [...(advertised as string[])].sort(),
+        [...(exercised.get(member) ?? [])].sort(),
+        `${member}: advertised = exercised`,
+      );
+    }
   });
 });
