@@ -23,6 +23,10 @@ export const redirectUriProblem = (value: string, owner: RedirectUriOwner): stri
   if (!url) return 'must be an absolute URI';
   if (value.includes('#')) return 'must not contain a fragment (#)';
   if (url.username || url.password) return 'must not contain user information';
+  // Redirect URIs are compared as strings, but browsers follow the parsed URL: a URI the parser
+  // rewrites (`https:///cb` is `https://cb/`, `HTTPS://A.test` is `https://a.test/`) would be
+  // registered as one thing and followed as another.
+  if (value !== url.href && `${value}/` !== url.href) return `must be written as the URL it is: ${url.href}`;
   if (url.protocol === 'https:') {
     if (!url.hostname) return 'must name a host';
     // A claimed https URI on the loopback is claimed by nobody (RFC 8252 §7.2).
