@@ -270,6 +270,11 @@ for (const [driver, open] of drivers) {
         createdAt: billing.createdAt,
         updatedAt: billing.updatedAt,
         secretRotatedAt: null,
+        applicationType: 'service',
+        previousSecretHash: null,
+        previousSecretExpiresAt: null,
+        refreshTokenAbsoluteTtl: null,
+        refreshTokenIdleTtl: null,
       });
       assert.ok(billing.createdAt instanceof Date);
       const consoleClient = await insertClient(knex, {
@@ -311,6 +316,12 @@ for (const [driver, open] of drivers) {
       assert.equal(rotated?.secretHash, 'hash-3');
       assert.ok(rotated?.secretRotatedAt instanceof Date);
       assert.ok(rotated.updatedAt.getTime() >= billing.updatedAt.getTime());
+      assert.equal(rotated.previousSecretHash, null, 'without an overlap the old secret is gone');
+      const until = new Date(Date.now() + 3_600_000);
+      const overlapping = await updateClientSecretHash(knex, 'svc-billing', 'hash-4', until);
+      assert.equal(overlapping?.secretHash, 'hash-4');
+      assert.equal(overlapping?.previousSecretHash, 'hash-3', 'the replaced hash is kept, in the same statement');
+      assert.equal(overlapping?.previousSecretExpiresAt?.getTime(), until.getTime());
       assert.equal(await updateClientSecretHash(knex, 'nobody', 'hash'), undefined);
 
       assert.equal(await deleteClientById(knex, auditor.clientId), true);
