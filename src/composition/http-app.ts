@@ -48,6 +48,12 @@ export const createHttpApp = ({ config, services, runtime, logger, selfUrl, drai
       resources: domain.resources,
       audit: domain.audit,
       clients: domain.clients,
+      authorizations: domain.authorizations,
+      // Grants in the token store go at once (the embedded store has no revocation check of its own).
+      destroyGrants: async (grantIds: string[]) => {
+        const { provider } = runtime.current();
+        await Promise.all(grantIds.map((grantId) => provider.AccessToken.revokeByGrantId(grantId)));
+      },
       users: domain.users,
     }),
     interactions: createInteractionRoutes({
@@ -60,6 +66,7 @@ export const createHttpApp = ({ config, services, runtime, logger, selfUrl, drai
       csrf,
       logger,
       apiName: async (identifier) => (await services.apiResources.get(identifier))?.name,
+      recordAuthorization: domain.authorizations.record,
     }),
     console: createConsole({
       issuer: config.issuer,

@@ -11,6 +11,7 @@ import { createApiResourceService } from './api-resources/api-resource-service.t
 import { createAuditService } from './audit/audit-log.ts';
 import { CLIENT_SECRET_HASH_PURPOSE } from './clients/client-secret.ts';
 import { createClientService } from './clients/client-service.ts';
+import { createAuthorizationService } from './authorizations/authorization-service.ts';
 import { createPolicy, type PolicyDefinition } from './permissions/policy.ts';
 import { createPermissions } from './permissions/subject-permissions.ts';
 import { createResourceService } from './resources/resource-service.ts';
@@ -26,6 +27,8 @@ export type DomainDeps = {
   tokenEntries: TokenEntries | undefined;
   /** The record of revocations (storage.revocations); one over `repositories` when absent. */
   revocations?: RevocationList | undefined;
+  /** The token store's key of an id (storage.hashTokenStoreId): what grant revocations name. */
+  tokenStoreKey?: ((id: string) => string) | undefined;
   policy?: PolicyDefinition | undefined;
   tokenMaxLifetimeDays?: number | undefined;
   onBackgroundError?: (error: unknown) => void;
@@ -55,6 +58,11 @@ export const createDomain = (deps: DomainDeps) => {
     /** Revocations of the library's tokens: recorded in Postgres, checked in memory. */
     revocations,
     apiResources: createApiResourceService({ repositories, changes }),
+    authorizations: createAuthorizationService({
+      repositories,
+      revocations: revocationList,
+      tokenStoreKey: deps.tokenStoreKey ?? ((id) => id),
+    }),
     clients: createClientService({
       repositories,
       changes,

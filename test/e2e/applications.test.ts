@@ -100,7 +100,11 @@ describe('applications: registration and sign-in', { skip: chromiumSkipReason() 
   });
 
   /** Signs alice in and allows the consent in Chromium; answers the URL the browser was sent back to. */
-  const signInAndConsent = async (authorizationUrl: URL, redirectPrefix: string): Promise<URL> => {
+  const signInAndConsent = async (
+    authorizationUrl: URL,
+    redirectPrefix: string,
+    appName = 'Shop web app',
+  ): Promise<{ callback: URL; page: Page }> => {
     const context = await browser.newContext();
     scope.after(() => context.close());
     const page: Page = await context.newPage();
@@ -117,13 +121,13 @@ describe('applications: registration and sign-in', { skip: chromiumSkipReason() 
     await page.getByRole('heading', { name: 'Allow access?' }).waitFor();
     // The consent page names the application, the API and what each scope allows, in words.
     const consent = await page.locator('main').innerText();
-    assert.match(consent, /Shop web app/);
+    assert.ok(consent.includes(appName), consent);
     assert.match(consent, /Orders API/);
     assert.match(consent, /groups:read-only/);
     await page.getByRole('button', { name: 'Allow' }).click();
     await page.waitForURL(`${redirectPrefix}**`);
     assert.ok(callback, 'the browser came back to the redirect URI');
-    return callback;
+    return { callback, page };
   };
 
   test('refuses hostile redirect URIs with a problem naming each one', async () => {
@@ -275,7 +279,7 @@ describe('applications: registration and sign-in', { skip: chromiumSkipReason() 
       authorizationUrl.searchParams.get('request_uri')?.startsWith('urn:ietf:params:oauth:request_uri:'),
     );
 
-    const callback = await signInAndConsent(authorizationUrl, CALLBACK);
+    const { callback } = await signInAndConsent(authorizationUrl, CALLBACK);
     assert.equal(callback.searchParams.get('iss'), tessera.url, 'RFC 9207: the response names its issuer');
 
     const tokens = await oidc.authorizationCodeGrant(
@@ -320,6 +324,61 @@ describe('applications: registration and sign-in', { skip: chromiumSkipReason() 
       'tokens of the family stop working',
     );
     assert.equal((await introspect(tokens.access_token)).active, false);
+  });
+
+  test('alice sees the applications she authorized in the console, and revoking one ends its tokens', async () => {
+    const registered = await v1('POST', '/clients', {
+      name: 'Calendar app',
+      type: 'web',
+      grant_types: ['authorization_code', 'refresh_token'],
+      redirect_uris: [CALLBACK],
+      resources: [API],
+      scopes: ['groups:read-only'],
+    });
+    const app = registered.body as ClientJson;
+    const config = await oidc.discovery(
+      new URL(tessera.url),
+      app.client_id,
+      { redirect_uris: [CALLBACK] },
+      oidc.ClientSecretBasic(String(app.client_secret)),
+      { execute: [oidc.allowInsecureRequests] },
+    );
+    const verifier = oidc.randomPKCECodeVerifier();
+    const authorizationUrl = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: CALLBACK,
+      scope: 'groups:read-only',
+      resource: API,
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    });
+    const { callback, page } = await signInAndConsent(authorizationUrl, CALLBACK, 'Calendar app');
+    const tokens = await oidc.authorizationCodeGrant(
+      config,
+      callback,
+      { pkceCodeVerifier: verifier },
+      { resource: API },
+    );
+    assert.equal((await introspect(tokens.access_token)).active, true);
+
+    // The same browser, already signed in to Tessera, opens the console.
+    await page.goto(`${tessera.url}/console/applications`);
+    await page.getByRole('heading', { name: 'Applications', level: 1 }).waitFor();
+    const card = page
+      .getByRole('listitem')
+      .filter({ has: page.getByRole('heading', { name: 'Calendar app' }) });
+    assert.match(await card.innerText(), /groups:read-only/);
+    await card.getByRole('button', { name: 'Revoke Calendar app' }).click();
+    await page.getByRole('status').getByText('Revoked Calendar app.').waitFor();
+    assert.equal(await page.getByRole('heading', { name: 'Calendar app' }).count(), 0);
+
+    assert.equal((await introspect(tokens.access_token)).active, false, 'its access token stops at once');
+    await assert.rejects(
+      oidc.refreshTokenGrant(config, String(tokens.refresh_token), { resource: API }),
+      (error) => {
+        assert.equal((error as { error?: string }).error, 'invalid_grant');
+        return true;
+      },
+    );
   });
 
   test('refuses PKCE plain and an authorization request without PKCE', async () => {

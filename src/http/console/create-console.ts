@@ -18,6 +18,7 @@ import { createConsoleSignIn } from './console-sign-in.ts';
 import { createManagementApiClient } from './management-api-client.ts';
 import { registerPersonalTokenPages } from './personal-token-pages.ts';
 import { registerResourcePages } from './resource-pages.ts';
+import { registerApplicationPages } from './application-pages.ts';
 
 /**
  * The console at /console: server-rendered pages over the management API, signed in through
@@ -216,6 +217,7 @@ export const createConsole = (deps: ConsoleDeps): Middleware => {
 
   registerPersonalTokenPages(router, kit);
   registerResourcePages(router, kit);
+  registerApplicationPages(router, kit);
 
   const routes = router.routes();
   return async (ctx, next) => {

@@ -23,6 +23,14 @@ export type InteractionDeps = {
   logger: Logger;
   /** An API's display name by its identifier, for the consent page; undefined when unknown. */
   apiName?: (identifier: string) => Promise<string | undefined>;
+  /** Records what a person allowed, so they can list and revoke it (domain/authorizations). */
+  recordAuthorization?: (authorization: {
+    accountId: string;
+    clientId: string;
+    grantId: string;
+    resources: string[];
+    scopes: string[];
+  }) => Promise<void>;
 };
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -188,7 +196,22 @@ export const createInteractionRoutes = (deps: InteractionDeps): Middleware => {
     for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
       grant.addResourceScope(indicator, scopes.join(' '));
     }
-    await finish(ctx, { consent: { grantId: await grant.save() } });
+    const grantId = await grant.save();
+    // Durable before the application gets its code: the person can always see and revoke it.
+    const resources = Object.keys(grant.resources ?? {});
+    await deps.recordAuthorization?.({
+      accountId: details.session.accountId,
+      clientId: String(details.params.client_id),
+      grantId,
+      resources,
+      scopes: [
+        ...new Set([
+          ...String(grant.openid?.scope ?? '').split(' '),
+          ...resources.flatMap((indicator) => String(grant.resources?.[indicator] ?? '').split(' ')),
+        ]),
+      ].filter((scope) => scope !== ''),
+    });
+    await finish(ctx, { consent: { grantId } });
   });
 
   router.post('/:uid/abort', async (ctx) => {

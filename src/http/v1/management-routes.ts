@@ -2,12 +2,14 @@ import type { AccessTokenService } from '../../domain/access-tokens/access-token
 import type { TokenRequestRules } from '../../domain/access-tokens/token-request.ts';
 import type { AuditService } from '../../domain/audit/audit-event.ts';
 import type { ClientService } from '../../domain/clients/client-service.ts';
+import type { AuthorizationService } from '../../domain/authorizations/authorization-service.ts';
 import type { ResourceService } from '../../domain/resources/resource.ts';
 import type { UserService } from '../../domain/users/user-service.ts';
 import type { Route } from './define-route.ts';
 import { createOpenApiDocument, type OpenApiDocument } from './openapi-document.ts';
 import { createAuditEventRoutes } from './routes/audit-event-routes.ts';
 import { createClientRoutes } from './routes/client-routes.ts';
+import { createAuthorizationRoutes } from './routes/authorization-routes.ts';
 import { createMeRoutes } from './routes/me-routes.ts';
 import { createOpenApiRoute } from './routes/openapi-route.ts';
 import { createPersonalTokenRoutes } from './routes/personal-token-routes.ts';
@@ -19,6 +21,9 @@ export type ManagementRouteDeps = {
   resources: ResourceService;
   audit: AuditService;
   clients: ClientService;
+  authorizations: AuthorizationService;
+  /** Drops revoked grants' tokens from the token store. */
+  destroyGrants?: (grantIds: string[]) => Promise<void>;
   users: Pick<UserService, 'describe'>;
   /** The operator's token lifetime policy and the clock: the token create bodies check them. */
   tokenRules?: TokenRequestRules | undefined;
@@ -35,6 +40,7 @@ export const createManagementRoutes = (deps: ManagementRouteDeps): Route[] => {
     ...createMeRoutes(deps),
     ...createAuditEventRoutes(deps),
     ...createClientRoutes(deps),
+    ...createAuthorizationRoutes(deps),
   ];
   let document: OpenApiDocument | undefined;
   routes.push(

@@ -37,6 +37,7 @@ const MIGRATIONS = [
   '20261123010500_create_management_api',
   '20261204000100_create_revocations',
   '20261204000200_add_application_clients',
+  '20261204000300_create_authorizations',
 ];
 
 const MANAGEMENT_API = 'urn:tessera:management';
@@ -320,7 +321,11 @@ for (const [driver, open] of drivers) {
       const until = new Date(Date.now() + 3_600_000);
       const overlapping = await updateClientSecretHash(knex, 'svc-billing', 'hash-4', until);
       assert.equal(overlapping?.secretHash, 'hash-4');
-      assert.equal(overlapping?.previousSecretHash, 'hash-3', 'the replaced hash is kept, in the same statement');
+      assert.equal(
+        overlapping?.previousSecretHash,
+        'hash-3',
+        'the replaced hash is kept, in the same statement',
+      );
       assert.equal(overlapping?.previousSecretExpiresAt?.getTime(), until.getTime());
       assert.equal(await updateClientSecretHash(knex, 'nobody', 'hash'), undefined);
 

@@ -146,7 +146,10 @@ describe('the client service', () => {
 
     assert.match(created.clientId, /^cl_[A-Za-z0-9_-]{22}$/);
     assert.ok(String(created.clientSecret).startsWith(CLIENT_SECRET_PREFIX));
-    assert.ok(String(created.clientSecret).length >= CLIENT_SECRET_PREFIX.length + 43, 'the secret carries 256 bits');
+    assert.ok(
+      String(created.clientSecret).length >= CLIENT_SECRET_PREFIX.length + 43,
+      'the secret carries 256 bits',
+    );
 
     const stored = clients.get(created.clientId);
     assert.ok(stored?.secretHash);
@@ -154,10 +157,16 @@ describe('the client service', () => {
     assert.ok(!stored.secretHash.includes(String(created.clientSecret)));
     assert.equal(secretHash.matches(String(created.clientSecret), stored.secretHash), true);
     assert.equal(
-      createPepperHash(PEPPER, CLIENT_SECRET_HASH_PURPOSE).matches(String(created.clientSecret), stored.secretHash),
+      createPepperHash(PEPPER, CLIENT_SECRET_HASH_PURPOSE).matches(
+        String(created.clientSecret),
+        stored.secretHash,
+      ),
       true,
     );
-    assert.equal(createPepperHash(PEPPER, 'other').matches(String(created.clientSecret), stored.secretHash), false);
+    assert.equal(
+      createPepperHash(PEPPER, 'other').matches(String(created.clientSecret), stored.secretHash),
+      false,
+    );
 
     assert.deepEqual(created.client, {
       clientId: created.clientId,
@@ -318,7 +327,11 @@ describe('the client service', () => {
     assert.ok(before && after);
     assert.notEqual(after, before);
     assert.equal(secretHash.matches(rotated.clientSecret, after), true);
-    assert.equal(secretHash.matches(String(created.clientSecret), after), false, 'the old secret stops working');
+    assert.equal(
+      secretHash.matches(String(created.clientSecret), after),
+      false,
+      'the old secret stops working',
+    );
     assert.deepEqual(rotated.client.secretRotatedAt, new Date(T.getTime() + 1000));
     assert.deepEqual(published.at(-1), [CLIENTS_TOPIC, created.clientId]);
   });

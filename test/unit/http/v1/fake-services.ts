@@ -5,6 +5,7 @@ import type {
 } from '../../../../src/domain/access-tokens/access-token.ts';
 import type { Actor } from '../../../../src/domain/actors.ts';
 import type { AuditEventView, AuditService } from '../../../../src/domain/audit/audit-event.ts';
+import type { AuthorizationService } from '../../../../src/domain/authorizations/authorization-service.ts';
 import type { ClientView } from '../../../../src/domain/clients/client.ts';
 import type { ClientService } from '../../../../src/domain/clients/client-service.ts';
 import type { MemberView, ResourceService, ResourceView } from '../../../../src/domain/resources/resource.ts';
@@ -220,5 +221,17 @@ export const createFakeServices = () => {
     },
   };
 
-  return { accessTokens, resources, audit, users, clients, calls };
+  const authorizations: AuthorizationService = {
+    record: async () => {},
+    listMine: async (actor) => {
+      record('listMine', actor);
+      return [];
+    },
+    revoke: async (actor, clientId) => {
+      record('revoke', actor, clientId);
+      return [];
+    },
+  };
+
+  return { accessTokens, resources, audit, users, clients, authorizations, calls };
 };
