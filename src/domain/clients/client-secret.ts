@@ -14,22 +14,29 @@ export const generateClientSecret = (): string => `${CLIENT_SECRET_PREFIX}${rand
 
 export const generateClientId = (): string => `cl_${randomToken(16)}`;
 
+type SecretHolder = Pick<Client, 'secretHash' | 'previousSecretHash' | 'previousSecretExpiresAt'>;
+
 /**
- * Whether `secret` is one of the client's secrets now: the current one, or the one it replaced
- * while that one's overlap lasts (a rotation with --keep-old-for). The token endpoint's fast lane
- * and oidc-provider's own client authentication both decide with this.
+ * Which of the client's secrets `secret` is now: the current one, or the one it replaced while
+ * that one's overlap lasts (a rotation with --keep-old-for); undefined for neither. The token
+ * endpoint's fast lane and oidc-provider's own client authentication both decide with this.
  */
-export const matchesClientSecret = (
-  client: Pick<Client, 'secretHash' | 'previousSecretHash' | 'previousSecretExpiresAt'>,
+export const presentedClientSecret = (
+  client: SecretHolder,
   secret: string,
   secretHash: PepperHash,
   now: number = Date.now(),
-): boolean => {
-  if (client.secretHash && secretHash.matches(secret, client.secretHash)) return true;
-  return (
-    client.previousSecretHash !== null &&
-    client.previousSecretExpiresAt !== null &&
-    client.previousSecretExpiresAt.getTime() > now &&
-    secretHash.matches(secret, client.previousSecretHash)
-  );
+): 'current' | 'previous' | undefined => {
+  if (client.secretHash && secretHash.matches(secret, client.secretHash)) return 'current';
+  const { previousSecretHash, previousSecretExpiresAt } = client;
+  if (!previousSecretHash || !previousSecretExpiresAt || previousSecretExpiresAt.getTime() <= now)
+    return undefined;
+  return secretHash.matches(secret, previousSecretHash) ? 'previous' : undefined;
 };
+
+export const matchesClientSecret = (
+  client: SecretHolder,
+  secret: string,
+  secretHash: PepperHash,
+  now: number = Date.now(),
+): boolean => presentedClientSecret(client, secret, secretHash, now) !== undefined;

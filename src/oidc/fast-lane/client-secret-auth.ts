@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 import { CACHED_LOOKUP_MAX_ENTRIES, type CachedLookup } from '../../cache/cached-lookup.ts';
 import type { PepperHash } from '../../crypto/pepper-hash.ts';
 import type { Client } from '../../domain/clients/client.ts';
-import { matchesClientSecret } from '../../domain/clients/client-secret.ts';
+import { presentedClientSecret } from '../../domain/clients/client-secret.ts';
 
 /**
  * client_secret_basic and client_secret_post, read by the library's rules (lib/shared/client_auth.js):
@@ -113,11 +113,11 @@ export const createClientAuthenticator = (deps: ClientAuthDeps) => {
     const credentials = readClientCredentials(authorization, params);
     if (!credentials) return undefined;
     const client = await deps.clients.get(credentials.clientId);
-    if (!client?.secretHash || !matchesClientSecret(client, credentials.secret, deps.secretHash))
-      return undefined;
+    if (!client?.secretHash) return undefined;
+    const which = presentedClientSecret(client, credentials.secret, deps.secretHash);
+    if (!which) return undefined;
     if (passed.size >= rememberAtMost) passed.delete(passed.keys().next().value as string);
-    const current = deps.secretHash.matches(credentials.secret, client.secretHash);
-    const until = current ? Infinity : (client.previousSecretExpiresAt?.getTime() ?? 0);
+    const until = which === 'current' ? Infinity : (client.previousSecretExpiresAt?.getTime() ?? 0);
     passed.set(key, { clientId: credentials.clientId, client, until });
     return client;
   };
