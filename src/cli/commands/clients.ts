@@ -102,7 +102,9 @@ const showSecret = (created: CreatedJson, json: boolean) => {
 export const registerClientCommands = (program: Command, context: CommandContext): void => {
   const group = program
     .command('clients')
-    .description('OAuth clients: services that get tokens, and resource servers that introspect');
+    .description(
+      'OAuth clients: services that get tokens, resource servers that introspect, and applications people sign in to',
+    );
 
   group
     .command('create')
