@@ -48,6 +48,7 @@ export const createHttpApp = ({ config, services, runtime, logger, selfUrl, drai
       resources: domain.resources,
       audit: domain.audit,
       clients: domain.clients,
+      apiResources: domain.apiResources,
       authorizations: domain.authorizations,
       // Grants in the token store go at once (the embedded store has no revocation check of its own).
       destroyGrants: async (grantIds: string[]) => {

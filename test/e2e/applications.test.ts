@@ -42,6 +42,7 @@ const applicationsSuite = (profile: Profile, skip: string | false) =>
     let tessera: TesseraInstance;
     let browser: Browser;
     let admin: string;
+    let reader: string;
     let aliceId: string;
     let resourceServer: RegisteredClient;
     let env: Record<string, string>;
@@ -108,6 +109,7 @@ const applicationsSuite = (profile: Profile, skip: string | false) =>
       ]);
       aliceId = await createUser(env, 'alice', ['--admin']);
       admin = (await createPat(env, 'alice', 'admin groups:read-only')).token;
+      reader = (await createPat(env, 'alice', 'tokens:read')).token;
       tessera = await startTessera(scope, env);
       browser = await launchChromium(scope);
       const created = await v1('POST', '/clients', {
@@ -182,6 +184,36 @@ const applicationsSuite = (profile: Profile, skip: string | false) =>
         !(clients.body.data as { name: string }[]).some((client) => client.name === 'hostile'),
         'no refused client was half-registered',
       );
+    });
+
+    test('administrators manage APIs through /v1/api-resources too', async () => {
+      const identifier = 'https://billing.example.test/v2';
+      const created = await v1('POST', '/api-resources', {
+        identifier,
+        name: 'Billing API',
+        format: 'jwt',
+        scopes: ['invoices:read'],
+      });
+      assert.equal(created.status, 201);
+      assert.equal(created.body.identifier, identifier);
+      const path = `/api-resources/${encodeURIComponent(identifier)}`;
+      assert.equal((await v1('GET', path)).body.name, 'Billing API');
+      assert.equal((await v1('POST', '/api-resources', { identifier, name: 'Again' })).status, 409);
+      const bad = await v1('POST', '/api-resources', { identifier: 'https://x.test/#frag', name: 'Bad' });
+      assert.equal(bad.status, 400);
+      assert.equal((bad.body as Problem).errors?.[0]?.pointer, '/identifier');
+      assert.equal((await v1('GET', '/api-resources', undefined, reader)).status, 403, 'admin only');
+      assert.equal((await v1('GET', '/clients', undefined, reader)).status, 403, 'admin only');
+
+      const user = await v1('POST', '/clients', {
+        name: 'billing user',
+        grant_types: ['client_credentials'],
+        resources: [identifier],
+      });
+      assert.equal((await v1('DELETE', path)).status, 409, 'in use by a client');
+      assert.equal((await v1('DELETE', `/clients/${user.body.client_id}`)).status, 204);
+      assert.equal((await v1('DELETE', path)).status, 204);
+      assert.equal((await v1('GET', path)).status, 404);
     });
 
     test('registers native apps with loopback and private-use scheme redirect URIs, as public clients', async () => {

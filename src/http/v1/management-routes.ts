@@ -2,6 +2,7 @@ import type { AccessTokenService } from '../../domain/access-tokens/access-token
 import type { TokenRequestRules } from '../../domain/access-tokens/token-request.ts';
 import type { AuditService } from '../../domain/audit/audit-event.ts';
 import type { ClientService } from '../../domain/clients/client-service.ts';
+import type { ApiResourceService } from '../../domain/api-resources/api-resource-service.ts';
 import type { AuthorizationService } from '../../domain/authorizations/authorization-service.ts';
 import type { ResourceService } from '../../domain/resources/resource.ts';
 import type { UserService } from '../../domain/users/user-service.ts';
@@ -9,6 +10,7 @@ import type { Route } from './define-route.ts';
 import { createOpenApiDocument, type OpenApiDocument } from './openapi-document.ts';
 import { createAuditEventRoutes } from './routes/audit-event-routes.ts';
 import { createClientRoutes } from './routes/client-routes.ts';
+import { createApiResourceRoutes } from './routes/api-resource-routes.ts';
 import { createAuthorizationRoutes } from './routes/authorization-routes.ts';
 import { createMeRoutes } from './routes/me-routes.ts';
 import { createOpenApiRoute } from './routes/openapi-route.ts';
@@ -21,6 +23,7 @@ export type ManagementRouteDeps = {
   resources: ResourceService;
   audit: AuditService;
   clients: ClientService;
+  apiResources: ApiResourceService;
   authorizations: AuthorizationService;
   /** Drops revoked grants' tokens from the token store. */
   destroyGrants?: (grantIds: string[]) => Promise<void>;
@@ -39,6 +42,7 @@ export const createManagementRoutes = (deps: ManagementRouteDeps): Route[] => {
     ...createResourceRoutes(deps),
     ...createMeRoutes(deps),
     ...createAuditEventRoutes(deps),
+    ...createApiResourceRoutes(deps),
     ...createClientRoutes(deps),
     ...createAuthorizationRoutes(deps),
   ];

@@ -5,6 +5,7 @@ import type {
 } from '../../../../src/domain/access-tokens/access-token.ts';
 import type { Actor } from '../../../../src/domain/actors.ts';
 import type { AuditEventView, AuditService } from '../../../../src/domain/audit/audit-event.ts';
+import type { ApiResourceService } from '../../../../src/domain/api-resources/api-resource-service.ts';
 import type { AuthorizationService } from '../../../../src/domain/authorizations/authorization-service.ts';
 import type { ClientView } from '../../../../src/domain/clients/client.ts';
 import type { ClientService } from '../../../../src/domain/clients/client-service.ts';
@@ -233,5 +234,28 @@ export const createFakeServices = () => {
     },
   };
 
-  return { accessTokens, resources, audit, users, clients, authorizations, calls };
+  const apiResource = {
+    identifier: 'https://api.example.test',
+    name: 'Example API',
+    format: 'jwt' as const,
+    accessTokenTtl: 3600,
+    scopes: ['groups:read-only'],
+    signingAlg: 'ES256' as const,
+    createdAt: T,
+    updatedAt: T,
+  };
+  const apiResources: ApiResourceService = {
+    create: async (actor, input) => {
+      record('create', actor, input);
+      return apiResource;
+    },
+    list: async () => [apiResource],
+    find: async () => apiResource,
+    get: async () => apiResource,
+    remove: async (actor, identifier) => {
+      record('remove', actor, identifier);
+    },
+  };
+
+  return { accessTokens, resources, audit, users, clients, apiResources, authorizations, calls };
 };
