@@ -91,6 +91,7 @@ for (const [driver, open] of drivers) {
         'access_tokens',
         'api_resources',
         'audit_events',
+        'authorizations',
         'clients',
         'memberships',
         'oidc_models',
