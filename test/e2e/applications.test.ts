@@ -216,6 +216,29 @@ const applicationsSuite = (profile: Profile, skip: string | false) =>
       assert.equal((await v1('GET', path)).status, 404);
     });
 
+    test('administrators manage users through /v1/users', async () => {
+      const created = await v1('POST', '/users', { username: 'bob', password: PASSWORD });
+      assert.equal(created.status, 201);
+      assert.match(created.body.id, /^usr_/);
+      assert.equal(created.body.admin, false);
+      assert.equal((await v1('POST', '/users', { username: 'bob', password: PASSWORD })).status, 409);
+      const short = await v1('POST', '/users', { username: 'carol', password: 'short' });
+      assert.equal(short.status, 400);
+      assert.equal((short.body as Problem).errors?.[0]?.pointer, '/password');
+      const listed = await v1('GET', '/users');
+      assert.ok(!JSON.stringify(listed.body).includes(PASSWORD), 'no password, nor anything of it');
+      assert.ok(!JSON.stringify(listed.body).includes('argon2'));
+      assert.deepEqual((listed.body.data as { username: string }[]).map((user) => user.username).sort(), [
+        'alice',
+        'bob',
+      ]);
+      const disabled = await v1('PATCH', '/users/bob', { disabled: true });
+      assert.equal(disabled.status, 200);
+      assert.ok(disabled.body.disabled_at);
+      assert.equal((await v1('PATCH', '/users/nobody', { disabled: true })).status, 404);
+      assert.equal((await v1('POST', '/users', { username: 'eve', password: PASSWORD }, reader)).status, 403);
+    });
+
     test('registers native apps with loopback and private-use scheme redirect URIs, as public clients', async () => {
       const native = await v1('POST', '/clients', {
         name: 'Desktop app',

@@ -10,6 +10,7 @@ import type { Route } from './define-route.ts';
 import { createOpenApiDocument, type OpenApiDocument } from './openapi-document.ts';
 import { createAuditEventRoutes } from './routes/audit-event-routes.ts';
 import { createClientRoutes } from './routes/client-routes.ts';
+import { createUserRoutes } from './routes/user-routes.ts';
 import { createApiResourceRoutes } from './routes/api-resource-routes.ts';
 import { createAuthorizationRoutes } from './routes/authorization-routes.ts';
 import { createMeRoutes } from './routes/me-routes.ts';
@@ -27,7 +28,7 @@ export type ManagementRouteDeps = {
   authorizations: AuthorizationService;
   /** Drops revoked grants' tokens from the token store. */
   destroyGrants?: (grantIds: string[]) => Promise<void>;
-  users: Pick<UserService, 'describe'>;
+  users: Pick<UserService, 'describe' | 'create' | 'list' | 'setDisabled'>;
   /** The operator's token lifetime policy and the clock: the token create bodies check them. */
   tokenRules?: TokenRequestRules | undefined;
   /** Where the API is reached: `Location` headers and the document's server are under `<issuer>/v1`. */
@@ -45,6 +46,7 @@ export const createManagementRoutes = (deps: ManagementRouteDeps): Route[] => {
     ...createApiResourceRoutes(deps),
     ...createClientRoutes(deps),
     ...createAuthorizationRoutes(deps),
+    ...createUserRoutes(deps),
   ];
   let document: OpenApiDocument | undefined;
   routes.push(

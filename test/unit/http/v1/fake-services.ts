@@ -187,7 +187,23 @@ export const createFakeServices = () => {
     },
   };
 
+  const userView = {
+    id: 'usr_bob',
+    username: 'bob',
+    isAdmin: false,
+    disabledAt: null,
+    createdAt: T,
+  };
   const users = {
+    create: async (actor: Actor, input: { username: string; password: string; isAdmin?: boolean }) => {
+      record('createUser', actor, { ...input, password: '(hidden)' });
+      return userView;
+    },
+    list: async () => [userView],
+    setDisabled: async (actor: Actor, username: string, disabled: boolean) => {
+      record('setDisabled', actor, username, disabled);
+      return { ...userView, disabledAt: disabled ? T : null };
+    },
     describe: async (actor: Actor) => {
       record('describe', actor);
       return {
