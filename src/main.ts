@@ -1,12 +1,17 @@
+import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import { listen } from './composition/listen.ts';
 import { ensureBuiltIns } from './composition/ensure-built-ins.ts';
-import { createHttpApp } from './composition/http-app.ts';
+import { createHttpApp, readinessChecks } from './composition/http-app.ts';
 import { openServices } from './composition/open-services.ts';
 import { startProviderRuntime } from './composition/provider-runtime.ts';
 import { type Config, loadConfig } from './config/load-config.ts';
 import { AppError } from './errors.ts';
 import { createLogger, type Logger } from './logging/create-logger.ts';
+import { createMetrics, type Metrics } from './metrics/create-metrics.ts';
+import { shareWithPrimary } from './metrics/cluster-metrics.ts';
+import { startMetricsServer } from './metrics/metrics-server.ts';
+import { observeConnectionChange } from './metrics/store-metrics.ts';
 import type { ConnectionTransition } from './storage/connection-state.ts';
 
 export type RunningServer = {
@@ -21,17 +26,19 @@ export type RunningServer = {
 };
 
 /** Storage and the domain, with the server's background work: the expiry sweep and "last used". */
-const openServerServices = async (config: Config, logger: Logger) => {
+const openServerServices = async (config: Config, logger: Logger, metrics: Metrics | undefined) => {
   const onBackgroundError = (error: unknown) => logger.error({ err: error }, 'background task failed');
   // One line per change of a store's connection state (component, state, code), never per request.
-  const onConnectionChange = (transition: ConnectionTransition) =>
-    transition.state === 'connected'
-      ? logger.info(transition, `${transition.component} connected`)
-      : logger.warn(transition, `${transition.component} unreachable`);
+  const onConnectionChange = (transition: ConnectionTransition) => {
+    if (metrics) observeConnectionChange(metrics, transition);
+    if (transition.state === 'connected') logger.info(transition, `${transition.component} connected`);
+    else logger.warn(transition, `${transition.component} unreachable`);
+  };
   const services = await openServices(config, {
     migrate: true,
     onBackgroundError,
     failFast: { onConnectionChange },
+    metrics,
   });
   const stopSweep = services.storage.startExpirySweep(10 * 60_000);
   services.domain.lastUsed.start();
@@ -46,15 +53,20 @@ const openServerServices = async (config: Config, logger: Logger) => {
 };
 
 /**
- * The composition root, one step each: storage and domain → signing keys and the provider runtime
- * → the HTTP app → listen; `close` undoes them in reverse.
+ * The composition root, one step each: the metrics registry → storage and domain → signing keys
+ * and the provider runtime → the HTTP app → listen (and the metrics listener, when configured);
+ * `close` undoes them in reverse.
  */
 export const startServer = async (
   config: Config,
   logger: Logger = createLogger(config.logLevel),
 ): Promise<RunningServer> => {
-  const services = await openServerServices(config, logger);
-  const runtime = await startProviderRuntime({ config, services, logger });
+  // One registry per server, handed to what counts; none at all (nothing counted, no cost on the
+  // request path) when no one can scrape it.
+  const metrics = config.metricsPort === undefined ? undefined : createMetrics();
+  metrics?.collectRuntime();
+  const services = await openServerServices(config, logger, metrics);
+  const runtime = await startProviderRuntime({ config, services, logger, metrics });
   let selfUrl = config.issuer;
   let draining = false;
   const isDraining = () => draining;
@@ -65,13 +77,45 @@ export const startServer = async (
     logger,
     selfUrl: () => selfUrl,
     draining: isDraining,
+    metrics,
+  });
+  const readiness = readinessChecks(services, runtime);
+  metrics?.watchReadiness(async () => {
+    if (draining) return false;
+    const passed = await Promise.all(
+      readiness.map(({ check }) =>
+        check().then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
+    return passed.every(Boolean);
   });
   const listening = await listen({ config, app, domain: services.domain, logger, draining: isDraining });
   selfUrl = listening.selfUrl;
+  let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
+  try {
+    // A worker of `serve --workers` is scraped through its primary (cluster-metrics.ts).
+    if (metrics && cluster.isWorker) shareWithPrimary(metrics.registry);
+    else if (metrics && config.metricsPort !== undefined)
+      metricsServer = await startMetricsServer({
+        port: config.metricsPort,
+        host: config.host,
+        source: { render: () => metrics.registry.metrics(), contentType: metrics.registry.contentType },
+      });
+  } catch (error) {
+    // A metrics port in use stops the start as a busy PORT does, leaving nothing open behind.
+    await listening.close();
+    runtime.stop();
+    await services.close();
+    throw error;
+  }
   logger.info(
     {
       issuer: config.issuer,
       port: listening.port,
+      ...(metricsServer ? { metricsPort: metricsServer.port } : {}),
       profile: config.profile,
       tokenStore: services.storage.redis ? 'redis' : 'sql',
     },
@@ -91,6 +135,7 @@ export const startServer = async (
         'closing the listener: in-flight requests finish',
       );
       await listening.close();
+      await metricsServer?.close();
       runtime.stop();
       await services.close();
       logger.info({ phase: 'stopped' }, 'tessera stopped');

@@ -12,6 +12,9 @@ export type CachedLookup<T> = {
   invalidate(key: string): void;
 };
 
+/** Told of every lookup, answered from memory (hit) or not (miss): the metrics' cache counters. */
+export type CacheStats = { hit(): void; miss(): void };
+
 /** Entries a cache keeps by default, the oldest dropped first beyond that. */
 export const CACHED_LOOKUP_MAX_ENTRIES = 200_000;
 
@@ -31,6 +34,7 @@ export const createCachedLookup = <T>(options: {
   negativeTtlMs?: number;
   maxEntries?: number;
   now?: () => number;
+  stats?: CacheStats;
 }): CachedLookup<T> => {
   const {
     load,
@@ -38,6 +42,7 @@ export const createCachedLookup = <T>(options: {
     negativeTtlMs = 5_000,
     maxEntries = CACHED_LOOKUP_MAX_ENTRIES,
     now = Date.now,
+    stats,
   } = options;
   const entries = new Map<string, Entry<T>>();
 
@@ -84,7 +89,11 @@ export const createCachedLookup = <T>(options: {
     invalidate,
     async get(key) {
       const cached = entries.get(key);
-      if (cached && cached.expiresAt > now()) return cached.pending ?? cached.value;
+      if (cached && cached.expiresAt > now()) {
+        stats?.hit();
+        return cached.pending ?? cached.value;
+      }
+      stats?.miss();
       // Concurrent misses for one key share a single load.
       const pending = loadOne(key);
       const entry: Entry<T> = { value: undefined, expiresAt: Number.POSITIVE_INFINITY, pending };

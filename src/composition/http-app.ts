@@ -8,8 +8,10 @@ import { CONSOLE_SESSION_MODEL } from '../http/console/console-sessions.ts';
 import { createConsole } from '../http/console/create-console.ts';
 import { createApp } from '../http/create-app.ts';
 import { createInteractionRoutes } from '../http/interaction/create-interaction-routes.ts';
+import type { ReadinessCheck } from '../http/routes/health.ts';
 import { createManagementApi } from '../http/v1/create-management-api.ts';
 import type { Logger } from '../logging/create-logger.ts';
+import type { Metrics } from '../metrics/create-metrics.ts';
 import type { Services } from './open-services.ts';
 import type { RunningProvider } from './provider-runtime.ts';
 
@@ -22,16 +24,32 @@ export type HttpAppDeps = {
   selfUrl: () => string;
   /** True once the server is stopping (see main.ts). */
   draining?: () => boolean;
+  metrics?: Metrics;
 };
 
+/** What /readyz (and the metrics' `tessera_ready`) checks: each store, and that signing keys are loaded. */
+export const readinessChecks = (services: Services, runtime: RunningProvider): ReadinessCheck[] => [
+  ...services.storage.readiness,
+  { name: 'keys', check: async () => void runtime.keys() },
+];
+
 /** The koa app: the provider (and its fast lane), the management API, sign-in pages and the console. */
-export const createHttpApp = ({ config, services, runtime, logger, selfUrl, draining }: HttpAppDeps): Koa => {
+export const createHttpApp = ({
+  config,
+  services,
+  runtime,
+  logger,
+  selfUrl,
+  draining,
+  metrics,
+}: HttpAppDeps): Koa => {
   const { storage, domain, secrets } = services;
   const csrf = createPepperHash(secrets.pepper, 'csrf');
   return createApp({
     logger,
     trustProxy: config.trustProxy,
     draining,
+    metrics,
     provider: () => runtime.current().provider,
     fastLane: () => runtime.current().fastLane,
     managementApi: createManagementApi({
@@ -81,6 +99,6 @@ export const createHttpApp = ({ config, services, runtime, logger, selfUrl, drai
       maxLifetimeDays: config.tokenMaxLifetimeDays,
       logger,
     }),
-    readiness: [...storage.readiness, { name: 'keys', check: async () => void runtime.keys() }],
+    readiness: readinessChecks(services, runtime),
   });
 };

@@ -8,6 +8,9 @@ import { CLIENTS_TOPIC } from '../domain/clients/client-service.ts';
 import { createDomain, type Domain } from '../domain/create-domain.ts';
 import { loadPolicyFile } from '../domain/permissions/load-policy-file.ts';
 import type { ConnectionTransition } from '../storage/connection-state.ts';
+import { cacheStats, countRevocations } from '../metrics/counters.ts';
+import type { Metrics } from '../metrics/create-metrics.ts';
+import { observePostgres, observeRedis } from '../metrics/store-metrics.ts';
 import { openStorage, type Storage } from '../storage/open-storage.ts';
 import { createRedisTokenEntries } from '../storage/token-entries/redis-token-entries.ts';
 
@@ -30,6 +33,8 @@ export type OpenServicesOptions = {
   onBackgroundError?: (error: unknown) => void;
   /** The server's: fail fast while a store is unreachable, and tell each connection state change once. */
   failFast?: { onConnectionChange: (transition: ConnectionTransition) => void };
+  /** The server's metrics: store latency and errors, cache hits, revocations are counted into it. */
+  metrics?: Metrics;
 };
 
 /**
@@ -45,11 +50,17 @@ const cacheLifetime = (config: Config, storage: Storage) =>
 export const openServices = async (config: Config, options: OpenServicesOptions): Promise<Services> => {
   const secrets = resolveSecrets(config);
   const policy = config.policyFile ? loadPolicyFile(config.policyFile) : undefined;
+  const { metrics } = options;
   const storage = await openStorage(config, {
     pepper: secrets.pepper,
     migrate: options.migrate,
     failFast: options.failFast,
+    onRevocations: metrics && ((revocations) => countRevocations(metrics, revocations)),
   });
+  if (metrics) {
+    observePostgres(storage.database.knex, metrics);
+    if (storage.redis) observeRedis(storage.redis, metrics);
+  }
   const cacheTtlMs = cacheLifetime(config, storage);
   const domain = createDomain({
     cacheTtlMs,
@@ -73,12 +84,14 @@ export const openServices = async (config: Config, options: OpenServicesOptions)
       bus: storage.changes,
       topic: CLIENTS_TOPIC,
       ttlMs: cacheTtlMs,
+      stats: metrics && cacheStats(metrics, 'clients'),
     }),
     apiResources: createCachedLookup({
       load: domain.apiResources.find,
       bus: storage.changes,
       topic: API_RESOURCES_TOPIC,
       ttlMs: cacheTtlMs,
+      stats: metrics && cacheStats(metrics, 'api_resources'),
     }),
     async close() {
       await domain.lastUsed.stop();

@@ -7,6 +7,10 @@ import { createTokenPolicies } from '../oidc/configuration/token-policies.ts';
 import { createProvider } from '../oidc/create-provider.ts';
 import { createFastLane, type FastLane } from '../oidc/fast-lane/create-fast-lane.ts';
 import { createJwtAccessTokens, type JwtAccessTokens } from '../oidc/jwt-access-tokens.ts';
+import { cacheStats, introspectionCounter } from '../metrics/counters.ts';
+import type { Metrics } from '../metrics/create-metrics.ts';
+import { countFastLaneIntrospections } from '../oidc/middleware/introspection-outcomes.ts';
+import { observeTokenIssuance } from '../oidc/token-issuance-metrics.ts';
 import type { Services } from './open-services.ts';
 
 /** Everything that signs or checks with the signing keys; rebuilt whole when they change. */
@@ -20,16 +24,20 @@ export type ProviderRuntimeDeps = {
   config: Pick<Config, 'issuer' | 'trustProxy' | 'fastLane' | 'keysDir' | 'jwks'>;
   services: Services;
   logger: Logger;
+  /** The server's metrics: tokens issued, introspections, the fast lane's cache, key ages. */
+  metrics?: Metrics;
 };
 
 /**
  * The signing keys, kept current (the key file is watched, and re-read on SIGHUP), and the
  * oidc-provider runtime built over them: the provider, JWT access tokens and the fast lane.
  */
-export const startProviderRuntime = async ({ config, services, logger }: ProviderRuntimeDeps) => {
+export const startProviderRuntime = async ({ config, services, logger, metrics }: ProviderRuntimeDeps) => {
   const { storage, domain, clients, apiResources } = services;
   const secretHash = domain.clientSecretHash;
   const pages = createProviderPages({ clients });
+  const onIntrospection = metrics && introspectionCounter(metrics);
+  const credentialStats = metrics && cacheStats(metrics, 'client_credentials');
   // Every check of a token consults the revocations Postgres records: loaded before the first request.
   await storage.revocations.start({
     onError: (error) => logger.error({ err: error }, 'reading revocations failed; retrying'),
@@ -60,7 +68,9 @@ export const startProviderRuntime = async ({ config, services, logger }: Provide
       pages,
       onServerError: (error, ctx) =>
         logger.error({ err: error, path: ctx.path }, 'oidc-provider server error'),
+      onIntrospection,
     });
+    if (metrics) observeTokenIssuance(provider, metrics.tokensIssued);
     const fastLane = config.fastLane
       ? createFastLane(
           {
@@ -70,11 +80,17 @@ export const startProviderRuntime = async ({ config, services, logger }: Provide
             accessTokens: domain.accessTokenResolver,
             policies: createTokenPolicies(clients),
             logger,
+            credentialStats,
           },
           provider,
         )
       : undefined;
-    return { provider, jwtAccessTokens, fastLane };
+    return {
+      provider,
+      jwtAccessTokens,
+      fastLane:
+        fastLane && onIntrospection ? countFastLaneIntrospections(fastLane, onIntrospection) : fastLane,
+    };
   };
 
   const keyRing = await createLiveKeyRing({
@@ -87,6 +103,7 @@ export const startProviderRuntime = async ({ config, services, logger }: Provide
     },
   });
   let runtime = build(keyRing.current());
+  metrics?.watchSigningKeys(() => keyRing.current().signingKeys);
   const reloadKeys = () => void keyRing.reload();
   process.on('SIGHUP', reloadKeys);
 

@@ -41,6 +41,8 @@ export type Config = {
   tokenMaxLifetimeDays: number | undefined;
   /** A JSON file replacing the default resource types, roles and role matrix. */
   policyFile: string | undefined;
+  /** The port of the Prometheus `/metrics` listener (on `host`); undefined: no metrics listener. */
+  metricsPort: number | undefined;
 };
 
 /** Values that appear in our examples (docker-compose.yml, README): a real deployment must change them. */
@@ -148,9 +150,18 @@ const baseShape = {
     .transform(Number)
     .optional(),
   TESSERA_POLICY_FILE: z.string().min(1).optional(),
+  TESSERA_METRICS_PORT: port.optional(),
 };
 
 const schema = z.object(baseShape).superRefine((values, ctx) => {
+  // Metrics have a listener of their own so the public port never serves them.
+  if (values.TESSERA_METRICS_PORT !== undefined && values.TESSERA_METRICS_PORT === values.PORT) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['TESSERA_METRICS_PORT'],
+      message: `must differ from PORT (${values.PORT}): metrics are never served on the public port`,
+    });
+  }
   // The production profile (DATABASE_URL) refuses to run on generated or missing secrets.
   if (!values.DATABASE_URL) return;
   for (const name of ['TESSERA_SECRET_PEPPER', 'TESSERA_COOKIE_KEYS'] as const) {
@@ -197,5 +208,6 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     shutdownGraceSeconds: values.TESSERA_SHUTDOWN_GRACE_SECONDS,
     tokenMaxLifetimeDays: values.TESSERA_TOKEN_MAX_LIFETIME_DAYS,
     policyFile: values.TESSERA_POLICY_FILE ? resolve(values.TESSERA_POLICY_FILE) : undefined,
+    metricsPort: values.TESSERA_METRICS_PORT,
   };
 };

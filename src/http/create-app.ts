@@ -1,6 +1,7 @@
 import Koa from 'koa';
 import type { Provider } from 'oidc-provider';
 import type { Logger } from '../logging/create-logger.ts';
+import { type HttpMetrics, httpMetrics } from '../metrics/http-metrics.ts';
 import type { FastLane } from '../oidc/fast-lane/create-fast-lane.ts';
 import { accessLog } from './middleware/access-log.ts';
 import { errorBoundary } from './middleware/error-boundary.ts';
@@ -24,6 +25,8 @@ export type AppDeps = {
   readiness: ReadinessCheck[];
   /** True once the server is stopping: /readyz answers 503. */
   draining?: () => boolean;
+  /** Requests and latency by route (served on the metrics port, never here). */
+  metrics?: HttpMetrics;
 };
 
 type Handler = ReturnType<Provider['callback']>;
@@ -46,6 +49,7 @@ export const createApp = (deps: AppDeps): Koa => {
     await handle(ctx.req, ctx.res);
   };
 
+  if (deps.metrics) app.use(httpMetrics(deps.metrics));
   app.use(requestId);
   app.use(accessLog(deps.logger));
   // The hot OAuth endpoints go straight to the provider: none of the routes below serve them.

@@ -2,12 +2,18 @@ import type { JSONWebKeySet } from 'jose';
 import type { Logger } from '../logging/create-logger.ts';
 import { ensureKeys } from './generate-keys.ts';
 import { readKeyFile } from './key-file.ts';
-import { nextChangeAt, publicJwks, signingKids, toProviderJwks } from './key-ring.ts';
+import { listKeys, nextChangeAt, publicJwks, signingKids, toProviderJwks } from './key-ring.ts';
 import type { SigningKey } from './signing-key.ts';
 import { keysFromJwks } from './stored-jwks.ts';
 import { watchKeys } from './watch-keys.ts';
 
-export type KeyRingView = { providerJwks: JSONWebKeySet; publicJwks: JSONWebKeySet; signingKids: string[] };
+export type KeyRingView = {
+  providerJwks: JSONWebKeySet;
+  publicJwks: JSONWebKeySet;
+  signingKids: string[];
+  /** The keys that sign now, with their creation time (epoch seconds): the metrics' key ages. */
+  signingKeys: { kid: string; alg: string; createdAt: number }[];
+};
 
 const epochSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -38,6 +44,9 @@ export const createLiveKeyRing = async (deps: {
     providerJwks: toProviderJwks(current, now()),
     publicJwks: publicJwks(current),
     signingKids: signingKids(current, now()),
+    signingKeys: listKeys(current, now())
+      .filter((row) => row.status === 'signing')
+      .map(({ kid, alg, createdAt }) => ({ kid, alg, createdAt })),
   });
   let view = viewOf(keys);
   let activation: NodeJS.Timeout | undefined;

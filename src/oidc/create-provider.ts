@@ -28,6 +28,7 @@ import { createOpaqueTokenRevocation, type RevocableToken } from './opaque-token
 import type { RevocationService } from '../domain/revocations/revocation-service.ts';
 import { clientCredentialsIntrospection } from './middleware/client-credentials-introspection.ts';
 import { createJwtIntrospectionAndRevocation } from './middleware/jwt-introspection-and-revocation.ts';
+import { countIntrospections, type RecordIntrospection } from './middleware/introspection-outcomes.ts';
 import { unknownRoute } from './middleware/unknown-route.ts';
 import { createTruthfulDiscovery } from './middleware/truthful-discovery.ts';
 import { refuseDpop } from './middleware/refuse-dpop.ts';
@@ -63,6 +64,8 @@ export type OidcDeps = {
   /** The sign-out pages, in Tessera's look. */
   pages: ProviderPages;
   onServerError: (error: unknown, ctx: KoaContextWithOIDC) => void;
+  /** Hears the outcome of every introspection the library's route answers (metrics). */
+  onIntrospection?: RecordIntrospection;
 };
 
 const SIGNING_ALGS = ['ES256', 'RS256', 'EdDSA'] as const;
@@ -180,6 +183,7 @@ export const createProvider = (deps: OidcDeps): Provider => {
     TOKEN_EXCHANGE_PARAMETERS,
     TOKEN_EXCHANGE_DUPLICATES,
   );
+  if (deps.onIntrospection) provider.use(countIntrospections(deps.onIntrospection));
   provider.use(oauthErrorBoundary<KoaContextWithOIDC>(deps.onServerError));
   provider.use(unknownRoute);
   provider.use(rfcErrorCorrections);

@@ -16,7 +16,7 @@ import { createRedisAdapterFactory } from './oidc-adapter/redis-adapter.ts';
 import { createSqlAdapterFactory } from './oidc-adapter/sql-adapter.ts';
 import { createRedis, pingRedis } from './redis.ts';
 import { createRepositories, type Repositories } from './repositories.ts';
-import { createRevocationList, type RevocationList } from './revocations/revocation-list.ts';
+import { createRevocationList, type Revocation, type RevocationList } from './revocations/revocation-list.ts';
 
 export type Storage = {
   database: Database;
@@ -55,6 +55,8 @@ export const openStorage = async (
      * change, once (the server logs it). Without it (the CLI) timeouts are patient.
      */
     failFast?: { onConnectionChange: (transition: ConnectionTransition) => void };
+    /** Hears the revocations this process committed (metrics). */
+    onRevocations?: (revocations: readonly Revocation[]) => void;
   },
 ): Promise<Storage> => {
   const { failFast } = options;
@@ -91,7 +93,11 @@ export const openStorage = async (
     ? createRedisChangeBus(redis, `${config.redisPrefix}changes:`)
     : createLocalChangeBus();
   const repositories = createRepositories(database.knex);
-  const revocations = createRevocationList({ repositories, changes });
+  const revocations = createRevocationList({
+    repositories,
+    changes,
+    onAnnounce: options.onRevocations,
+  });
   const pingDatabase = async () => void (await database.knex.raw('select 1'));
   const hashId = createPepperHash(options.pepper, 'oidc-id').digest;
   const sealedBox = createSealedBox(options.pepper, 'oidc-payload');

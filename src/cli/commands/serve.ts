@@ -2,6 +2,8 @@ import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { type Command, InvalidArgumentError } from 'commander';
 import { runServer } from '../../main.ts';
+import { clusterMetricsSource } from '../../metrics/cluster-metrics.ts';
+import { startMetricsServer } from '../../metrics/metrics-server.ts';
 import { createDatabase } from '../../storage/database.ts';
 import { migrateLatest } from '../../storage/migrate.ts';
 import { usageError } from '../cli-error.ts';
@@ -19,7 +21,9 @@ const workerCount = (value: string) => {
  * connections). Workers are stateless like separate instances: they share PostgreSQL, Redis and
  * the keys folder, so this needs the production profile — PGlite is single-process.
  */
-const runPrimary = (workers: number) => {
+const runPrimary = async (workers: number, metrics: { port: number; host: string } | undefined) => {
+  // The workers' metrics, added up, on the one metrics port (src/metrics/cluster-metrics.ts).
+  if (metrics) await startMetricsServer({ ...metrics, source: clusterMetricsSource() });
   let stopping = false;
   const fork = () => cluster.fork();
   for (let index = 0; index < workers; index++) fork();
@@ -71,7 +75,10 @@ export const registerServeCommand = (program: Command, context: CommandContext):
           } finally {
             await database.close();
           }
-          runPrimary(options.workers);
+          await runPrimary(
+            options.workers,
+            config.metricsPort === undefined ? undefined : { port: config.metricsPort, host: config.host },
+          );
           return;
         }
         await runServer(config);

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { CACHED_LOOKUP_MAX_ENTRIES, type CachedLookup } from '../../cache/cached-lookup.ts';
+import { CACHED_LOOKUP_MAX_ENTRIES, type CachedLookup, type CacheStats } from '../../cache/cached-lookup.ts';
 import type { PepperHash } from '../../crypto/pepper-hash.ts';
 import type { Client } from '../../domain/clients/client.ts';
 import { presentedClientSecret } from '../../domain/clients/client-secret.ts';
@@ -77,6 +77,8 @@ export type ClientAuthDeps = {
    * holds, so a large population of clients does not push each other out on every request.
    */
   rememberAtMost?: number;
+  /** Hears whether presented credentials were remembered (metrics). */
+  credentialStats?: CacheStats;
 };
 
 /**
@@ -101,6 +103,8 @@ export const createClientAuthenticator = (deps: ClientAuthDeps) => {
     if (presented === undefined) return undefined;
     const key = hash('sha256', presented, 'base64url');
     const remembered = passed.get(key);
+    if (remembered) deps.credentialStats?.hit();
+    else deps.credentialStats?.miss();
     if (remembered) {
       if (
         (await deps.clients.get(remembered.clientId)) === remembered.client &&

@@ -64,6 +64,8 @@ export type RevocationListDeps = {
   sweepMs?: number;
   now?: () => number;
   onError?: (error: unknown) => void;
+  /** Hears the revocations this process committed, as it announces them (metrics). */
+  onAnnounce?: (revocations: readonly Revocation[]) => void;
 };
 
 type Entry = { revokedAt: number; expiresAt: number | null };
@@ -135,6 +137,7 @@ export const createRevocationList = (deps: RevocationListDeps): RevocationList =
   const announce = async (revocations: readonly Revocation[]) => {
     if (revocations.length === 0) return;
     for (const row of revocations) add(row);
+    deps.onAnnounce?.(revocations);
     // Best effort: an instance that misses the message reads the change at its next poll.
     await deps.changes.publish(REVOCATIONS_TOPIC, String(revocations.length)).catch(onError);
   };

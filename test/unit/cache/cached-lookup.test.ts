@@ -229,4 +229,24 @@ describe('the cached lookup', () => {
     // A failure is not cached: the next request loads again.
     assert.deepEqual(await lookup.get('c'), { id: 'c', version: 1 });
   });
+
+  test('tells its stats of every lookup: a hit when answered from memory, a miss when it loads', async () => {
+    const told: string[] = [];
+    const { lookup, clock } = setup();
+    const counted = createCachedLookup<Row>({
+      load: (key) => lookup.get(key),
+      bus: createLocalChangeBus(),
+      topic: 'clients',
+      ttlMs: 1_000,
+      now: () => clock.now,
+      stats: { hit: () => told.push('hit'), miss: () => told.push('miss') },
+    });
+    await counted.get('a');
+    await counted.get('a');
+    await counted.get('unknown');
+    await counted.get('unknown');
+    clock.now += 10_000;
+    await counted.get('a');
+    assert.deepEqual(told, ['miss', 'hit', 'miss', 'hit', 'miss']);
+  });
 });

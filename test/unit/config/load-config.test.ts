@@ -103,6 +103,16 @@ describe('loading the configuration', () => {
     rejects({ PORT: '1e3' }, 'PORT', /port number/);
   });
 
+  test('serves metrics only when TESSERA_METRICS_PORT names a port other than PORT', () => {
+    assert.equal(loadConfig({}).metricsPort, undefined);
+    assert.equal(loadConfig({ TESSERA_METRICS_PORT: '' }).metricsPort, undefined);
+    assert.equal(loadConfig({ TESSERA_METRICS_PORT: '9464' }).metricsPort, 9464);
+    rejects({ TESSERA_METRICS_PORT: 'metrics' }, 'TESSERA_METRICS_PORT', /port number/);
+    rejects({ TESSERA_METRICS_PORT: '70000' }, 'TESSERA_METRICS_PORT', /between 1 and 65535/);
+    rejects({ TESSERA_METRICS_PORT: '3000' }, 'TESSERA_METRICS_PORT', /must differ from PORT \(3000\)/);
+    rejects({ PORT: '8080', TESSERA_METRICS_PORT: '8080' }, 'TESSERA_METRICS_PORT', /must differ from PORT/);
+  });
+
   test('rejects a TESSERA_ISSUER with a query or a fragment', () => {
     rejects({ TESSERA_ISSUER: 'https://auth.test/?tenant=a' }, 'TESSERA_ISSUER', /no query or fragment/);
     rejects({ TESSERA_ISSUER: 'https://auth.test/#top' }, 'TESSERA_ISSUER', /no query or fragment/);

@@ -98,6 +98,19 @@ describe('client secret authentication in the fast lane', () => {
     assert.ok(await authenticate(basic('cl_billing', 'new'), {}), 'the new secret stays');
   });
 
+  test('tells whether presented credentials were remembered (the metrics of this cache)', async () => {
+    const told: string[] = [];
+    const authenticate = createClientAuthenticator({
+      clients: clientsHolding(rowWith('right')).lookup,
+      secretHash,
+      credentialStats: { hit: () => told.push('hit'), miss: () => told.push('miss') },
+    });
+    await authenticate(basic('cl_billing', 'right'), {});
+    await authenticate(basic('cl_billing', 'right'), {});
+    await authenticate(basic('cl_billing', 'wrong'), {});
+    assert.deepEqual(told, ['miss', 'hit', 'miss']);
+  });
+
   test('a rotated secret or a deleted client is checked again at once', async () => {
     const clients = clientsHolding(rowWith('old'));
     const authenticate = createClientAuthenticator({ clients: clients.lookup, secretHash });
