@@ -107,6 +107,14 @@ export const createHttpApp = ({
       tokenRules: { maxLifetimeDays: config.tokenMaxLifetimeDays, now: () => new Date() },
       resources: domain.resources,
       audit: domain.audit,
+      clients: domain.clients,
+      apiResources: domain.apiResources,
+      authorizations: domain.authorizations,
+      // Grants in the token store go at once (the embedded store has no revocation check of its own).
+      destroyGrants: async (grantIds: string[]) => {
+        const { provider } = runtime.current();
+        await Promise.all(grantIds.map((grantId) => provider.AccessToken.revokeByGrantId(grantId)));
+      },
       users: domain.users,
       signingKeys: domain.signingKeys,
       webhooks: domain.webhooks,
@@ -120,6 +128,8 @@ export const createHttpApp = ({
       }),
       csrf,
       logger,
+      apiName: async (identifier) => (await services.apiResources.get(identifier))?.name,
+      recordAuthorization: domain.authorizations.record,
     }),
     console: createConsole({
       issuer: config.issuer,

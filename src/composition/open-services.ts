@@ -74,6 +74,7 @@ export const openServices = async (config: Config, options: OpenServicesOptions)
     pepper: secrets.pepper,
     tokenEntries: storage.redis ? createRedisTokenEntries(storage.redis, config.redisPrefix) : undefined,
     revocations: storage.revocations,
+    tokenStoreKey: storage.hashTokenStoreId,
     policy,
     tokenMaxLifetimeDays: config.tokenMaxLifetimeDays,
     onBackgroundError: options.onBackgroundError,

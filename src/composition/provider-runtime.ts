@@ -59,6 +59,7 @@ export const startProviderRuntime = async ({ config, services, logger, metrics }
       adapterFactory: storage.tokenStore,
       clients,
       apiResources,
+      apiScopes: async () => (await domain.apiResources.list()).flatMap((api) => api.scopes),
       secretHash,
       accessTokens: domain.accessTokenResolver,
       revocations: domain.revocations,

@@ -13,6 +13,7 @@ import { createApiResourceService } from './api-resources/api-resource-service.t
 import { createAuditService } from './audit/audit-log.ts';
 import { CLIENT_SECRET_HASH_PURPOSE } from './clients/client-secret.ts';
 import { createClientService } from './clients/client-service.ts';
+import { createAuthorizationService } from './authorizations/authorization-service.ts';
 import { createPolicy, type PolicyDefinition } from './permissions/policy.ts';
 import { createPermissions } from './permissions/subject-permissions.ts';
 import { createResourceService } from './resources/resource-service.ts';
@@ -56,6 +57,8 @@ export type DomainDeps = {
   tokenEntries: TokenEntries | undefined;
   /** The record of revocations (storage.revocations); one over `repositories` when absent. */
   revocations?: RevocationList | undefined;
+  /** The token store's key of an id (storage.hashTokenStoreId): what grant revocations name. */
+  tokenStoreKey?: ((id: string) => string) | undefined;
   policy?: PolicyDefinition | undefined;
   tokenMaxLifetimeDays?: number | undefined;
   onBackgroundError?: (error: unknown) => void;
@@ -110,6 +113,11 @@ export const createDomain = (deps: DomainDeps) => {
       repositories,
       maxTokenTtlSeconds: async () =>
         Math.max(ID_TOKEN_TTL_SECONDS, ...(await apiResources.list()).map((api) => api.accessTokenTtl)),
+    }),
+    authorizations: createAuthorizationService({
+      repositories,
+      revocations: revocationList,
+      tokenStoreKey: deps.tokenStoreKey ?? ((id) => id),
     }),
     clients: createClientService({
       repositories,

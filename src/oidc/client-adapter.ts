@@ -2,6 +2,7 @@ import { Provider } from 'oidc-provider';
 import type { CachedLookup } from '../cache/cached-lookup.ts';
 import type { OidcAdapter } from '../storage/oidc-adapter/contract.ts';
 import type { Client } from '../domain/clients/client.ts';
+import { ABSOLUTE_TTL_METADATA, IDLE_TTL_METADATA } from './configuration/refresh-token-lifetimes.ts';
 
 /**
  * oidc-provider's `Client` model reads clients through this adapter: Tessera's clients table, behind
@@ -23,11 +24,19 @@ export const clientMetadata = (client: Client) => ({
   client_name: client.name,
   // The HMAC of the secret, never the secret; see provider-internals.ts compareClientSecretsByHash.
   ...(client.secretHash ? { client_secret: client.secretHash } : {}),
+  // Native apps may use http loopback and private-use scheme redirect URIs (RFC 8252); every other
+  // client's rules are those of the web. Tessera checked the URIs at registration (redirect-uri.ts).
+  application_type: client.applicationType === 'native' ? 'native' : 'web',
   grant_types: client.grantTypes,
   response_types: client.grantTypes.includes('authorization_code') ? ['code'] : [],
   redirect_uris: client.redirectUris,
   post_logout_redirect_uris: client.postLogoutRedirectUris,
   token_endpoint_auth_method: client.secretHash ? requestAuthMethod() : 'none',
+  // Read by the synchronous TTL functions (configuration/refresh-token-lifetimes.ts).
+  ...(client.refreshTokenAbsoluteTtl !== null
+    ? { [ABSOLUTE_TTL_METADATA]: client.refreshTokenAbsoluteTtl }
+    : {}),
+  ...(client.refreshTokenIdleTtl !== null ? { [IDLE_TTL_METADATA]: client.refreshTokenIdleTtl } : {}),
 });
 
 const readOnly = async (): Promise<never> => {

@@ -30,10 +30,13 @@ import { clientCredentialsIntrospection } from './middleware/client-credentials-
 import { createJwtIntrospectionAndRevocation } from './middleware/jwt-introspection-and-revocation.ts';
 import { countIntrospections, type RecordIntrospection } from './middleware/introspection-outcomes.ts';
 import { unknownRoute } from './middleware/unknown-route.ts';
+import { createTruthfulDiscovery } from './middleware/truthful-discovery.ts';
 import { refuseDpop } from './middleware/refuse-dpop.ts';
 import { rfcErrorCorrections } from './middleware/rfc-error-corrections.ts';
 import { noteStoreFailure, oauthErrorBoundary } from './oauth-error-response.ts';
 import { compareClientSecretsByHash } from './provider-internals.ts';
+import { REFRESH_TOKEN_METADATA, refreshTokenTtls } from './configuration/refresh-token-lifetimes.ts';
+import { matchesClientSecret } from '../domain/clients/client-secret.ts';
 import { createTokenModelAdapters, TOKEN_MODELS } from './token-models-adapter.ts';
 
 export type OidcDeps = {
@@ -46,6 +49,8 @@ export type OidcDeps = {
   adapterFactory: OidcAdapterFactory;
   clients: CachedLookup<Client>;
   apiResources: CachedLookup<ApiResource>;
+  /** Every scope the API resources define, for discovery's scopes_supported. */
+  apiScopes?: () => Promise<string[]>;
   secretHash: PepperHash;
   /** Personal and resource access tokens, for introspection. */
   accessTokens: AccessTokenResolver;
@@ -64,6 +69,7 @@ export type OidcDeps = {
 };
 
 const SIGNING_ALGS = ['ES256', 'RS256', 'EdDSA'] as const;
+const OIDC_SCOPES = ['openid'];
 
 export const createProvider = (deps: OidcDeps): Provider => {
   const clientAdapter = createClientAdapter(deps.clients);
@@ -86,8 +92,10 @@ export const createProvider = (deps: OidcDeps): Provider => {
     jwks: deps.jwks as Configuration['jwks'],
     cookies: { keys: deps.cookieKeys },
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
+    extraClientMetadata: { properties: REFRESH_TOKEN_METADATA },
     responseTypes: ['code'],
-    scopes: ['openid', 'offline_access'],
+    // Refresh tokens follow the client's registration (the refresh_token grant), not offline_access.
+    scopes: OIDC_SCOPES,
     enabledJWA: {
       idTokenSigningAlgValues: SIGNING_ALGS,
       userinfoSigningAlgValues: SIGNING_ALGS,
@@ -98,6 +106,9 @@ export const createProvider = (deps: OidcDeps): Provider => {
     },
     features: {
       devInteractions: { enabled: false },
+      // Tokens are issued for an API (RFC 8707 `resource`, the client's first API by default), and
+      // the library's userinfo answers only tokens for itself: discovery must not offer it.
+      userinfo: { enabled: false },
       // Not yet: no grant binds tokens to a key, so discovery must not claim it (refuse-dpop.ts).
       dPoP: { enabled: false },
       rpInitiatedLogout: rpInitiatedLogout(deps.pages),
@@ -143,8 +154,7 @@ export const createProvider = (deps: OidcDeps): Provider => {
       IdToken: 3600,
       Interaction: 3600,
       Session: 14 * 24 * 3600,
-      Grant: 14 * 24 * 3600,
-      RefreshToken: 14 * 24 * 3600,
+      ...(refreshTokenTtls as unknown as Pick<NonNullable<Configuration['ttl']>, 'Grant' | 'RefreshToken'>),
     },
     ...endUserFlows({ accounts: deps.accounts, clients: deps.clients }),
     renderError: async (ctx, out) => {
@@ -157,7 +167,10 @@ export const createProvider = (deps: OidcDeps): Provider => {
 
   const provider = new Provider(deps.issuer, configuration);
   provider.proxy = deps.trustProxy;
-  compareClientSecretsByHash(provider, deps.secretHash);
+  compareClientSecretsByHash(provider, async (clientId, actual) => {
+    const client = await deps.clients.get(clientId);
+    return client !== undefined && matchesClientSecret(client, actual, deps.secretHash);
+  });
   provider.registerGrantType(
     'client_credentials',
     createClientCredentialsGrant(provider, deps),
@@ -175,6 +188,9 @@ export const createProvider = (deps: OidcDeps): Provider => {
   provider.use(unknownRoute);
   provider.use(rfcErrorCorrections);
   provider.use(refuseDpop);
+  provider.use(
+    createTruthfulDiscovery({ apiScopes: deps.apiScopes ?? (async () => []), oidcScopes: OIDC_SCOPES }),
+  );
   provider.use(clientCredentialsIntrospection);
   provider.use(createJwtIntrospectionAndRevocation({ jwtAccessTokens, policies }));
   provider.use(createPersonalTokenIntrospection({ accessTokens: deps.accessTokens, clients: deps.clients }));

@@ -2,6 +2,7 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import { eventTokenOfOpaque } from '../domain/events/event-token.ts';
 import type { RevocationService } from '../domain/revocations/revocation-service.ts';
 import type { Revocation } from '../storage/revocations/revocation-list.ts';
+import { MAX_REFRESH_TOKEN_TTL } from '../domain/clients/client.ts';
 
 /**
  * RFC 7009 revocation of a token the library stores (opaque access, client credentials and
@@ -21,8 +22,8 @@ export type RevocableToken = {
   aud?: string | string[];
 };
 
-/** The longest a grant lives (create-provider.ts, ttl.Grant and ttl.RefreshToken). */
-const GRANT_LIFETIME_MS = 14 * 86_400_000;
+/** The longest a grant may live: a client's refresh-token lifetime is at most MAX_REFRESH_TOKEN_TTL. */
+const GRANT_LIFETIME_MS = MAX_REFRESH_TOKEN_TTL * 1000;
 
 export const createOpaqueTokenRevocation =
   (deps: {

@@ -5,21 +5,23 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Provider } from 'oidc-provider';
-import type { PepperHash } from '../crypto/pepper-hash.ts';
 
 /**
  * Client secrets are stored as HMAC(pepper, secret), so the registered `client_secret` the library
  * sees is that digest. `Client.prototype.compareClientSecret(actual)` (lib/models/client.js) is the
  * single place the library compares a presented secret; we hash the presented value first.
  */
-export const compareClientSecretsByHash = (provider: Provider, secretHash: PepperHash): void => {
+export const compareClientSecretsByHash = (
+  provider: Provider,
+  secretMatches: (clientId: string, actual: string) => Promise<boolean>,
+): void => {
   const prototype = (provider.Client as unknown as { prototype: { clientSecret?: string } }).prototype as {
-    compareClientSecret: (this: { clientSecret?: string }, actual: string) => boolean;
+    compareClientSecret: (this: { clientId: string }, actual: string) => Promise<boolean>;
   };
-  prototype.compareClientSecret = function compareClientSecret(actual) {
-    return typeof actual === 'string' && typeof this.clientSecret === 'string'
-      ? secretHash.matches(actual, this.clientSecret)
-      : false;
+  // The library awaits the answer (lib/shared/client_auth.js), so it may read the client record:
+  // a rotated secret's predecessor is accepted there during its overlap.
+  prototype.compareClientSecret = async function compareClientSecret(actual) {
+    return typeof actual === 'string' ? secretMatches(this.clientId, actual) : false;
   };
 };
 

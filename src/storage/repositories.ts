@@ -4,6 +4,7 @@ import * as accessTokens from './tables/access-tokens.ts';
 import * as advisoryLocks from './tables/advisory-locks.ts';
 import * as apiResources from './tables/api-resources.ts';
 import * as auditEvents from './tables/audit-events.ts';
+import * as authorizations from './tables/authorizations.ts';
 import * as clients from './tables/clients.ts';
 import * as events from './tables/events.ts';
 import * as memberships from './tables/memberships.ts';
@@ -33,8 +34,10 @@ const bindTables = (knex: Knex) => ({
     findByIds: (clientIds: string[]) => clients.findClientsByIds(knex, clientIds),
     list: () => clients.listClients(knex),
     deleteById: (clientId: string) => clients.deleteClientById(knex, clientId),
-    updateSecretHash: (clientId: string, secretHash: string) =>
-      clients.updateClientSecretHash(knex, clientId, secretHash),
+    updateSecretHash: (clientId: string, secretHash: string, previousExpiresAt?: Date | null) =>
+      clients.updateClientSecretHash(knex, clientId, secretHash, previousExpiresAt),
+    update: (clientId: string, changes: clients.ClientChanges) =>
+      clients.updateClient(knex, clientId, changes),
     listIdsUsingResource: (identifier: string) => clients.listClientIdsUsingResource(knex, identifier),
   },
   subjects: {
@@ -89,6 +92,13 @@ const bindTables = (knex: Knex) => ({
   auditEvents: {
     insert: (input: auditEvents.NewAuditEvent) => auditEvents.insertAuditEvent(knex, input),
     list: (filter: auditEvents.AuditEventFilter) => auditEvents.listAuditEvents(knex, filter),
+  },
+  authorizations: {
+    upsert: (input: Parameters<typeof authorizations.upsertAuthorization>[1]) =>
+      authorizations.upsertAuthorization(knex, input),
+    listOfAccount: (accountId: string) => authorizations.listAuthorizationsOfAccount(knex, accountId),
+    deleteOfClient: (accountId: string, clientId: string) =>
+      authorizations.deleteAuthorizationsOfClient(knex, accountId, clientId),
   },
   revocations: {
     upsert: (rows: readonly revocations.RevocationRow[]) => revocations.upsertRevocations(knex, rows),

@@ -238,6 +238,186 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/api-resources': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List APIs */
+    get: operations['listApiResources'];
+    put?: never;
+    /** Register an API */
+    post: operations['createApiResource'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/api-resources/{identifier}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Get an API */
+    get: operations['getApiResource'];
+    put?: never;
+    post?: never;
+    /**
+     * Delete an API
+     * @description Refused while a client uses it, and for the management API, which is built in.
+     */
+    delete: operations['deleteApiResource'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/clients': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List clients */
+    get: operations['listClients'];
+    put?: never;
+    /**
+     * Register a client
+     * @description A `web` app or a `service` gets a `client_secret`, shown in this answer only; an `spa` or `native` app is a public client (`token_endpoint_auth_method: none`) that must use PKCE.
+     */
+    post: operations['createClient'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/clients/{clientId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Get a client */
+    get: operations['getClient'];
+    put?: never;
+    post?: never;
+    /**
+     * Delete a client
+     * @description Every token and grant issued to it is revoked with it.
+     */
+    delete: operations['deleteClient'];
+    options?: never;
+    head?: never;
+    /**
+     * Change a client
+     * @description The result is checked as a new client would be: a change cannot leave an unusable client behind.
+     */
+    patch: operations['updateClient'];
+    trace?: never;
+  };
+  '/v1/clients/{clientId}/secret': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Rotate a client's secret
+     * @description Answers with the new secret, once. With `keep_old_for_seconds`, the old secret keeps working until `previous_secret_expires_at`, so the client can be moved to the new one without downtime.
+     */
+    post: operations['rotateClientSecret'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/me/authorizations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List the applications you authorized */
+    get: operations['listMyAuthorizations'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/me/authorizations/{clientId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Revoke an application you authorized
+     * @description Every access and refresh token you let it have stops working; it must ask you again.
+     */
+    delete: operations['revokeMyAuthorization'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/users': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List users */
+    get: operations['listUsers'];
+    put?: never;
+    /** Create a user */
+    post: operations['createUser'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/users/{username}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    /**
+     * Disable or enable a user
+     * @description Disabling stops the user's tokens at once and ends their sign-ins.
+     */
+    patch: operations['updateUser'];
+    trace?: never;
+  };
   '/v1/openapi.json': {
     parameters: {
       query?: never;
@@ -501,6 +681,188 @@ export interface components {
       ip: string | null;
       user_agent: string | null;
       details: Record<string, never>;
+    };
+    /** @description An API that accepts Tessera tokens; its identifier is their `aud`. */
+    ApiResource: {
+      identifier: string;
+      name: string;
+      /** @enum {string} */
+      format: 'jwt' | 'opaque';
+      access_token_ttl: number;
+      scopes: string[];
+      /** @enum {string} */
+      signing_alg: 'ES256' | 'RS256' | 'EdDSA';
+      /** Format: date-time */
+      created_at: string;
+      /** Format: date-time */
+      updated_at: string;
+    };
+    ApiResourceCreate: {
+      /** @description An absolute URI without a fragment: the `resource` clients ask for. */
+      identifier: string;
+      name: string;
+      /**
+       * @description `jwt` (default) or `opaque`.
+       * @enum {string}
+       */
+      format?: 'jwt' | 'opaque';
+      /** @description Seconds, at most a day; default an hour. */
+      access_token_ttl?: number;
+      scopes?: string[];
+      /**
+       * @description For `jwt`: ES256 (default), RS256 or EdDSA.
+       * @enum {string}
+       */
+      signing_alg?: 'ES256' | 'RS256' | 'EdDSA';
+    };
+    /** @description A client with its new secret: only create and rotate answer with it. */
+    IssuedClient: {
+      client_id: string;
+      name: string;
+      /** @enum {string} */
+      type: 'service' | 'web' | 'spa' | 'native';
+      /** @description `client_secret_basic` (or `_post`) for a client with a secret; `none` for a public client. */
+      token_endpoint_auth_method: string;
+      grant_types: string[];
+      redirect_uris: string[];
+      post_logout_redirect_uris: string[];
+      resources: string[];
+      scopes: string[];
+      introspects: string[];
+      refresh_token_absolute_ttl: number | null;
+      refresh_token_idle_ttl: number | null;
+      /** Format: date-time */
+      created_at: string;
+      /** Format: date-time */
+      updated_at: string;
+      secret_rotated_at: string | null;
+      /** @description Until when the secret replaced by the last rotation still works; null when it does not. */
+      previous_secret_expires_at: string | null;
+      /** @description The secret, shown this once; Tessera keeps only a hash. null for a public client. */
+      client_secret: string | null;
+    };
+    ClientCreate: {
+      /** @description A display name, shown on the consent page: 1–100 characters. */
+      name: string;
+      /** @description authorization_code and refresh_token for an application (web, spa, native); client_credentials and token exchange for a service or a web app. */
+      grant_types: (
+        | 'authorization_code'
+        | 'refresh_token'
+        | 'client_credentials'
+        | 'urn:ietf:params:oauth:grant-type:token-exchange'
+      )[];
+      /** @description Where the browser returns with a code: https, no fragment; a native app may also use http://127.0.0.1 (any port) or a private-use scheme (com.example.app:/cb). */
+      redirect_uris?: string[];
+      /** @description Where the browser may return after sign-out; the same rules. */
+      post_logout_redirect_uris?: string[];
+      /** @description API identifiers (RFC 8707) the client may get tokens for; the first is its default audience. */
+      resources?: string[];
+      /** @description Scopes it may request, each defined by one of its APIs. */
+      scopes?: string[];
+      /** @description API identifiers whose tokens it may introspect (a resource server of its own). */
+      introspects?: string[];
+      /** @description How long refresh tokens (and the sign-in behind them) live at most. In seconds; null: the default. */
+      refresh_token_absolute_ttl?: number | null;
+      /** @description How long an unused refresh token lives. In seconds; null: the default. */
+      refresh_token_idle_ttl?: number | null;
+      /**
+       * @description `service`: gets tokens for itself; `web`: signs people in and keeps a secret; `spa`, `native`: sign people in without a secret (public, PKCE).
+       * @default service
+       * @enum {string}
+       */
+      type: 'service' | 'web' | 'spa' | 'native';
+    };
+    /** @description An OAuth client. Its secret is never part of it. */
+    Client: {
+      client_id: string;
+      name: string;
+      /** @enum {string} */
+      type: 'service' | 'web' | 'spa' | 'native';
+      /** @description `client_secret_basic` (or `_post`) for a client with a secret; `none` for a public client. */
+      token_endpoint_auth_method: string;
+      grant_types: string[];
+      redirect_uris: string[];
+      post_logout_redirect_uris: string[];
+      resources: string[];
+      scopes: string[];
+      introspects: string[];
+      refresh_token_absolute_ttl: number | null;
+      refresh_token_idle_ttl: number | null;
+      /** Format: date-time */
+      created_at: string;
+      /** Format: date-time */
+      updated_at: string;
+      secret_rotated_at: string | null;
+      /** @description Until when the secret replaced by the last rotation still works; null when it does not. */
+      previous_secret_expires_at: string | null;
+    };
+    /** @description The members to change; the others keep their value. The type cannot change. */
+    ClientUpdate: {
+      /** @description A display name, shown on the consent page: 1–100 characters. */
+      name?: string;
+      /** @description authorization_code and refresh_token for an application (web, spa, native); client_credentials and token exchange for a service or a web app. */
+      grant_types?: (
+        | 'authorization_code'
+        | 'refresh_token'
+        | 'client_credentials'
+        | 'urn:ietf:params:oauth:grant-type:token-exchange'
+      )[];
+      /** @description Where the browser returns with a code: https, no fragment; a native app may also use http://127.0.0.1 (any port) or a private-use scheme (com.example.app:/cb). */
+      redirect_uris?: string[];
+      /** @description Where the browser may return after sign-out; the same rules. */
+      post_logout_redirect_uris?: string[];
+      /** @description API identifiers (RFC 8707) the client may get tokens for; the first is its default audience. */
+      resources?: string[];
+      /** @description Scopes it may request, each defined by one of its APIs. */
+      scopes?: string[];
+      /** @description API identifiers whose tokens it may introspect (a resource server of its own). */
+      introspects?: string[];
+      /** @description How long refresh tokens (and the sign-in behind them) live at most. In seconds; null: the default. */
+      refresh_token_absolute_ttl?: number | null;
+      /** @description How long an unused refresh token lives. In seconds; null: the default. */
+      refresh_token_idle_ttl?: number | null;
+    };
+    ClientSecretRotation: {
+      /**
+       * @description How long the replaced secret keeps working, so clients can move to the new one without downtime. 0: it stops now.
+       * @default 0
+       */
+      keep_old_for_seconds: number;
+    };
+    /** @description An application you allowed to act for you. */
+    Authorization: {
+      client_id: string;
+      client_name: string;
+      /** @description The APIs it may call for you. */
+      resources: string[];
+      /** @description What it may do there (and openid: know who you are). */
+      scopes: string[];
+      /** Format: date-time */
+      authorized_at: string;
+    };
+    /** @description A person who signs in to Tessera. */
+    User: {
+      /** @description `usr_…`: the `sub` of their tokens. */
+      id: string;
+      username: string;
+      admin: boolean;
+      disabled_at: string | null;
+      /** Format: date-time */
+      created_at: string;
+    };
+    UserCreate: {
+      /** @description 1–64 letters, digits, dots, dashes or underscores. */
+      username: string;
+      /** @description At least 12 characters; stored only as an Argon2id hash. */
+      password: string;
+      /**
+       * @description Every scope, and owner of every resource.
+       * @default false
+       */
+      admin: boolean;
+    };
+    UserUpdate: {
+      disabled: boolean;
     };
   };
   responses: never;
@@ -1953,6 +2315,1082 @@ export interface operations {
       };
       /** @description The token lacks the scope this needs, or its subject may not do this. */
       403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Any other error, such as 503 when storage is unavailable. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listApiResources: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Every API. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['ApiResource'][];
+          };
+        };
+      };
+      /** @description No bearer token, or one that is malformed, unknown, expired or revoked. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The token lacks the scope this needs, or its subject may not do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Any other error, such as 503 when storage is unavailable. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  createApiResource: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ApiResourceCreate'];
+      };
+    };
+    responses: {
+      /** @description Registered. */
+      201: {
+        headers: {
+          /** @description The URL of the API resource. */
+          Location?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ApiResource'];
+        };
+      };
+      /** @description The request is malformed; `errors` names each bad field or parameter. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No bearer token, or one that is malformed, unknown, expired or revoked. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The token lacks the scope this needs, or its subject may not do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description An API with this identifier exists. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is larger than 65536 bytes. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is not application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Any other error, such as 503 when storage is unavailable. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getApiResource: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The API identifier (RFC 8707 resource), percent-encoded. */
+        identifier: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The API. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ApiResource'];
+        };
+      };
+      /** @description The request is malformed; `errors` names each bad field or parameter. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No bearer token, or one that is malformed, unknown, expired or revoked. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The token lacks the scope this needs, or its subject may not do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such API resource. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Any other error, such as 503 when storage is unavailable. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  deleteApiResource: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The API identifier (RFC 8707 resource), percent-encoded. */
+        identifier: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted. */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The request is malformed; `errors` names each bad field or parameter. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No bearer token, or one that is malformed, unknown, expired or revoked. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The management API is built in. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such API resource. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A client uses it. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Any other error, such as 503 when storage is unavailable. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listClients: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Every client. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['Client'][];
+          };
+        };
+      };
+      /** @description No bearer token, or one that is malformed, unknown, expired or revoked. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The token lacks the scope this needs, or its subject may not do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Any other error, such as 503 when storage is unavailable. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  createClient: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ClientCreate'];
+      };
+    };
+    responses: {
+      /** @description Registered. */
+      201: {
+        headers: {
+          /** @description The URL of the client. */
+          Location?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['IssuedClient'];
+        };
+      };
+      /** @description The request is malformed; `errors` names each bad field or parameter. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No bearer token, or one that is malformed, unknown, expired or revoked. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The token lacks the scope this needs, or its subject may not do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is larger than 65536 bytes. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is not application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Any other error, such as 503 when storage is unavailable. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getClient: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A client id, `cl_…` (or a built-in client such as `tessera-console`). */
+        clientId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The client. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Client'];
+        };
+      };
+      /** @description The request is malformed; `errors` names each bad field or parameter. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No bearer token, or one that is malformed, unknown, expired or revoked. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The token lacks the scope this needs, or its subject may not do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such client. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Any other error, such as 503 when storage is unavailable. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  deleteClient: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A client id, `cl_…` (or a built-in client such as `tessera-console`). */
+        clientId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted. */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The request is malformed; `errors` names each bad field or parameter. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No bearer token, or one that is malformed, unknown, expired or revoked. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The client is built in (the console): it cannot be changed or deleted. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such client. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Any other error, such as 503 when storage is unavailable. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  updateClient: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A client id, `cl_…` (or a built-in client such as `tessera-console`). */
+        clientId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ClientUpdate'];
+      };
+    };
+    responses: {
+      /** @description Changed. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Client'];
+        };
+      };
+      /** @description The request is malformed; `errors` names each bad field or parameter. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No bearer token, or one that is malformed, unknown, expired or revoked. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The client is built in (the console): it cannot be changed or deleted. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such client. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is larger than 65536 bytes. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is not application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Any other error, such as 503 when storage is unavailable. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  rotateClientSecret: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A client id, `cl_…` (or a built-in client such as `tessera-console`). */
+        clientId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ClientSecretRotation'];
+      };
+    };
+    responses: {
+      /** @description The new secret. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['IssuedClient'];
+        };
+      };
+      /** @description The request is malformed; `errors` names each bad field or parameter. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No bearer token, or one that is malformed, unknown, expired or revoked. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The client is built in (the console): it cannot be changed or deleted. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such client. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A public client has no secret. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is larger than 65536 bytes. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is not application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Any other error, such as 503 when storage is unavailable. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listMyAuthorizations: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Your authorized applications. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['Authorization'][];
+          };
+        };
+      };
+      /** @description No bearer token, or one that is malformed, unknown, expired or revoked. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The token lacks the scope this needs, or its subject may not do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Any other error, such as 503 when storage is unavailable. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  revokeMyAuthorization: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A client id, `cl_…` (or a built-in client such as `tessera-console`). */
+        clientId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Revoked. */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The request is malformed; `errors` names each bad field or parameter. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No bearer token, or one that is malformed, unknown, expired or revoked. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The token lacks the scope this needs, or its subject may not do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description You have not authorized it. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Any other error, such as 503 when storage is unavailable. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listUsers: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Every user. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['User'][];
+          };
+        };
+      };
+      /** @description No bearer token, or one that is malformed, unknown, expired or revoked. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The token lacks the scope this needs, or its subject may not do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Any other error, such as 503 when storage is unavailable. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  createUser: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UserCreate'];
+      };
+    };
+    responses: {
+      /** @description Created. */
+      201: {
+        headers: {
+          /** @description The URL of the user. */
+          Location?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['User'];
+        };
+      };
+      /** @description The request is malformed; `errors` names each bad field or parameter. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No bearer token, or one that is malformed, unknown, expired or revoked. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The token lacks the scope this needs, or its subject may not do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The username is taken. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is larger than 65536 bytes. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is not application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Any other error, such as 503 when storage is unavailable. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  updateUser: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The username. */
+        username: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UserUpdate'];
+      };
+    };
+    responses: {
+      /** @description Changed. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['User'];
+        };
+      };
+      /** @description The request is malformed; `errors` names each bad field or parameter. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No bearer token, or one that is malformed, unknown, expired or revoked. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The token lacks the scope this needs, or its subject may not do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such user. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is larger than 65536 bytes. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is not application/json. */
+      415: {
         headers: {
           [name: string]: unknown;
         };

@@ -1,10 +1,18 @@
 import type { Command } from 'commander';
-import { type ClientView, GRANT_TYPES, type GrantType } from '../../domain/clients/client.ts';
+import {
+  APPLICATION_TYPES,
+  type ApplicationType,
+  type ClientView,
+  GRANT_TYPES,
+  type GrantType,
+  type UpdateClientInput,
+} from '../../domain/clients/client.ts';
+import { parseDuration } from '../duration.ts';
 import { parseScopeList } from '../../domain/scopes/scope-list.ts';
 import type { CommandContext } from '../command-context.ts';
 import { type Json, printFields, printJson, printTable } from '../output.ts';
 
-type CreatedJson = { clientId: string; clientSecret: string; client: Json<ClientView> };
+type CreatedJson = { clientId: string; clientSecret: string | null; client: Json<ClientView> };
 
 const FLAGS = {
   name: '--name',
@@ -12,32 +20,64 @@ const FLAGS = {
   resources: '--resources',
   scopes: '--scopes',
   introspects: '--introspects',
+  type: '--type',
+  redirectUris: '--redirect-uris',
+  postLogoutRedirectUris: '--post-logout-redirect-uris',
+  refreshTokenAbsoluteTtl: '--refresh-token-ttl',
+  refreshTokenIdleTtl: '--refresh-token-idle-ttl',
+  keepOldForSeconds: '--keep-old-for',
 };
+
+/** Applications sign people in; services get tokens for themselves. */
+const defaultGrantTypes = (type: string): string =>
+  type === 'service' ? 'client_credentials' : 'authorization_code,refresh_token';
+
+const uriList = (value: string | undefined): string[] | undefined =>
+  value === undefined
+    ? undefined
+    : value
+        .split(',')
+        .map((uri) => uri.trim())
+        .filter((uri) => uri !== '');
+
+const seconds = (value: string | undefined, flag: string): number | undefined =>
+  value === undefined ? undefined : parseDuration(value, flag);
 
 const list = (value: string | undefined): string[] => (value ? parseScopeList(value) : []);
 
 const toJson = (client: Json<ClientView>) => ({
   client_id: client.clientId,
   name: client.name,
+  type: client.applicationType,
+  token_endpoint_auth_method: client.tokenEndpointAuthMethod,
   grant_types: client.grantTypes,
+  redirect_uris: client.redirectUris,
+  post_logout_redirect_uris: client.postLogoutRedirectUris,
   resources: client.resources,
   scopes: client.scopes,
   introspects: client.introspects,
+  refresh_token_absolute_ttl: client.refreshTokenAbsoluteTtl,
+  refresh_token_idle_ttl: client.refreshTokenIdleTtl,
   created_at: client.createdAt,
   updated_at: client.updatedAt,
   secret_rotated_at: client.secretRotatedAt,
+  previous_secret_expires_at: client.previousSecretExpiresAt,
 });
 
 const showClient = (client: Json<ClientView>) =>
   printFields({
     'client id': client.clientId,
     name: client.name,
+    type: client.applicationType,
+    'token auth': client.tokenEndpointAuthMethod,
     'grant types': client.grantTypes,
+    'redirect uris': client.redirectUris,
     resources: client.resources,
     scopes: client.scopes,
     introspects: client.introspects,
     created: client.createdAt,
     'secret rotated': client.secretRotatedAt ?? 'never',
+    ...(client.previousSecretExpiresAt ? { 'old secret works until': client.previousSecretExpiresAt } : {}),
   });
 
 const showSecret = (created: CreatedJson, json: boolean) => {
@@ -47,6 +87,12 @@ const showSecret = (created: CreatedJson, json: boolean) => {
     return;
   }
   showClient(created.client);
+  if (created.clientSecret === null) {
+    process.stdout.write(
+      `\nclient_id: ${created.clientId}\n\nA public client: no secret. It signs people in with authorization code + PKCE.\n`,
+    );
+    return;
+  }
   process.stdout.write(
     `\nclient_id:     ${created.clientId}\nclient_secret: ${created.clientSecret}\n\n` +
       'Store the secret now: it is shown only once. Tessera keeps only a hash of it.\n',
@@ -56,34 +102,90 @@ const showSecret = (created: CreatedJson, json: boolean) => {
 export const registerClientCommands = (program: Command, context: CommandContext): void => {
   const group = program
     .command('clients')
-    .description('OAuth clients: services that get tokens, and resource servers that introspect');
+    .description(
+      'OAuth clients: services that get tokens, resource servers that introspect, and applications people sign in to',
+    );
 
   group
     .command('create')
-    .description('register a client; prints its client_id and client_secret once')
+    .description('register a client; prints its client_id and (for service and web) its client_secret once')
     .requiredOption('--name <name>', 'a display name')
     .option(
-      '--grant-types <types>',
-      `comma-separated grant types: ${GRANT_TYPES.join(', ')}`,
-      'client_credentials',
+      '--type <type>',
+      `${APPLICATION_TYPES.join(' | ')}: service gets tokens for itself; web (confidential), spa and native (public, PKCE) sign people in`,
+      'service',
     )
+    .option(
+      '--grant-types <types>',
+      `comma-separated grant types: ${GRANT_TYPES.join(', ')} (default: client_credentials for a service, authorization_code,refresh_token for an application)`,
+    )
+    .option(
+      '--redirect-uris <uris>',
+      'comma-separated redirect URIs (https; native apps also http://127.0.0.1 or com.example.app:/cb)',
+    )
+    .option('--post-logout-redirect-uris <uris>', 'comma-separated URIs to return to after sign-out')
     .option(
       '--resources <uris>',
       'comma-separated API identifiers it may get tokens for; the first is its default',
     )
     .option('--scopes <scopes>', 'space- or comma-separated scopes it may request')
     .option('--introspects <uris>', 'comma-separated API identifiers whose tokens it may introspect')
+    .option(
+      '--refresh-token-ttl <duration>',
+      'absolute refresh-token lifetime from sign-in, e.g. 30d (default 14d)',
+    )
+    .option('--refresh-token-idle-ttl <duration>', 'how long an unused refresh token lives, e.g. 7d')
     .option('--json', 'print JSON')
     .action(async (options) =>
       context.run(FLAGS, async () => {
+        const type = options.type as ApplicationType;
         const created = (await context.admin('clients.create', {
           name: options.name,
-          grantTypes: list(options.grantTypes) as GrantType[],
+          type,
+          grantTypes: list(options.grantTypes ?? defaultGrantTypes(type)) as GrantType[],
+          redirectUris: uriList(options.redirectUris) ?? [],
+          postLogoutRedirectUris: uriList(options.postLogoutRedirectUris) ?? [],
           resources: list(options.resources),
           scopes: list(options.scopes),
           introspects: list(options.introspects),
+          refreshTokenAbsoluteTtl: seconds(options.refreshTokenTtl, FLAGS.refreshTokenAbsoluteTtl) ?? null,
+          refreshTokenIdleTtl: seconds(options.refreshTokenIdleTtl, FLAGS.refreshTokenIdleTtl) ?? null,
         })) as CreatedJson;
         showSecret(created, options.json);
+      }),
+    );
+
+  group
+    .command('update')
+    .description('change a client; flags not given keep their value (its type cannot change)')
+    .argument('<client-id>', 'the client id')
+    .option('--name <name>', 'a display name')
+    .option('--grant-types <types>', `comma-separated grant types: ${GRANT_TYPES.join(', ')}`)
+    .option('--redirect-uris <uris>', 'comma-separated redirect URIs (replaces the list)')
+    .option('--post-logout-redirect-uris <uris>', 'comma-separated URIs to return to after sign-out')
+    .option('--resources <uris>', 'comma-separated API identifiers (replaces the list)')
+    .option('--scopes <scopes>', 'space- or comma-separated scopes (replaces the list)')
+    .option('--introspects <uris>', 'comma-separated API identifiers whose tokens it may introspect')
+    .option('--refresh-token-ttl <duration>', 'absolute refresh-token lifetime, e.g. 30d')
+    .option('--refresh-token-idle-ttl <duration>', 'how long an unused refresh token lives, e.g. 7d')
+    .option('--json', 'print JSON')
+    .action(async (clientId: string, options) =>
+      context.run(FLAGS, async () => {
+        const changes: UpdateClientInput = {
+          name: options.name,
+          grantTypes:
+            options.grantTypes === undefined ? undefined : (list(options.grantTypes) as GrantType[]),
+          redirectUris: uriList(options.redirectUris),
+          postLogoutRedirectUris: uriList(options.postLogoutRedirectUris),
+          resources: options.resources === undefined ? undefined : list(options.resources),
+          scopes: options.scopes === undefined ? undefined : list(options.scopes),
+          introspects: options.introspects === undefined ? undefined : list(options.introspects),
+          refreshTokenAbsoluteTtl: seconds(options.refreshTokenTtl, FLAGS.refreshTokenAbsoluteTtl),
+          refreshTokenIdleTtl: seconds(options.refreshTokenIdleTtl, FLAGS.refreshTokenIdleTtl),
+        };
+        const client = (await context.admin('clients.update', { clientId, changes })) as Json<ClientView>;
+        if (options.json) printJson(toJson(client));
+        else showClient(client);
       }),
     );
 
@@ -114,12 +216,22 @@ export const registerClientCommands = (program: Command, context: CommandContext
 
   group
     .command('rotate-secret')
-    .description('replace the client secret; prints the new one once, the old one stops working')
+    .description(
+      'replace the client secret; prints the new one once; the old one stops working (or at --keep-old-for)',
+    )
     .argument('<client-id>', 'the client id')
+    .option(
+      '--keep-old-for <duration>',
+      'keep the old secret working this long (e.g. 24h, 7d; at most 30d), for a rollout without downtime',
+    )
     .option('--json', 'print JSON')
     .action(async (clientId: string, options) =>
       context.run(FLAGS, async () => {
-        showSecret((await context.admin('clients.rotate-secret', { clientId })) as CreatedJson, options.json);
+        const keepOldForSeconds = seconds(options.keepOldFor, FLAGS.keepOldForSeconds);
+        showSecret(
+          (await context.admin('clients.rotate-secret', { clientId, keepOldForSeconds })) as CreatedJson,
+          options.json,
+        );
       }),
     );
 

@@ -1,5 +1,5 @@
 import type { PepperHash } from '../../crypto/pepper-hash.ts';
-import { invalidInput, notFound } from '../../errors.ts';
+import { conflict, invalidInput, notFound } from '../../errors.ts';
 import type { ChangeBus } from '../../storage/change-bus.ts';
 import type { Repositories } from '../../storage/repositories.ts';
 import type { Revocation, RevocationList } from '../../storage/revocations/revocation-list.ts';
@@ -8,11 +8,19 @@ import { recordAudit } from '../audit/audit-log.ts';
 import { refuseBuiltInClient } from '../built-ins.ts';
 import { parseInput } from '../validation.ts';
 import {
+  type ApplicationType,
   type Client,
   type ClientView,
   type ClientWithSecret,
+  type RegisteredClient,
   type CreateClientInput,
   createClientInput,
+  type GrantType,
+  isPublicType,
+  rotateSecretInput,
+  type RotateSecretInput,
+  updateClientInput,
+  type UpdateClientInput,
 } from './client.ts';
 import { generateClientId, generateClientSecret } from './client-secret.ts';
 
@@ -20,8 +28,12 @@ export const CLIENTS_TOPIC = 'clients';
 
 export type ClientService = ReturnType<typeof createClientService>;
 
-/** The longest any token of a client lives (refresh tokens and grants, create-provider.ts). */
+/** The longest any token of a client lives by default (refresh tokens and grants, refresh-token-lifetimes.ts). */
 const LONGEST_TOKEN_LIFETIME_MS = 14 * 86_400_000;
+
+/** Only the members a PATCH named: an absent one keeps its value. */
+const definedOnly = <T extends object>(changes: T): Partial<T> =>
+  Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)) as Partial<T>;
 
 const viewOf = (client: Client): ClientView => ({
   clientId: client.clientId,
@@ -33,6 +45,31 @@ const viewOf = (client: Client): ClientView => ({
   createdAt: client.createdAt,
   updatedAt: client.updatedAt,
   secretRotatedAt: client.secretRotatedAt,
+  applicationType: client.applicationType,
+  redirectUris: client.redirectUris,
+  postLogoutRedirectUris: client.postLogoutRedirectUris,
+  tokenEndpointAuthMethod: client.tokenEndpointAuthMethod,
+  // A predecessor past its end date no longer works: not worth showing.
+  previousSecretExpiresAt:
+    client.previousSecretExpiresAt && client.previousSecretExpiresAt.getTime() > Date.now()
+      ? client.previousSecretExpiresAt
+      : null,
+  refreshTokenAbsoluteTtl: client.refreshTokenAbsoluteTtl,
+  refreshTokenIdleTtl: client.refreshTokenIdleTtl,
+});
+
+/** The fields a client record is checked by: what create takes, read back from a stored client. */
+const fieldsOf = (client: Client): CreateClientInput => ({
+  name: client.name,
+  type: client.applicationType as ApplicationType,
+  grantTypes: client.grantTypes as GrantType[],
+  resources: client.resources,
+  scopes: client.scopes,
+  introspects: client.introspects,
+  redirectUris: client.redirectUris,
+  postLogoutRedirectUris: client.postLogoutRedirectUris,
+  refreshTokenAbsoluteTtl: client.refreshTokenAbsoluteTtl,
+  refreshTokenIdleTtl: client.refreshTokenIdleTtl,
 });
 
 export const createClientService = (deps: {
@@ -79,24 +116,35 @@ export const createClientService = (deps: {
     find: (clientId: string): Promise<Client | undefined> => clients.findById(clientId),
     findMany: (clientIds: string[]): Promise<Map<string, Client>> => clients.findByIds(clientIds),
 
-    async create(actor: Actor, input: CreateClientInput): Promise<ClientWithSecret> {
+    /** Registers a client; a confidential one gets a secret, shown here once and never again. */
+    async create(actor: Actor, input: CreateClientInput): Promise<RegisteredClient> {
       const values = parseInput(createClientInput, input);
       await checkReferences(values);
-      const clientSecret = generateClientSecret();
+      const confidential = !isPublicType(values.type);
+      const clientSecret = confidential ? generateClientSecret() : null;
       const created = await clients.insert({
         clientId: generateClientId(),
         name: values.name,
-        secretHash: deps.secretHash.digest(clientSecret),
+        applicationType: values.type,
+        secretHash: clientSecret ? deps.secretHash.digest(clientSecret) : null,
+        tokenEndpointAuthMethod: confidential ? 'client_secret_basic' : 'none',
         grantTypes: values.grantTypes,
         resources: values.resources,
         scopes: values.scopes,
         introspects: values.introspects,
+        redirectUris: values.redirectUris,
+        postLogoutRedirectUris: values.postLogoutRedirectUris,
+        refreshTokenAbsoluteTtl: values.refreshTokenAbsoluteTtl,
+        refreshTokenIdleTtl: values.refreshTokenIdleTtl,
       });
       await recordAudit(deps.repositories, actor, {
         action: 'client.create',
         target: { type: 'client', id: created.clientId },
         details: {
           name: created.name,
+          type: created.applicationType,
+          grant_types: created.grantTypes,
+          redirect_uris: created.redirectUris,
           resources: created.resources,
           scopes: created.scopes,
           introspects: created.introspects,
@@ -106,19 +154,61 @@ export const createClientService = (deps: {
       return { clientId: created.clientId, clientSecret, client: viewOf(created) };
     },
 
+    /**
+     * Changes a client. The result is checked by the same rules as a new client, so a change
+     * cannot leave behind a record no create would have made (a web app without redirect URIs…).
+     */
+    async update(actor: Actor, clientId: string, input: UpdateClientInput): Promise<ClientView> {
+      refuseBuiltInClient(clientId, 'changed');
+      const changes = parseInput(updateClientInput, input);
+      const current = await existing(clientId);
+      const merged = parseInput(createClientInput, { ...fieldsOf(current), ...definedOnly(changes) });
+      await checkReferences(merged);
+      const { type: _type, ...columns } = merged;
+      const updated = await clients.update(clientId, columns);
+      if (!updated) throw notFound(`no client with id ${clientId}`);
+      await recordAudit(deps.repositories, actor, {
+        action: 'client.update',
+        target: { type: 'client', id: clientId },
+        details: { changed: Object.keys(definedOnly(changes)) },
+      });
+      await deps.changes.publish(CLIENTS_TOPIC, clientId);
+      return viewOf(updated);
+    },
+
     list: async (): Promise<ClientView[]> => (await clients.list()).map(viewOf),
 
     get: async (clientId: string): Promise<ClientView> => viewOf(await existing(clientId)),
 
-    async rotateSecret(actor: Actor, clientId: string): Promise<ClientWithSecret> {
+    /**
+     * Gives the client a new secret. With `keepOldForSeconds`, the secret it replaces keeps working
+     * until then, so the new one can be rolled out to every instance of the client without an
+     * outage; a later rotation ends that overlap (only one predecessor is kept).
+     */
+    async rotateSecret(
+      actor: Actor,
+      clientId: string,
+      input: RotateSecretInput = {},
+    ): Promise<ClientWithSecret> {
       refuseBuiltInClient(clientId, 'given a secret (it is a public client, protected by PKCE)');
-      await existing(clientId);
+      const { keepOldForSeconds } = parseInput(rotateSecretInput, input);
+      const current = await existing(clientId);
+      if (!current.secretHash)
+        throw conflict(
+          `client ${clientId} is a public client (${current.applicationType}): it has no secret to rotate`,
+        );
       const clientSecret = generateClientSecret();
-      const updated = await clients.updateSecretHash(clientId, deps.secretHash.digest(clientSecret));
+      const oldUntil = keepOldForSeconds > 0 ? new Date(Date.now() + keepOldForSeconds * 1000) : null;
+      const updated = await clients.updateSecretHash(
+        clientId,
+        deps.secretHash.digest(clientSecret),
+        oldUntil,
+      );
       if (!updated) throw notFound(`no client with id ${clientId}`);
       await recordAudit(deps.repositories, actor, {
         action: 'client.rotate_secret',
         target: { type: 'client', id: clientId },
+        details: { old_secret_valid_until: oldUntil?.toISOString() ?? 'now' },
       });
       await deps.changes.publish(CLIENTS_TOPIC, clientId);
       return { clientId, clientSecret, client: viewOf(updated) };
@@ -130,12 +220,15 @@ export const createClientService = (deps: {
      */
     async remove(actor: Actor, clientId: string): Promise<void> {
       refuseBuiltInClient(clientId, 'deleted');
+      const current = await existing(clientId);
+      // The revocation must outlive the longest-lived token of the client: its refresh tokens.
+      const longest = Math.max(LONGEST_TOKEN_LIFETIME_MS, (current.refreshTokenAbsoluteTtl ?? 0) * 1000);
       const at = new Date();
       const revocation: Revocation = {
         kind: 'client',
         key: clientId,
         revokedAt: at,
-        expiresAt: new Date(at.getTime() + LONGEST_TOKEN_LIFETIME_MS),
+        expiresAt: new Date(at.getTime() + longest),
       };
       await deps.repositories.transaction(async (tx) => {
         if (!(await tx.clients.deleteById(clientId))) throw notFound(`no client with id ${clientId}`);

@@ -19,6 +19,7 @@ import { createManagementApiClient } from './management-api-client.ts';
 import { registerPersonalTokenPages } from './personal-token-pages.ts';
 import { registerResourcePages } from './resource-pages.ts';
 import { registerWebhookPages } from './webhook-pages.ts';
+import { registerApplicationPages } from './application-pages.ts';
 
 /**
  * The console at /console: server-rendered pages over the management API, signed in through
@@ -221,6 +222,7 @@ export const createConsole = (deps: ConsoleDeps): Middleware => {
   registerPersonalTokenPages(router, kit);
   registerResourcePages(router, kit);
   registerWebhookPages(router, kit);
+  registerApplicationPages(router, kit);
 
   const routes = router.routes();
   return async (ctx, next) => {

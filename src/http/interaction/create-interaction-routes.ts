@@ -21,6 +21,16 @@ export type InteractionDeps = {
   /** HMAC for CSRF tokens. */
   csrf: PepperHash;
   logger: Logger;
+  /** An API's display name by its identifier, for the consent page; undefined when unknown. */
+  apiName?: (identifier: string) => Promise<string | undefined>;
+  /** Records what a person allowed, so they can list and revoke it (domain/authorizations). */
+  recordAuthorization?: (authorization: {
+    accountId: string;
+    clientId: string;
+    grantId: string;
+    resources: string[];
+    scopes: string[];
+  }) => Promise<void>;
 };
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -81,7 +91,7 @@ export const createInteractionRoutes = (deps: InteractionDeps): Middleware => {
       clientName: await clientName(details),
     };
     if (details.prompt.name === 'consent') {
-      ctx.body = consentPage({ ...common, requests: requestedAccess(details) });
+      ctx.body = consentPage({ ...common, requests: await requestedAccess(details, deps.apiName) });
       return;
     }
     ctx.body = signInPage({
@@ -186,7 +196,22 @@ export const createInteractionRoutes = (deps: InteractionDeps): Middleware => {
     for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
       grant.addResourceScope(indicator, scopes.join(' '));
     }
-    await finish(ctx, { consent: { grantId: await grant.save() } });
+    const grantId = await grant.save();
+    // Durable before the application gets its code: the person can always see and revoke it.
+    const resources = Object.keys(grant.resources ?? {});
+    await deps.recordAuthorization?.({
+      accountId: details.session.accountId,
+      clientId: String(details.params.client_id),
+      grantId,
+      resources,
+      scopes: [
+        ...new Set([
+          ...String(grant.openid?.scope ?? '').split(' '),
+          ...resources.flatMap((indicator) => String(grant.resources?.[indicator] ?? '').split(' ')),
+        ]),
+      ].filter((scope) => scope !== ''),
+    });
+    await finish(ctx, { consent: { grantId } });
   });
 
   router.post('/:uid/abort', async (ctx) => {
@@ -198,8 +223,14 @@ export const createInteractionRoutes = (deps: InteractionDeps): Middleware => {
   return router.routes() as Middleware;
 };
 
-/** What a consent page lists: the identity scopes, then each API's scopes under its identifier. */
-const requestedAccess = (details: Details) => {
+/**
+ * What a consent page lists: the identity scopes, then each API's scopes under its name (and its
+ * identifier, which is what the token will be for).
+ */
+const requestedAccess = async (
+  details: Details,
+  apiName: InteractionDeps['apiName'],
+): Promise<{ audience: string; scopes: string[] }[]> => {
   const missing = details.prompt.details as {
     missingOIDCScope?: string[];
     missingResourceScopes?: Record<string, string[]>;
@@ -210,7 +241,8 @@ const requestedAccess = (details: Details) => {
     requests.push({ audience: 'Your identity', scopes: missing.missingOIDCScope ?? [] });
   }
   for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
-    requests.push({ audience: indicator, scopes });
+    const name = await apiName?.(indicator);
+    requests.push({ audience: name ? `${name} (${indicator})` : indicator, scopes });
   }
   return requests;
 };

@@ -1,6 +1,9 @@
 import type { AccessTokenService } from '../../domain/access-tokens/access-token.ts';
 import type { TokenRequestRules } from '../../domain/access-tokens/token-request.ts';
 import type { AuditService } from '../../domain/audit/audit-event.ts';
+import type { ClientService } from '../../domain/clients/client-service.ts';
+import type { ApiResourceService } from '../../domain/api-resources/api-resource-service.ts';
+import type { AuthorizationService } from '../../domain/authorizations/authorization-service.ts';
 import type { ResourceService } from '../../domain/resources/resource.ts';
 import type { KeyService } from '../../keys/key-service.ts';
 import type { UserService } from '../../domain/users/user-service.ts';
@@ -8,6 +11,10 @@ import type { WebhookService } from '../../domain/webhooks/webhook.ts';
 import type { Route } from './define-route.ts';
 import { createOpenApiDocument, type OpenApiDocument } from './openapi-document.ts';
 import { createAuditEventRoutes } from './routes/audit-event-routes.ts';
+import { createClientRoutes } from './routes/client-routes.ts';
+import { createUserRoutes } from './routes/user-routes.ts';
+import { createApiResourceRoutes } from './routes/api-resource-routes.ts';
+import { createAuthorizationRoutes } from './routes/authorization-routes.ts';
 import { createMeRoutes } from './routes/me-routes.ts';
 import { createOpenApiRoute } from './routes/openapi-route.ts';
 import { createPersonalTokenRoutes } from './routes/personal-token-routes.ts';
@@ -20,7 +27,12 @@ export type ManagementRouteDeps = {
   accessTokens: AccessTokenService;
   resources: ResourceService;
   audit: AuditService;
-  users: Pick<UserService, 'describe'>;
+  clients: ClientService;
+  apiResources: ApiResourceService;
+  authorizations: AuthorizationService;
+  /** Drops revoked grants' tokens from the token store. */
+  destroyGrants?: (grantIds: string[]) => Promise<void>;
+  users: Pick<UserService, 'describe' | 'create' | 'list' | 'setDisabled'>;
   signingKeys: KeyService;
   webhooks: WebhookService;
   /** The operator's token lifetime policy and the clock: the token create bodies check them. */
@@ -39,6 +51,10 @@ export const createManagementRoutes = (deps: ManagementRouteDeps): Route[] => {
     ...createAuditEventRoutes(deps),
     ...createSigningKeyRoutes(deps),
     ...createWebhookRoutes(deps),
+    ...createApiResourceRoutes(deps),
+    ...createClientRoutes(deps),
+    ...createAuthorizationRoutes(deps),
+    ...createUserRoutes(deps),
   ];
   let document: OpenApiDocument | undefined;
   routes.push(

@@ -5,7 +5,7 @@ import { assetUrl } from './static-assets.ts';
  * The frame of every page: the sign-in and consent pages (a narrow card) and the console (a top bar
  * with navigation, who is signed in and a sign-out button).
  */
-export type ConsoleSection = 'tokens' | 'resources' | 'webhooks';
+export type ConsoleSection = 'tokens' | 'resources' | 'applications' | 'webhooks';
 
 export type SignedInChrome = {
   username: string;
@@ -33,6 +33,7 @@ const topBar = (signedIn: SignedInChrome | undefined) =>
         ? html`<nav class="topnav" aria-label="Console">
               ${navLink('/console/tokens', 'Access tokens', signedIn.current === 'tokens')}
               ${navLink('/console/resources', 'Resources', signedIn.current === 'resources')}
+              ${navLink('/console/applications', 'Applications', signedIn.current === 'applications')}
               ${navLink('/console/webhooks', 'Webhooks', signedIn.current === 'webhooks')}
             </nav>
             <div class="account">

@@ -87,13 +87,18 @@ export const endUserFlows = (deps: EndUserFlowDeps): Partial<Configuration> => {
       url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}`,
     },
     loadExistingGrant,
-    // Refresh tokens only for first-party clients: the console keeps its session without a new
-    // sign-in every time its 15-minute management token runs out. Not rotated: the console keeps
-    // them on the server, out of any browser's reach, and rotation would make two of a user's
-    // requests refreshing at once (two tabs, two instances) revoke the whole grant as a replay.
-    issueRefreshToken: async (_ctx, client) =>
-      client.grantTypeAllowed('refresh_token') && (await isFirstParty(client.clientId)),
-    rotateRefreshToken: false,
+    // Refresh tokens for every client registered for the refresh_token grant.
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    // Rotated on every use for applications: a refresh token stolen from a browser or a device is
+    // found out the first time both the thief and the app use it — the library then revokes the
+    // whole grant (lib/actions/grants/refresh_token.js), which the adapters record in Postgres
+    // (revocations, kind grant). Not for the console: it keeps its refresh token on the server, out
+    // of any browser's reach, and rotation would make two of a user's requests refreshing at once
+    // (two tabs, two instances) revoke the whole grant as a replay.
+    rotateRefreshToken: async (ctx) => {
+      const clientId = ctx.oidc.client?.clientId;
+      return clientId !== undefined && !(await isFirstParty(clientId));
+    },
   };
 };
 

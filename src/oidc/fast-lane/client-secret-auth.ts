@@ -2,6 +2,7 @@ import { hash } from 'node:crypto';
 import { CACHED_LOOKUP_MAX_ENTRIES, type CachedLookup, type CacheStats } from '../../cache/cached-lookup.ts';
 import type { PepperHash } from '../../crypto/pepper-hash.ts';
 import type { Client } from '../../domain/clients/client.ts';
+import { presentedClientSecret } from '../../domain/clients/client-secret.ts';
 
 /**
  * client_secret_basic and client_secret_post, read by the library's rules (lib/shared/client_auth.js):
@@ -91,7 +92,8 @@ export type ClientAuthDeps = {
  */
 export const createClientAuthenticator = (deps: ClientAuthDeps) => {
   const { rememberAtMost = CACHED_LOOKUP_MAX_ENTRIES } = deps;
-  const passed = new Map<string, { clientId: string; client: Client }>();
+  // `until`: credentials that passed as a rotated-out secret pass only until its overlap ends.
+  const passed = new Map<string, { clientId: string; client: Client; until: number }>();
 
   return async (
     authorization: string | undefined,
@@ -104,17 +106,23 @@ export const createClientAuthenticator = (deps: ClientAuthDeps) => {
     if (remembered) deps.credentialStats?.hit();
     else deps.credentialStats?.miss();
     if (remembered) {
-      if ((await deps.clients.get(remembered.clientId)) === remembered.client) return remembered.client;
+      if (
+        (await deps.clients.get(remembered.clientId)) === remembered.client &&
+        Date.now() < remembered.until
+      )
+        return remembered.client;
       passed.delete(key);
     }
 
     const credentials = readClientCredentials(authorization, params);
     if (!credentials) return undefined;
     const client = await deps.clients.get(credentials.clientId);
-    if (!client?.secretHash || !deps.secretHash.matches(credentials.secret, client.secretHash))
-      return undefined;
+    if (!client?.secretHash) return undefined;
+    const which = presentedClientSecret(client, credentials.secret, deps.secretHash);
+    if (!which) return undefined;
     if (passed.size >= rememberAtMost) passed.delete(passed.keys().next().value as string);
-    passed.set(key, { clientId: credentials.clientId, client });
+    const until = which === 'current' ? Infinity : (client.previousSecretExpiresAt?.getTime() ?? 0);
+    passed.set(key, { clientId: credentials.clientId, client, until });
     return client;
   };
 };

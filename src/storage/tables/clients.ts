@@ -20,6 +20,12 @@ export type ClientRow = {
   createdAt: Date;
   updatedAt: Date;
   secretRotatedAt: Date | null;
+  applicationType: string;
+  /** The secret before the last rotation, accepted until previousSecretExpiresAt. */
+  previousSecretHash: string | null;
+  previousSecretExpiresAt: Date | null;
+  refreshTokenAbsoluteTtl: number | null;
+  refreshTokenIdleTtl: number | null;
 };
 
 export type NewClient = {
@@ -34,7 +40,26 @@ export type NewClient = {
   postLogoutRedirectUris?: string[];
   tokenEndpointAuthMethod?: string;
   firstParty?: boolean;
+  applicationType?: string;
+  refreshTokenAbsoluteTtl?: number | null;
+  refreshTokenIdleTtl?: number | null;
 };
+
+/** What PATCH may change; the application type and the secret are not among it. */
+export type ClientChanges = Partial<
+  Pick<
+    NewClient,
+    | 'name'
+    | 'grantTypes'
+    | 'resources'
+    | 'scopes'
+    | 'introspects'
+    | 'redirectUris'
+    | 'postLogoutRedirectUris'
+    | 'refreshTokenAbsoluteTtl'
+    | 'refreshTokenIdleTtl'
+  >
+>;
 
 type ClientRecord = {
   client_id: string;
@@ -51,6 +76,11 @@ type ClientRecord = {
   created_at: Date;
   updated_at: Date;
   secret_rotated_at: Date | null;
+  application_type: string;
+  previous_secret_hash: string | null;
+  previous_secret_expires_at: Date | null;
+  refresh_token_absolute_ttl: number | null;
+  refresh_token_idle_ttl: number | null;
 };
 
 const TABLE = 'clients';
@@ -70,6 +100,11 @@ const toRow = (record: ClientRecord): ClientRow => ({
   createdAt: record.created_at,
   updatedAt: record.updated_at,
   secretRotatedAt: record.secret_rotated_at,
+  applicationType: record.application_type,
+  previousSecretHash: record.previous_secret_hash,
+  previousSecretExpiresAt: record.previous_secret_expires_at,
+  refreshTokenAbsoluteTtl: record.refresh_token_absolute_ttl,
+  refreshTokenIdleTtl: record.refresh_token_idle_ttl,
 });
 
 const CONFLICTS = {
@@ -94,6 +129,9 @@ export const insertClient = async (knex: Knex, input: NewClient): Promise<Client
         post_logout_redirect_uris: input.postLogoutRedirectUris ?? [],
         token_endpoint_auth_method: input.tokenEndpointAuthMethod ?? 'client_secret_basic',
         first_party: input.firstParty ?? false,
+        application_type: input.applicationType ?? 'service',
+        refresh_token_absolute_ttl: input.refreshTokenAbsoluteTtl ?? null,
+        refresh_token_idle_ttl: input.refreshTokenIdleTtl ?? null,
       })
       .returning('*');
     return toRow(record as ClientRecord);
@@ -120,6 +158,7 @@ export const upsertClient = async (knex: Knex, input: NewClient): Promise<Client
     post_logout_redirect_uris: input.postLogoutRedirectUris ?? [],
     token_endpoint_auth_method: input.tokenEndpointAuthMethod ?? 'client_secret_basic',
     first_party: input.firstParty ?? false,
+    application_type: input.applicationType ?? 'service',
   };
   const { client_id: _id, ...changes } = values;
   const [record] = await knex<ClientRecord>(TABLE)
@@ -163,15 +202,22 @@ export const deleteClientById = async (knex: Knex, clientId: string): Promise<bo
   return deleted.length > 0;
 };
 
-/** Replaces the secret hash (rotation); undefined when there is no such client. */
+/**
+ * Replaces the secret hash (rotation); undefined when there is no such client. The replaced hash
+ * stays valid until `previousExpiresAt` (null: it stops now). One statement, so two rotations at
+ * once cannot both keep the same predecessor.
+ */
 export const updateClientSecretHash = async (
   knex: Knex,
   clientId: string,
   secretHash: string,
+  previousExpiresAt: Date | null = null,
 ): Promise<ClientRow | undefined> => {
   const [record] = await knex<ClientRecord>(TABLE)
     .where({ client_id: clientId })
     .update({
+      previous_secret_hash: previousExpiresAt ? knex.ref('secret_hash') : null,
+      previous_secret_expires_at: previousExpiresAt,
       secret_hash: secretHash,
       secret_rotated_at: knex.fn.now(),
       updated_at: knex.fn.now(),
@@ -187,4 +233,34 @@ export const listClientIdsUsingResource = async (knex: Knex, identifier: string)
     .orderBy('client_id')
     .select('client_id');
   return records.map((record) => record.client_id);
+};
+
+/** Changes what `changes` names; undefined when there is no such client. */
+export const updateClient = async (
+  knex: Knex,
+  clientId: string,
+  changes: ClientChanges,
+): Promise<ClientRow | undefined> => {
+  const columns: Partial<ClientRecord> = {
+    ...(changes.name !== undefined ? { name: changes.name } : {}),
+    ...(changes.grantTypes !== undefined ? { grant_types: changes.grantTypes } : {}),
+    ...(changes.resources !== undefined ? { resources: changes.resources } : {}),
+    ...(changes.scopes !== undefined ? { scopes: changes.scopes } : {}),
+    ...(changes.introspects !== undefined ? { introspects: changes.introspects } : {}),
+    ...(changes.redirectUris !== undefined ? { redirect_uris: changes.redirectUris } : {}),
+    ...(changes.postLogoutRedirectUris !== undefined
+      ? { post_logout_redirect_uris: changes.postLogoutRedirectUris }
+      : {}),
+    ...(changes.refreshTokenAbsoluteTtl !== undefined
+      ? { refresh_token_absolute_ttl: changes.refreshTokenAbsoluteTtl }
+      : {}),
+    ...(changes.refreshTokenIdleTtl !== undefined
+      ? { refresh_token_idle_ttl: changes.refreshTokenIdleTtl }
+      : {}),
+  };
+  const [record] = await knex<ClientRecord>(TABLE)
+    .where({ client_id: clientId })
+    .update({ ...columns, updated_at: knex.fn.now() })
+    .returning('*');
+  return record ? toRow(record as ClientRecord) : undefined;
 };

@@ -606,3 +606,106 @@ describe('the tessera CLI: signing keys', () => {
     );
   });
 });
+
+describe('the tessera CLI: applications', () => {
+  const scope = suiteScope(after);
+  let env: Record<string, string>;
+  type AppJson = CreatedClientJson & {
+    type: string;
+    token_endpoint_auth_method: string;
+    redirect_uris: string[];
+    client_secret: string | null;
+    previous_secret_expires_at: string | null;
+    refresh_token_absolute_ttl: number | null;
+  };
+
+  before(() => {
+    env = testEnv(scope);
+  });
+
+  test('refuses a hostile redirect URI, naming --redirect-uris and the item', async () => {
+    fails(
+      await runCli(env, [
+        'clients',
+        'create',
+        '--name',
+        'SPA',
+        '--type',
+        'spa',
+        '--redirect-uris',
+        'https://app.test/cb,javascript:alert(1)',
+      ]),
+      /^error: --redirect-uris \(item 2\).*javascript:alert\(1\).*must use https/,
+      2,
+    );
+  });
+
+  test('registers a native app as a public client: no secret, PKCE, loopback redirect', async () => {
+    const native = await cliJson<AppJson>(env, [
+      'clients',
+      'create',
+      '--name',
+      'Desktop',
+      '--type',
+      'native',
+      '--redirect-uris',
+      'http://127.0.0.1/callback,com.example.desktop:/callback',
+      '--refresh-token-ttl',
+      '30d',
+    ]);
+    assert.equal(native.client_secret, null);
+    assert.equal(native.type, 'native');
+    assert.equal(native.token_endpoint_auth_method, 'none');
+    assert.deepEqual(native.grant_types, ['authorization_code', 'refresh_token']);
+    assert.equal(native.refresh_token_absolute_ttl, 30 * 86_400);
+    fails(
+      await runCli(env, ['clients', 'rotate-secret', native.client_id]),
+      /public client \(native\): it has no secret to rotate/,
+      1,
+    );
+  });
+
+  test('rotates a web app secret keeping the old one for a while; both are valid until then', async () => {
+    const web = await cliJson<AppJson>(env, [
+      'clients',
+      'create',
+      '--name',
+      'Web',
+      '--type',
+      'web',
+      '--redirect-uris',
+      'https://app.test/callback',
+    ]);
+    assert.match(String(web.client_secret), /^tsr_cs_/);
+    fails(
+      await runCli(env, ['clients', 'rotate-secret', web.client_id, '--keep-old-for', '5']),
+      /^error: --keep-old-for must be a number with a unit/,
+      2,
+    );
+    const rotated = await cliJson<AppJson>(env, [
+      'clients',
+      'rotate-secret',
+      web.client_id,
+      '--keep-old-for',
+      '2h',
+    ]);
+    const until = Date.parse(String(rotated.previous_secret_expires_at));
+    assert.ok(
+      until > Date.now() + 7_000_000 && until <= Date.now() + 7_200_000,
+      'the old secret works for 2 hours',
+    );
+
+    const config = loadConfig(env);
+    const { pepper } = resolveSecrets(config);
+    const storage = await openStorage(config, { pepper, migrate: false });
+    try {
+      const stored = await storage.repositories.clients.findById(web.client_id);
+      const hash = createPepperHash(pepper, CLIENT_SECRET_HASH_PURPOSE);
+      assert.ok(stored?.secretHash && stored.previousSecretHash);
+      assert.equal(hash.matches(String(rotated.client_secret), stored.secretHash), true);
+      assert.equal(hash.matches(String(web.client_secret), stored.previousSecretHash), true);
+    } finally {
+      await storage.close();
+    }
+  });
+});

@@ -48,7 +48,7 @@ export const startRevocationDeployment = async (
     input: Parameters<typeof services.domain.clients.create>[1],
   ): Promise<RegisteredClient> => {
     const created = await admin('clients.create', input);
-    return { client_id: created.clientId, client_secret: created.clientSecret };
+    return { client_id: created.clientId, client_secret: String(created.clientSecret) };
   };
   let alice: { id: string };
   let adminPat: string;

@@ -36,6 +36,8 @@ const MIGRATIONS = [
   '20261123010400_create_audit_events',
   '20261123010500_create_management_api',
   '20261204000100_create_revocations',
+  '20261204000200_add_application_clients',
+  '20261204000300_create_authorizations',
   '20261204010000_create_events',
   '20261204010100_create_webhooks',
   '20261204010200_create_token_notices',
@@ -94,6 +96,7 @@ for (const [driver, open] of drivers) {
         'access_tokens',
         'api_resources',
         'audit_events',
+        'authorizations',
         'clients',
         'events',
         'memberships',
@@ -282,6 +285,11 @@ for (const [driver, open] of drivers) {
         createdAt: billing.createdAt,
         updatedAt: billing.updatedAt,
         secretRotatedAt: null,
+        applicationType: 'service',
+        previousSecretHash: null,
+        previousSecretExpiresAt: null,
+        refreshTokenAbsoluteTtl: null,
+        refreshTokenIdleTtl: null,
       });
       assert.ok(billing.createdAt instanceof Date);
       const consoleClient = await insertClient(knex, {
@@ -323,6 +331,16 @@ for (const [driver, open] of drivers) {
       assert.equal(rotated?.secretHash, 'hash-3');
       assert.ok(rotated?.secretRotatedAt instanceof Date);
       assert.ok(rotated.updatedAt.getTime() >= billing.updatedAt.getTime());
+      assert.equal(rotated.previousSecretHash, null, 'without an overlap the old secret is gone');
+      const until = new Date(Date.now() + 3_600_000);
+      const overlapping = await updateClientSecretHash(knex, 'svc-billing', 'hash-4', until);
+      assert.equal(overlapping?.secretHash, 'hash-4');
+      assert.equal(
+        overlapping?.previousSecretHash,
+        'hash-3',
+        'the replaced hash is kept, in the same statement',
+      );
+      assert.equal(overlapping?.previousSecretExpiresAt?.getTime(), until.getTime());
       assert.equal(await updateClientSecretHash(knex, 'nobody', 'hash'), undefined);
 
       assert.equal(await deleteClientById(knex, auditor.clientId), true);

@@ -64,8 +64,13 @@ const setup = () => {
           redirectUris: [],
           postLogoutRedirectUris: [],
           tokenEndpointAuthMethod: 'client_secret_basic',
+          previousSecretHash: null,
+          previousSecretExpiresAt: null,
           firstParty: false,
           ...input,
+          applicationType: input.applicationType ?? 'service',
+          refreshTokenAbsoluteTtl: input.refreshTokenAbsoluteTtl ?? null,
+          refreshTokenIdleTtl: input.refreshTokenIdleTtl ?? null,
           createdAt: T,
           updatedAt: T,
           secretRotatedAt: null,
@@ -140,19 +145,28 @@ describe('the client service', () => {
     const created = await service.create(OPERATOR, input({ introspects: [BILLING] }));
 
     assert.match(created.clientId, /^cl_[A-Za-z0-9_-]{22}$/);
-    assert.ok(created.clientSecret.startsWith(CLIENT_SECRET_PREFIX));
-    assert.ok(created.clientSecret.length >= CLIENT_SECRET_PREFIX.length + 43, 'the secret carries 256 bits');
+    assert.ok(String(created.clientSecret).startsWith(CLIENT_SECRET_PREFIX));
+    assert.ok(
+      String(created.clientSecret).length >= CLIENT_SECRET_PREFIX.length + 43,
+      'the secret carries 256 bits',
+    );
 
     const stored = clients.get(created.clientId);
     assert.ok(stored?.secretHash);
-    assert.notEqual(stored.secretHash, created.clientSecret);
-    assert.ok(!stored.secretHash.includes(created.clientSecret));
-    assert.equal(secretHash.matches(created.clientSecret, stored.secretHash), true);
+    assert.notEqual(stored.secretHash, String(created.clientSecret));
+    assert.ok(!stored.secretHash.includes(String(created.clientSecret)));
+    assert.equal(secretHash.matches(String(created.clientSecret), stored.secretHash), true);
     assert.equal(
-      createPepperHash(PEPPER, CLIENT_SECRET_HASH_PURPOSE).matches(created.clientSecret, stored.secretHash),
+      createPepperHash(PEPPER, CLIENT_SECRET_HASH_PURPOSE).matches(
+        String(created.clientSecret),
+        stored.secretHash,
+      ),
       true,
     );
-    assert.equal(createPepperHash(PEPPER, 'other').matches(created.clientSecret, stored.secretHash), false);
+    assert.equal(
+      createPepperHash(PEPPER, 'other').matches(String(created.clientSecret), stored.secretHash),
+      false,
+    );
 
     assert.deepEqual(created.client, {
       clientId: created.clientId,
@@ -164,6 +178,13 @@ describe('the client service', () => {
       createdAt: T,
       updatedAt: T,
       secretRotatedAt: null,
+      applicationType: 'service',
+      redirectUris: [],
+      postLogoutRedirectUris: [],
+      tokenEndpointAuthMethod: 'client_secret_basic',
+      previousSecretExpiresAt: null,
+      refreshTokenAbsoluteTtl: null,
+      refreshTokenIdleTtl: null,
     });
   });
 
@@ -172,7 +193,7 @@ describe('the client service', () => {
     const one = await service.create(OPERATOR, input());
     const other = await service.create(OPERATOR, input());
     assert.notEqual(one.clientId, other.clientId);
-    assert.notEqual(one.clientSecret, other.clientSecret);
+    assert.notEqual(String(one.clientSecret), String(other.clientSecret));
   });
 
   test('announces a new client on the bus', async () => {
@@ -197,7 +218,7 @@ describe('the client service', () => {
       ['client.delete', 'cli:test', created.clientId],
     ]);
     const logged = JSON.stringify(audits);
-    assert.ok(!logged.includes(created.clientSecret) && !logged.includes(rotated.clientSecret));
+    assert.ok(!logged.includes(String(created.clientSecret)) && !logged.includes(rotated.clientSecret));
   });
 
   test('removes duplicate resources and scopes', async () => {
@@ -288,7 +309,7 @@ describe('the client service', () => {
     assert.deepEqual(await service.get(created.clientId), created.client);
     for (const client of [...listed, await service.get(created.clientId)]) {
       assert.equal('secretHash' in client, false);
-      assert.ok(!JSON.stringify(client).includes(created.clientSecret));
+      assert.ok(!JSON.stringify(client).includes(String(created.clientSecret)));
     }
   });
 
@@ -302,11 +323,15 @@ describe('the client service', () => {
 
     assert.equal(rotated.clientId, created.clientId);
     assert.ok(rotated.clientSecret.startsWith(CLIENT_SECRET_PREFIX));
-    assert.notEqual(rotated.clientSecret, created.clientSecret);
+    assert.notEqual(rotated.clientSecret, String(created.clientSecret));
     assert.ok(before && after);
     assert.notEqual(after, before);
     assert.equal(secretHash.matches(rotated.clientSecret, after), true);
-    assert.equal(secretHash.matches(created.clientSecret, after), false, 'the old secret stops working');
+    assert.equal(
+      secretHash.matches(String(created.clientSecret), after),
+      false,
+      'the old secret stops working',
+    );
     assert.deepEqual(rotated.client.secretRotatedAt, new Date(T.getTime() + 1000));
     assert.deepEqual(published.at(-1), [CLIENTS_TOPIC, created.clientId]);
   });

@@ -83,6 +83,21 @@ describe('client secret authentication in the fast lane', () => {
     );
   });
 
+  test('a secret rotated out with an overlap passes until its end date, even when remembered', async (t) => {
+    t.mock.timers.enable({ apis: ['Date'], now: Date.parse('2026-01-01T00:00:00Z') });
+    const clients = clientsHolding({
+      ...rowWith('new'),
+      previousSecretHash: secretHash.digest('old'),
+      previousSecretExpiresAt: new Date(Date.parse('2026-01-01T01:00:00Z')),
+    });
+    const authenticate = createClientAuthenticator({ clients: clients.lookup, secretHash });
+    assert.ok(await authenticate(basic('cl_billing', 'old'), {}), 'the old secret during the overlap');
+    assert.ok(await authenticate(basic('cl_billing', 'new'), {}));
+    t.mock.timers.tick(3_600_000);
+    assert.equal(await authenticate(basic('cl_billing', 'old'), {}), undefined, 'not once the overlap ended');
+    assert.ok(await authenticate(basic('cl_billing', 'new'), {}), 'the new secret stays');
+  });
+
   test('tells whether presented credentials were remembered (the metrics of this cache)', async () => {
     const told: string[] = [];
     const authenticate = createClientAuthenticator({

@@ -39,7 +39,10 @@ const bareProvider = () => {
       revocation: { enabled: true },
     },
   });
-  compareClientSecretsByHash(provider, secretHash);
+  const registered = secretHash.digest(SECRET);
+  compareClientSecretsByHash(provider, async (clientId, actual) =>
+    clientId === 'svc' ? secretHash.matches(actual, registered) : false,
+  );
   return provider;
 };
 

@@ -23,6 +23,11 @@ const client = (clientId: string, introspects: string[] = []): Client => ({
   createdAt: T,
   updatedAt: T,
   secretRotatedAt: null,
+  applicationType: 'service',
+  previousSecretHash: null,
+  previousSecretExpiresAt: null,
+  refreshTokenAbsoluteTtl: null,
+  refreshTokenIdleTtl: null,
 });
 
 /** Policies over a fixed set of clients: a worker, the orders API's resource server, and a bystander. */

@@ -9,6 +9,10 @@ import type {
 } from '../../../../src/domain/access-tokens/access-token.ts';
 import type { Actor } from '../../../../src/domain/actors.ts';
 import type { AuditEventView, AuditService } from '../../../../src/domain/audit/audit-event.ts';
+import type { ApiResourceService } from '../../../../src/domain/api-resources/api-resource-service.ts';
+import type { AuthorizationService } from '../../../../src/domain/authorizations/authorization-service.ts';
+import type { ClientView } from '../../../../src/domain/clients/client.ts';
+import type { ClientService } from '../../../../src/domain/clients/client-service.ts';
 import type { MemberView, ResourceService, ResourceView } from '../../../../src/domain/resources/resource.ts';
 import type { DeliveryView, WebhookService, WebhookView } from '../../../../src/domain/webhooks/webhook.ts';
 
@@ -36,6 +40,26 @@ export const personalView = (overrides: Partial<AccessTokenView> = {}): AccessTo
   lastUsedIp: null,
   rotatedAt: null,
   revokedAt: null,
+  ...overrides,
+});
+
+export const clientView = (overrides: Partial<ClientView> = {}): ClientView => ({
+  clientId: 'cl_web0001',
+  name: 'Web app',
+  applicationType: 'web',
+  tokenEndpointAuthMethod: 'client_secret_basic',
+  grantTypes: ['authorization_code', 'refresh_token'],
+  redirectUris: ['https://app.example.test/callback'],
+  postLogoutRedirectUris: [],
+  resources: [],
+  scopes: [],
+  introspects: [],
+  refreshTokenAbsoluteTtl: null,
+  refreshTokenIdleTtl: null,
+  createdAt: T,
+  updatedAt: T,
+  secretRotatedAt: null,
+  previousSecretExpiresAt: null,
   ...overrides,
 });
 
@@ -174,7 +198,24 @@ export const createFakeServices = () => {
     },
   };
 
+  const userView = {
+    id: 'usr_bob',
+    username: 'bob',
+    isAdmin: false,
+    email: null,
+    disabledAt: null,
+    createdAt: T,
+  };
   const users = {
+    create: async (actor: Actor, input: { username: string; password: string; isAdmin?: boolean }) => {
+      record('createUser', actor, { ...input, password: '(hidden)' });
+      return userView;
+    },
+    list: async () => [userView],
+    setDisabled: async (actor: Actor, username: string, disabled: boolean) => {
+      record('setDisabled', actor, username, disabled);
+      return { ...userView, disabledAt: disabled ? T : null };
+    },
     describe: async (actor: Actor) => {
       record('describe', actor);
       return {
@@ -263,5 +304,76 @@ export const createFakeServices = () => {
     },
   };
 
-  return { accessTokens, resources, audit, users, signingKeys, keyStore, webhooks, calls };
+
+  const clients: ClientService = {
+    find: async () => undefined,
+    findMany: async () => new Map(),
+    create: async (actor, input) => {
+      record('create', actor, input);
+      return { clientId: 'cl_web0001', clientSecret: 'tsr_cs_secret', client: clientView() };
+    },
+    update: async (actor, clientId, input) => {
+      record('update', actor, clientId, input);
+      return clientView();
+    },
+    list: async () => [clientView()],
+    get: async (clientId) => clientView({ clientId }),
+    rotateSecret: async (actor, clientId, input) => {
+      record('rotateSecret', actor, clientId, input);
+      return { clientId, clientSecret: 'tsr_cs_new', client: clientView({ clientId }) };
+    },
+    remove: async (actor, clientId) => {
+      record('remove', actor, clientId);
+    },
+  };
+
+  const authorizations: AuthorizationService = {
+    record: async () => {},
+    listMine: async (actor) => {
+      record('listMine', actor);
+      return [];
+    },
+    revoke: async (actor, clientId) => {
+      record('revoke', actor, clientId);
+      return [];
+    },
+  };
+
+  const apiResource = {
+    identifier: 'https://api.example.test',
+    name: 'Example API',
+    format: 'jwt' as const,
+    accessTokenTtl: 3600,
+    scopes: ['groups:read-only'],
+    signingAlg: 'ES256' as const,
+    createdAt: T,
+    updatedAt: T,
+  };
+  const apiResources: ApiResourceService = {
+    create: async (actor, input) => {
+      record('create', actor, input);
+      return apiResource;
+    },
+    list: async () => [apiResource],
+    find: async () => apiResource,
+    get: async () => apiResource,
+    remove: async (actor, identifier) => {
+      record('remove', actor, identifier);
+    },
+  };
+
+
+  return {
+    accessTokens,
+    resources,
+    audit,
+    users,
+    signingKeys,
+    keyStore,
+    webhooks,
+    clients,
+    apiResources,
+    authorizations,
+    calls,
+  };
 };
