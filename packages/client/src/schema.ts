@@ -238,6 +238,172 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/keys': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List signing keys
+     * @description Every published key with its role now. Private parts never leave the server.
+     */
+    get: operations['listSigningKeys'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/keys/rotate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Rotate signing keys
+     * @description Adds one key per algorithm (or per algorithm named). It is published at once and signs after `activate_in_seconds`: by default, and at least, the JWKS cache time (TESSERA_JWKS_CACHE_SECONDS) plus the time every instance takes to learn it, so no instance signs with a key that relying parties or other instances do not have yet.
+     */
+    post: operations['rotateSigningKeys'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/keys/retire': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Retire signing keys
+     * @description Unpublishes keys that stopped signing longer ago than the longest token lifetime (the longest API resource TTL, at least an hour), or the one key named. `force` removes a key whose tokens may still be valid (after a leak, say); the signer and pending keys are never removed.
+     */
+    post: operations['retireSigningKeys'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/webhooks': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List webhook subscriptions */
+    get: operations['listWebhooks'];
+    put?: never;
+    /**
+     * Subscribe a URL to token events
+     * @description Events are POSTed as JSON `{type, timestamp, data}`, signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`). The secret is in this response only.
+     */
+    post: operations['createWebhook'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/webhooks/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Get a webhook subscription */
+    get: operations['getWebhook'];
+    put?: never;
+    post?: never;
+    /**
+     * Delete a webhook subscription
+     * @description Its queued deliveries and delivery log go with it.
+     */
+    delete: operations['deleteWebhook'];
+    options?: never;
+    head?: never;
+    /**
+     * Change a webhook subscription
+     * @description Any of url, event_types, description, enabled. Disabling keeps queueing; enabling sends the backlog.
+     */
+    patch: operations['updateWebhook'];
+    trace?: never;
+  };
+  '/v1/webhooks/{id}/rotate-secret': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Replace a webhook’s signing secret
+     * @description Requests are signed with the new secret from now on; it is in this response only.
+     */
+    post: operations['rotateWebhookSecret'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/webhooks/{id}/deliveries': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The delivery log of a webhook
+     * @description Newest first: each event queued for the subscription, its state and its last attempt.
+     */
+    get: operations['listWebhookDeliveries'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/webhooks/{id}/test': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send a test event
+     * @description Queues a `webhook.test` event for this subscription only; see the delivery log for the result.
+     */
+    post: operations['sendWebhookTest'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/api-resources': {
     parameters: {
       query?: never;
@@ -682,6 +848,45 @@ export interface components {
       user_agent: string | null;
       details: Record<string, never>;
     };
+    /** @description A signing key, its public facts only. */
+    SigningKey: {
+      /** @description The RFC 7638 thumbprint of the public key: the `kid` in token headers. */
+      kid: string;
+      /** @enum {string} */
+      alg: 'ES256' | 'RS256' | 'EdDSA';
+      /**
+       * @description signing: signs now; pending: published, signs from activates_at; previous: published so the tokens it signed still verify.
+       * @enum {string}
+       */
+      status: 'signing' | 'pending' | 'previous';
+      /** Format: date-time */
+      created_at: string;
+      /** Format: date-time */
+      activates_at: string;
+      /** @description For previous keys: when the next key took over. */
+      stopped_signing_at: string | null;
+    };
+    KeptSigningKey: {
+      /** @description The RFC 7638 thumbprint of the public key: the `kid` in token headers. */
+      kid: string;
+      /** @enum {string} */
+      alg: 'ES256' | 'RS256' | 'EdDSA';
+      /**
+       * @description signing: signs now; pending: published, signs from activates_at; previous: published so the tokens it signed still verify.
+       * @enum {string}
+       */
+      status: 'signing' | 'pending' | 'previous';
+      /** Format: date-time */
+      created_at: string;
+      /** Format: date-time */
+      activates_at: string;
+      /** @description For previous keys: when the next key took over. */
+      stopped_signing_at: string | null;
+      /** @enum {string} */
+      kept_because: 'signing' | 'pending' | 'tokens_may_be_valid' | 'not_selected';
+      /** @description For keys kept because their tokens may be valid: from when they can be retired. */
+      retirable_at: string | null;
+    };
     /** @description An API that accepts Tessera tokens; its identifier is their `aud`. */
     ApiResource: {
       identifier: string;
@@ -846,6 +1051,8 @@ export interface components {
       id: string;
       username: string;
       admin: boolean;
+      /** @description Where expiry and idle notices are e-mailed; null: none. */
+      email: string | null;
       disabled_at: string | null;
       /** Format: date-time */
       created_at: string;
@@ -860,6 +1067,8 @@ export interface components {
        * @default false
        */
       admin: boolean;
+      /** @description Where expiry and idle notices are e-mailed (with TESSERA_SMTP_URL). */
+      email?: string;
     };
     UserUpdate: {
       disabled: boolean;
@@ -2315,6 +2524,973 @@ export interface operations {
       };
       /** @description The token lacks the scope this needs, or its subject may not do this. */
       403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Any other error, such as 503 when storage is unavailable. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listSigningKeys: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The keys, by algorithm, newest first. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['SigningKey'][];
+          };
+        };
+      };
+      /** @description No bearer token, or one that is malformed, unknown, expired or revoked. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The token lacks the scope this needs, or its subject may not do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Any other error, such as 503 when storage is unavailable. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  rotateSigningKeys: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          activate_in_seconds?: number;
+          algs?: ('ES256' | 'RS256' | 'EdDSA')[];
+        };
+      };
+    };
+    responses: {
+      /** @description The keys added. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            added: {
+              kid: string;
+              /** @enum {string} */
+              alg: 'ES256' | 'RS256' | 'EdDSA';
+              /** Format: date-time */
+              activates_at: string;
+            }[];
+          };
+        };
+      };
+      /** @description The request is malformed; `errors` names each bad field or parameter. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No bearer token, or one that is malformed, unknown, expired or revoked. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The token lacks the scope this needs, or its subject may not do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The delay is shorter than the minimum, or the keys come from TESSERA_JWKS. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is larger than 65536 bytes. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is not application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Any other error, such as 503 when storage is unavailable. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  retireSigningKeys: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          kid?: string;
+          force?: boolean;
+          max_token_ttl_seconds?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description What was removed, and why the other previous keys were kept. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            removed: components['schemas']['SigningKey'][];
+            kept: components['schemas']['KeptSigningKey'][];
+          };
+        };
+      };
+      /** @description The request is malformed; `errors` names each bad field or parameter. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No bearer token, or one that is malformed, unknown, expired or revoked. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The token lacks the scope this needs, or its subject may not do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No key has that kid. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The key still signs, is pending, or its tokens may still be valid. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is larger than 65536 bytes. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is not application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Any other error, such as 503 when storage is unavailable. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listWebhooks: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Every subscription. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              /** @description A webhook subscription id, `whk_…`. */
+              id: string;
+              /** @description Where events are POSTed: https, or http to loopback when the operator allows it. */
+              url: string;
+              event_types: (
+                | 'token.created'
+                | 'token.revoked'
+                | 'token.rotated'
+                | 'token.expiring'
+                | 'token.expired'
+                | 'token.idle'
+                | 'token.leaked'
+              )[];
+              description: string;
+              /** @description A disabled subscription queues events and sends them once enabled again. */
+              enabled: boolean;
+              created_by: string;
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
+            }[];
+          };
+        };
+      };
+      /** @description No bearer token, or one that is malformed, unknown, expired or revoked. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The token lacks the scope this needs, or its subject may not do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Any other error, such as 503 when storage is unavailable. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  createWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description https URL of the receiver. */
+          url: string;
+          /** @description Any of: token.created, token.revoked, token.rotated, token.expiring, token.expired, token.idle, token.leaked. */
+          event_types: string[];
+          description?: string;
+          enabled?: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description Subscribed. */
+      201: {
+        headers: {
+          /** @description The URL of the new subscription. */
+          Location?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description A webhook subscription id, `whk_…`. */
+            id: string;
+            /** @description Where events are POSTed: https, or http to loopback when the operator allows it. */
+            url: string;
+            event_types: (
+              | 'token.created'
+              | 'token.revoked'
+              | 'token.rotated'
+              | 'token.expiring'
+              | 'token.expired'
+              | 'token.idle'
+              | 'token.leaked'
+            )[];
+            description: string;
+            /** @description A disabled subscription queues events and sends them once enabled again. */
+            enabled: boolean;
+            created_by: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description The signing secret (`whsec_…`), shown in this response only: verify `webhook-signature` with it. */
+            secret: string;
+          };
+        };
+      };
+      /** @description The request is malformed; `errors` names each bad field or parameter. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No bearer token, or one that is malformed, unknown, expired or revoked. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The token lacks the scope this needs, or its subject may not do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is larger than 65536 bytes. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is not application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Any other error, such as 503 when storage is unavailable. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A webhook subscription id, `whk_…`. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The subscription. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description A webhook subscription id, `whk_…`. */
+            id: string;
+            /** @description Where events are POSTed: https, or http to loopback when the operator allows it. */
+            url: string;
+            event_types: (
+              | 'token.created'
+              | 'token.revoked'
+              | 'token.rotated'
+              | 'token.expiring'
+              | 'token.expired'
+              | 'token.idle'
+              | 'token.leaked'
+            )[];
+            description: string;
+            /** @description A disabled subscription queues events and sends them once enabled again. */
+            enabled: boolean;
+            created_by: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+          };
+        };
+      };
+      /** @description The request is malformed; `errors` names each bad field or parameter. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No bearer token, or one that is malformed, unknown, expired or revoked. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The token lacks the scope this needs, or its subject may not do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such webhook. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Any other error, such as 503 when storage is unavailable. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  deleteWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A webhook subscription id, `whk_…`. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted. */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The request is malformed; `errors` names each bad field or parameter. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No bearer token, or one that is malformed, unknown, expired or revoked. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The token lacks the scope this needs, or its subject may not do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such webhook. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Any other error, such as 503 when storage is unavailable. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  updateWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A webhook subscription id, `whk_…`. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          url?: string;
+          event_types?: string[];
+          description?: string;
+          enabled?: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description The changed subscription. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description A webhook subscription id, `whk_…`. */
+            id: string;
+            /** @description Where events are POSTed: https, or http to loopback when the operator allows it. */
+            url: string;
+            event_types: (
+              | 'token.created'
+              | 'token.revoked'
+              | 'token.rotated'
+              | 'token.expiring'
+              | 'token.expired'
+              | 'token.idle'
+              | 'token.leaked'
+            )[];
+            description: string;
+            /** @description A disabled subscription queues events and sends them once enabled again. */
+            enabled: boolean;
+            created_by: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+          };
+        };
+      };
+      /** @description The request is malformed; `errors` names each bad field or parameter. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No bearer token, or one that is malformed, unknown, expired or revoked. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The token lacks the scope this needs, or its subject may not do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such webhook. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is larger than 65536 bytes. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is not application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Any other error, such as 503 when storage is unavailable. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  rotateWebhookSecret: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A webhook subscription id, `whk_…`. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The new secret. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description A webhook subscription id, `whk_…`. */
+            id: string;
+            /** @description Where events are POSTed: https, or http to loopback when the operator allows it. */
+            url: string;
+            event_types: (
+              | 'token.created'
+              | 'token.revoked'
+              | 'token.rotated'
+              | 'token.expiring'
+              | 'token.expired'
+              | 'token.idle'
+              | 'token.leaked'
+            )[];
+            description: string;
+            /** @description A disabled subscription queues events and sends them once enabled again. */
+            enabled: boolean;
+            created_by: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description The signing secret (`whsec_…`), shown in this response only: verify `webhook-signature` with it. */
+            secret: string;
+          };
+        };
+      };
+      /** @description The request is malformed; `errors` names each bad field or parameter. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No bearer token, or one that is malformed, unknown, expired or revoked. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The token lacks the scope this needs, or its subject may not do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such webhook. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Any other error, such as 503 when storage is unavailable. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listWebhookDeliveries: {
+    parameters: {
+      query?: {
+        /** @description At most this many, newest first. */
+        limit?: number;
+        /** @description Only deliveries older than this one (paging). */
+        before?: string;
+      };
+      header?: never;
+      path: {
+        /** @description A webhook subscription id, `whk_…`. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deliveries. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              id: string;
+              /** @description Also the `webhook-id` header, as `evt_<event_id>`. */
+              event_id: string;
+              event_type: string;
+              /** @description The ordering key: the token the event is about. */
+              stream_key: string;
+              /**
+               * @description `dead`: given up after the dead-letter age.
+               * @enum {string}
+               */
+              state: 'pending' | 'delivered' | 'dead';
+              attempts: number;
+              /** Format: date-time */
+              created_at: string;
+              next_attempt_at: string | null;
+              finished_at: string | null;
+              last_attempt: {
+                /** Format: date-time */
+                at: string;
+                /** @description The HTTP status; null when none came (refused, timed out). */
+                status: number | null;
+                latency_ms: number;
+                error: string | null;
+              } | null;
+            }[];
+          };
+        };
+      };
+      /** @description The request is malformed; `errors` names each bad field or parameter. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No bearer token, or one that is malformed, unknown, expired or revoked. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The token lacks the scope this needs, or its subject may not do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such webhook. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Any other error, such as 503 when storage is unavailable. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  sendWebhookTest: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A webhook subscription id, `whk_…`. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Queued. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            event_id: string;
+          };
+        };
+      };
+      /** @description The request is malformed; `errors` names each bad field or parameter. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No bearer token, or one that is malformed, unknown, expired or revoked. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The token lacks the scope this needs, or its subject may not do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such webhook. */
+      404: {
         headers: {
           [name: string]: unknown;
         };
