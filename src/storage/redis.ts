@@ -114,6 +114,10 @@ export const createRedis = (config: RedisConfig, options: CreateRedisOptions = {
       maxRedirections: 6,
       clusterRetryStrategy: RECONNECT_DELAY_MS,
       slotsRefreshTimeout: 500,
+      // A failover moves slots without a MOVED reply to tell ioredis (commands to the dead master
+      // fail on the connection): ask the cluster for its slot map every 2 s, so the promoted
+      // replica is used soon after the election.
+      slotsRefreshInterval: 2_000,
       redisOptions: {
         ...perNode,
         username: config.username,
@@ -156,6 +160,20 @@ const withTimeout = async <T>(work: Promise<T>, timeoutMs: number): Promise<T> =
  * slot ranges (not the hosts: /readyz is unauthenticated).
  */
 const pingClusterMasters = async (cluster: Cluster, timeoutMs: number) => {
+  try {
+    await pingSlotMasters(cluster, timeoutMs);
+  } catch (error) {
+    // The slot map may predate a failover that already happened: ask the cluster, then look again.
+    await withTimeout(
+      new Promise<void>((resolve) => cluster.refreshSlotsCache(() => resolve())),
+      timeoutMs,
+    ).catch(() => {});
+    if (!cluster.slots.length) throw error;
+    await pingSlotMasters(cluster, timeoutMs);
+  }
+};
+
+const pingSlotMasters = async (cluster: Cluster, timeoutMs: number) => {
   // The masters the slot map names, not only the connected ones: ioredis drops a node whose
   // connection ended from its list, while its slots still point at it until a failover.
   const connected = new Map(

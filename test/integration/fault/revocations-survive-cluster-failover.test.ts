@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Cluster } from 'ioredis';
 import { startRedisCluster } from '../../helpers/fault/redis-cluster.ts';
+import { waitUntil } from '../../helpers/fault/wait-until.ts';
 import { suiteScope } from '../../helpers/tessera-process.ts';
 import { activeByKind, KINDS, startRevocationDeployment } from './revocation-fixture.ts';
 
@@ -36,6 +37,13 @@ test('after a Redis Cluster failover to a lagging replica no acknowledged revoca
   });
   await cluster.killMaster(master);
   await cluster.waitForFailover(replica);
+  // A load balancer sends traffic again once /readyz says every slot is served: so do we. Until
+  // Tessera has learnt the new topology, what needs Redis is a fast 503 with Retry-After.
+  await waitUntil(
+    'Tessera serves every slot again',
+    async () => (await fetch(`${deployment.url()}/readyz`)).status === 200,
+    { timeoutMs: 15_000 },
+  );
 
   const client = new Cluster([{ host: '127.0.0.1', port: replica.port }], {
     redisOptions: { maxRetriesPerRequest: 1 },
