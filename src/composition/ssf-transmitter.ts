@@ -2,6 +2,8 @@ import type { Config } from '../config/load-config.ts';
 import { createSealedBox } from '../crypto/sealed-box.ts';
 import { deliverDuePushes, type PushSend } from '../domain/ssf/push-delivery.ts';
 import { createSsfService, type SsfService } from '../domain/ssf/stream-service.ts';
+import { createWebhookSender } from '../domain/webhooks/webhook-sender.ts';
+import type { WebhookUrlPolicy } from '../domain/webhooks/webhook-url.ts';
 import type { Logger } from '../logging/create-logger.ts';
 import { createSecurityEventSigner, type SecurityEventSigner } from '../oidc/security-event-signer.ts';
 import type { SsfQueueRow } from '../storage/tables/ssf-queue.ts';
@@ -23,35 +25,37 @@ export type SsfTransmitter = {
 const TICK_MS = 500;
 const PUSH_TIMEOUT_MS = 5_000;
 
-const sendPush: PushSend = async ({ url, set, authorization }) => {
-  try {
-    const response = await fetch(url, {
-      method: 'POST',
+/**
+ * POSTs a SET with the webhooks' sender: only to public addresses, checked on what the receiver's
+ * name resolves to at send time (no SSRF, no DNS rebinding), redirects not followed.
+ */
+const pushSender =
+  (policy: WebhookUrlPolicy): PushSend =>
+  async ({ url, set, authorization }) => {
+    const result = await createWebhookSender(policy)({
+      url,
       headers: {
         'content-type': 'application/secevent+jwt',
         accept: 'application/json',
         ...(authorization ? { authorization } : {}),
       },
       body: set,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(PUSH_TIMEOUT_MS),
+      timeoutMs: PUSH_TIMEOUT_MS,
     });
-    await response.arrayBuffer().catch(() => undefined);
-    return { status: response.status };
-  } catch (error) {
-    return { error: (error as Error).name === 'TimeoutError' ? 'timeout' : (error as Error).message };
-  }
-};
+    return result.status === null ? { error: result.error ?? 'no answer' } : { status: result.status };
+  };
 
 export const createSsfTransmitter = (deps: {
-  config: Pick<Config, 'issuer'>;
+  config: Pick<Config, 'issuer' | 'webhooks'>;
   services: Services;
   runtime: RunningProvider;
   logger: Logger;
 }): SsfTransmitter => {
   const { repositories } = deps.services.storage;
   const sealedBox = createSealedBox(deps.services.secrets.pepper, 'ssf-push-authorization');
-  const service = createSsfService({ repositories, issuer: deps.config.issuer, sealedBox });
+  const urlPolicy = { allowHttpLoopback: deps.config.webhooks.allowHttpLoopback };
+  const service = createSsfService({ repositories, issuer: deps.config.issuer, sealedBox, urlPolicy });
+  const sendPush = pushSender(urlPolicy);
 
   // One signer per key set: rebuilt when the keys change (rotation), like the provider.
   let signer: { jwks: unknown; signer: SecurityEventSigner } | undefined;

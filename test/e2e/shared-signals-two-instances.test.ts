@@ -28,9 +28,11 @@ test('with two instances, a push receiver gets each SET once', async (t) => {
     '--scopes',
     'ssf',
   ]);
-  const one = await startTessera(t, production.env);
+  // The push receiver listens on loopback, which only an operator's setting allows.
+  const env = { ...production.env, TESSERA_WEBHOOK_ALLOW_HTTP_LOOPBACK: 'true' };
+  const one = await startTessera(t, env);
   // One issuer, as behind a load balancer; each instance is still reached on its own port.
-  const second = await startTessera(t, { ...production.env, TESSERA_ISSUER: one.url });
+  const second = await startTessera(t, { ...env, TESSERA_ISSUER: one.url });
   const two = { url: `http://127.0.0.1:${second.env.PORT}` };
 
   const deliveries: string[] = [];

@@ -92,7 +92,8 @@ describe('shared signals transmitter', { skip: await productionSkipReason() }, (
       ]);
     receiver = await create('api-gateway', 'ssf');
     outsider = await create('outsider', 'ssf tokens:read');
-    tessera = await startTessera(scope, production.env);
+    // The push receiver below listens on loopback, which only an operator's setting allows.
+    tessera = await startTessera(scope, { ...production.env, TESSERA_WEBHOOK_ALLOW_HTTP_LOOPBACK: 'true' });
     jwks = createRemoteJWKSet(new URL(`${tessera.url}/jwks`));
     receiverToken = await tokenFor(receiver, MANAGEMENT_API, 'ssf');
   });
@@ -284,6 +285,18 @@ describe('shared signals transmitter', { skip: await productionSkipReason() }, (
     const bad = await ssf('POST', '/ssf/streams', { delivery: { method: PUSH } });
     assert.equal(bad.status, 400);
     assert.match(bad.body.detail as string, /endpoint_url/);
+    // A receiver inside the network (cloud metadata, private ranges) is refused: no SSRF.
+    for (const endpoint of [
+      'https://169.254.169.254/latest',
+      'https://10.0.0.7/ssf',
+      'ftp://receiver.example/',
+    ]) {
+      const inside = await ssf('POST', '/ssf/streams', {
+        delivery: { method: PUSH, endpoint_url: endpoint },
+      });
+      assert.equal(inside.status, 400, endpoint);
+      assert.match(inside.body.detail as string, /delivery\.endpoint_url/, endpoint);
+    }
 
     assert.equal((await ssf('DELETE', `/ssf/streams?stream_id=${id}`)).status, 204);
     assert.equal((await ssf('GET', `/ssf/streams?stream_id=${id}`)).status, 404);

@@ -1,4 +1,5 @@
 import { randomToken } from '../../crypto/random.ts';
+import { parseWebhookUrl, type WebhookUrlPolicy } from '../webhooks/webhook-url.ts';
 import type { SealedBox } from '../../crypto/sealed-box.ts';
 import { invalidInput, notFound } from '../../errors.ts';
 import type { Repositories } from '../../storage/repositories.ts';
@@ -61,6 +62,8 @@ export const createSsfService = (deps: {
   issuer: string;
   /** Seals a push receiver's Authorization header at rest. */
   sealedBox: SealedBox;
+  /** Where push receivers may be: public https addresses, as for webhooks (no SSRF). */
+  urlPolicy: WebhookUrlPolicy;
   now?: () => Date;
 }) => {
   const { repositories } = deps;
@@ -93,13 +96,13 @@ export const createSsfService = (deps: {
         'delivery.method',
       );
     }
-    const url = input?.endpoint_url;
-    if (!url || !URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+    if (!input?.endpoint_url) {
       throw invalidInput(
-        'delivery.endpoint_url must be the receiver’s http(s) URL for push delivery',
+        'delivery.endpoint_url must be the receiver’s https URL for push delivery',
         'delivery.endpoint_url',
       );
     }
+    const url = parseWebhookUrl(input.endpoint_url, deps.urlPolicy, 'delivery.endpoint_url');
     const authorization = input?.authorization_header;
     return {
       deliveryMethod: method,

@@ -2,7 +2,7 @@ import { BlockList, isIP } from 'node:net';
 import { invalidInput } from '../../errors.ts';
 
 /**
- * Where a webhook may point. Tessera runs inside a network the receiver's owner may not see, so a
+ * Where a webhook (or a Shared Signals push receiver) may point. Tessera runs inside a network the receiver's owner may not see, so a
  * subscription must not turn it into a proxy to internal services (SSRF): only https, to a public
  * address — checked when the URL is saved (literal addresses, `localhost`) and again at every
  * delivery on the addresses the name resolves to (webhook-sender.ts). Plain http to the loopback
@@ -59,29 +59,29 @@ export const mayConnect = (address: string, protocol: string, policy: WebhookUrl
 
 /** The URL, normalised, or a 400 naming `field` that says what is wrong with it. */
 export const parseWebhookUrl = (value: unknown, policy: WebhookUrlPolicy, field = 'url'): string => {
-  if (typeof value !== 'string' || value.length === 0) throw invalidInput('url is required', field);
-  if (value.length > 2048) throw invalidInput('url must be at most 2048 characters', field);
-  if (!URL.canParse(value)) throw invalidInput('url must be an absolute https URL', field);
+  if (typeof value !== 'string' || value.length === 0) throw invalidInput(`${field} is required`, field);
+  if (value.length > 2048) throw invalidInput(`${field} must be at most 2048 characters`, field);
+  if (!URL.canParse(value)) throw invalidInput(`${field} must be an absolute https URL`, field);
   const url = new URL(value);
-  if (url.username || url.password) throw invalidInput('url must not carry credentials', field);
-  if (url.hash) throw invalidInput('url must have no fragment', field);
+  if (url.username || url.password) throw invalidInput(`${field} must not carry credentials`, field);
+  if (url.hash) throw invalidInput(`${field} must have no fragment`, field);
   const host = unbracket(url.hostname).toLowerCase();
   const isLocalName = host === 'localhost' || host.endsWith('.localhost');
   const local = isLocalName || isLoopbackAddress(host);
   if (url.protocol === 'http:') {
     if (local && policy.allowHttpLoopback) return url.href;
     throw invalidInput(
-      'url must use https (plain http is allowed only to loopback, when the operator enables it)',
+      `${field} must use https (plain http is allowed only to loopback, when the operator enables it)`,
       field,
     );
   }
-  if (url.protocol !== 'https:') throw invalidInput('url must use https', field);
+  if (url.protocol !== 'https:') throw invalidInput(`${field} must use https`, field);
   if (local) {
     if (policy.allowHttpLoopback) return url.href;
-    throw invalidInput('url must not point at this machine (loopback)', field);
+    throw invalidInput(`${field} must not point at this machine (loopback)`, field);
   }
   if (isIP(host) !== 0 && !mayConnect(host, 'https:', policy)) {
-    throw invalidInput('url must not point at a private, loopback or link-local address', field);
+    throw invalidInput(`${field} must not point at a private, loopback or link-local address`, field);
   }
   return url.href;
 };
