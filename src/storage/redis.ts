@@ -114,10 +114,6 @@ export const createRedis = (config: RedisConfig, options: CreateRedisOptions = {
       maxRedirections: 6,
       clusterRetryStrategy: RECONNECT_DELAY_MS,
       slotsRefreshTimeout: 500,
-      // A failover moves slots without a MOVED reply to tell ioredis (commands to the dead master
-      // fail on the connection): ask the cluster for its slot map every 2 s, so the promoted
-      // replica is used soon after the election.
-      slotsRefreshInterval: 2_000,
       redisOptions: {
         ...perNode,
         username: config.username,
