@@ -304,7 +304,6 @@ export const createFakeServices = () => {
     },
   };
 
-
   const clients: ClientService = {
     find: async () => undefined,
     findMany: async () => new Map(),
@@ -361,7 +360,6 @@ export const createFakeServices = () => {
       record('remove', actor, identifier);
     },
   };
-
 
   return {
     accessTokens,
