@@ -1,4 +1,5 @@
 import { createLocalJWKSet, type JSONWebKeySet, type JWTPayload, jwtVerify } from 'jose';
+import { createNativeVerifier, FALL_BACK } from './access-token-verifier.ts';
 import type { AuditActor } from '../domain/audit/audit-log.ts';
 import type { RevocationService } from '../domain/revocations/revocation-service.ts';
 import { eventTokenOfJwt } from '../domain/events/event-token.ts';
@@ -33,21 +34,29 @@ export const createJwtAccessTokens = (deps: {
 }) => {
   const keys = createLocalJWKSet(deps.publicJwks);
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
+  const options = {
+    issuer: deps.issuer,
+    typ: 'at+jwt',
+    algorithms: ['ES256', 'RS256', 'EdDSA', 'Ed25519'],
+    requiredClaims: ['jti', 'exp', 'aud', 'client_id', 'sub', 'iat'],
+  };
+  // Tessera's own tokens are verified synchronously with node:crypto; anything of another shape
+  // by jose, which then has the last word (access-token-verifier.ts).
+  const native = createNativeVerifier(deps.publicJwks, options);
+  const accepted = (payload: JWTPayload): AccessTokenClaims | undefined =>
+    typeof payload.jti === 'string' && typeof payload.client_id === 'string'
+      ? (payload as AccessTokenClaims)
+      : undefined;
 
   return {
     /** The token's claims when it is a genuine Tessera access token; undefined for anything else. */
     async verify(token: string): Promise<AccessTokenClaims | undefined> {
+      const at = now();
+      const decided = native(token, at);
+      if (decided !== FALL_BACK) return decided && accepted(decided as JWTPayload);
       try {
-        const { payload } = await jwtVerify(token, keys, {
-          issuer: deps.issuer,
-          typ: 'at+jwt',
-          algorithms: ['ES256', 'RS256', 'EdDSA', 'Ed25519'],
-          requiredClaims: ['jti', 'exp', 'aud', 'client_id', 'sub', 'iat'],
-          currentDate: new Date(now() * 1000),
-        });
-        return typeof payload.jti === 'string' && typeof payload.client_id === 'string'
-          ? (payload as AccessTokenClaims)
-          : undefined;
+        const { payload } = await jwtVerify(token, keys, { ...options, currentDate: new Date(at * 1000) });
+        return accepted(payload);
       } catch {
         return undefined;
       }
