@@ -8,7 +8,9 @@ import { eventTokenOfJwt } from '../domain/events/event-token.ts';
  * JWT access tokens (RFC 9068) are self-contained and never stored, so oidc-provider cannot
  * introspect or revoke them. Tessera does both: it verifies its own signature, issuer and type,
  * and records a revoked `jti` in Postgres (the revocation list every instance follows in memory)
- * until the token would expire anyway; Redis plays no part, so no Redis fault can revive one.
+ * until the token would expire anyway. The revoking instance also marks it in Redis before it
+ * answers, so the others refuse it at their first check; Redis only adds revocations, so no Redis
+ * fault can revive one.
  * A JWT of a deleted client is revoked with the client. A JWT exchanged for a PAT or RAT (it names
  * it in `token_id`) also counts as revoked once that token stops working: offline validators
  * cannot know, but Tessera can.
@@ -66,6 +68,8 @@ export const createJwtAccessTokens = (deps: {
       if (deps.revocations.has('jwt', claims.jti)) return true;
       const clientRevokedAt = deps.revocations.revokedAt('client', claims.client_id);
       if (clientRevokedAt !== undefined && (claims.iat ?? 0) * 1000 <= clientRevokedAt) return true;
+      // Revoked on another instance an instant ago: its Redis mark, read only when memory has none.
+      if (await deps.revocations.hasAnywhere?.('jwt', claims.jti)) return true;
       return typeof claims.token_id === 'string' && !(await deps.subjectTokens.isLive(claims.token_id));
     },
 

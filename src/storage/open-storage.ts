@@ -16,6 +16,7 @@ import { createRedisAdapterFactory } from './oidc-adapter/redis-adapter.ts';
 import { createSqlAdapterFactory } from './oidc-adapter/sql-adapter.ts';
 import { createRedis, pingRedis } from './redis.ts';
 import { createRepositories, type Repositories } from './repositories.ts';
+import { createRedisRevocationMarks } from './revocations/redis-revocation-marks.ts';
 import { createRevocationList, type Revocation, type RevocationList } from './revocations/revocation-list.ts';
 
 export type Storage = {
@@ -96,6 +97,7 @@ export const openStorage = async (
   const revocations = createRevocationList({
     repositories,
     changes,
+    marks: redis ? createRedisRevocationMarks(redis, config.redisPrefix) : undefined,
     onAnnounce: options.onRevocations,
   });
   const pingDatabase = async () => void (await database.knex.raw('select 1'));

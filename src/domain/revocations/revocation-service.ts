@@ -13,6 +13,8 @@ import { recordEvent } from '../events/record-event.ts';
 export type RevocationService = {
   has: RevocationList['has'];
   revokedAt: RevocationList['revokedAt'];
+  /** `has`, or revoked on another instance a moment ago (revocation-list.ts); optional for tests. */
+  hasAnywhere?: RevocationList['hasAnywhere'];
   /** `events` (e.g. `token.revoked`) are recorded in the same transaction (record-event.ts). */
   revoke(
     actor: AuditActor,
@@ -28,6 +30,7 @@ export const createRevocationService = (deps: {
 }): RevocationService => ({
   has: (kind, key) => deps.list.has(kind, key),
   revokedAt: (kind, key) => deps.list.revokedAt(kind, key),
+  hasAnywhere: (kind, key) => deps.list.hasAnywhere(kind, key),
   async revoke(actor, revocations, audit, events = []) {
     const at = revocations[0]?.revokedAt ?? new Date();
     await deps.repositories.transaction(async (tx) => {

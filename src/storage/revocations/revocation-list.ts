@@ -1,6 +1,7 @@
 import type { ChangeBus } from '../change-bus.ts';
 import type { Repositories } from '../repositories.ts';
 import type { RevocationRow } from '../tables/revocations.ts';
+import type { RevocationMarks } from './redis-revocation-marks.ts';
 
 /**
  * Every instance's in-memory copy of the revocations recorded in Postgres (tables/revocations.ts)
@@ -38,6 +39,12 @@ export type RevocationList = {
   has(kind: RevocationKind, key: string): boolean;
   /** When `kind`/`key` was revoked, in epoch milliseconds; undefined when it is not. */
   revokedAt(kind: RevocationKind, key: string): number | undefined;
+  /**
+   * `has`, and for the kinds other instances mark in Redis before they acknowledge a revocation
+   * (redis-revocation-marks.ts: JWTs), whether one has: what the others revoked a moment ago is
+   * seen here at the first check. Redis not answering leaves the answer to this list.
+   */
+  hasAnywhere(kind: RevocationKind, key: string): Promise<boolean>;
   /** Writes through `repositories` — a transaction's: then `announce` them once it has committed. */
   record(repositories: Repositories, revocations: readonly Revocation[]): Promise<void>;
   /** Committed revocations: visible on this instance now, on the others at their next check. */
@@ -64,6 +71,8 @@ export type RevocationListDeps = {
   sweepMs?: number;
   now?: () => number;
   onError?: (error: unknown) => void;
+  /** Early copies of revocations in Redis, written before `announce` resolves. */
+  marks?: RevocationMarks;
   /** Hears the revocations this process committed, as it announces them (metrics). */
   onAnnounce?: (revocations: readonly Revocation[]) => void;
 };
@@ -138,8 +147,11 @@ export const createRevocationList = (deps: RevocationListDeps): RevocationList =
     if (revocations.length === 0) return;
     for (const row of revocations) add(row);
     deps.onAnnounce?.(revocations);
-    // Best effort: an instance that misses the message reads the change at its next poll.
-    await deps.changes.publish(REVOCATIONS_TOPIC, String(revocations.length)).catch(onError);
+    // Best effort, both: an instance that misses them reads the change at its next poll.
+    await Promise.all([
+      deps.marks?.mark(revocations).catch(onError),
+      deps.changes.publish(REVOCATIONS_TOPIC, String(revocations.length)).catch(onError),
+    ]);
   };
 
   const revokeOne = (revocation: Revocation): Promise<void> => {
@@ -169,6 +181,13 @@ export const createRevocationList = (deps: RevocationListDeps): RevocationList =
 
   return {
     has: (kind, key) => live(entries.get(id(kind, key))),
+    async hasAnywhere(kind, key) {
+      if (live(entries.get(id(kind, key)))) return true;
+      if (!deps.marks?.kinds.has(kind)) return false;
+      // A Redis that does not answer is already reported by its connection state (and would be
+      // here once per request): the in-memory answer stands.
+      return (await deps.marks.revokedAt(kind, key).catch(() => undefined)) !== undefined;
+    },
     revokedAt(kind, key) {
       const entry = entries.get(id(kind, key));
       return live(entry) ? entry?.revokedAt : undefined;

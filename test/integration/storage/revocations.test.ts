@@ -7,6 +7,8 @@ import { createRepositories } from '../../../src/storage/repositories.ts';
 import { createRevocationList, type Revocation } from '../../../src/storage/revocations/revocation-list.ts';
 import type { RevocationRow } from '../../../src/storage/tables/revocations.ts';
 import { migratedDatabases } from './migrated-databases.ts';
+import { withRedisPrefix } from '../../helpers/redis.ts';
+import { createRedisRevocationMarks } from '../../../src/storage/revocations/redis-revocation-marks.ts';
 
 const NOW = Date.now();
 const at = (offsetSeconds: number) => new Date(NOW + offsetSeconds * 1000);
@@ -109,6 +111,42 @@ for (const [driver, open] of migratedDatabases()) {
 
       clock = NOW + 61_000;
       assert.equal(here.has('jwt', 'x'), false, 'expired with its token');
+    });
+
+    it('marks JWT revocations in Redis before acknowledging them: seen at the first check everywhere', async (t) => {
+      const knex = await open(t);
+      if (!knex) return;
+      const shared = await withRedisPrefix(t);
+      if (!shared) return;
+      const repositories = createRepositories(knex);
+      const marks = createRedisRevocationMarks(shared.redis, shared.prefix);
+      // Two instances whose change buses never meet and whose polls are a minute away: only the
+      // Redis mark can tell the second one.
+      const here = createRevocationList({ repositories, changes: createLocalChangeBus(), marks, sweepMs: 0 });
+      const there = createRevocationList({
+        repositories,
+        changes: createLocalChangeBus(),
+        marks,
+        pollMs: 60_000,
+        sweepMs: 0,
+      });
+      await Promise.all([here.start(), there.start()]);
+      t.after(async () => Promise.all([here.stop(), there.stop()]));
+
+      assert.equal(await there.hasAnywhere('jwt', 'marked'), false, 'not revoked yet');
+      await here.revoke([jwt('marked', 60)]);
+      assert.equal(there.has('jwt', 'marked'), false, 'the in-memory list has not heard yet…');
+      assert.equal(await there.hasAnywhere('jwt', 'marked'), true, '…but the first check sees the mark');
+      const ttl = await shared.redis.pttl(`${shared.prefix}revoked:jwt:marked`);
+      assert.ok(ttl > 0 && ttl <= 60_000, `kept until the token expires (${ttl} ms)`);
+
+      await here.revoke([{ kind: 'opaque', key: 'not-marked', revokedAt: at(0), expiresAt: at(60) }]);
+      assert.equal(await shared.redis.exists(`${shared.prefix}revoked:opaque:not-marked`), 0, 'JWTs only');
+      assert.equal(
+        await there.hasAnywhere('opaque', 'not-marked'),
+        false,
+        'opaque tokens leave Redis instead',
+      );
     });
 
     it('lets one write through when the same key is revoked many times at once', async (t) => {
