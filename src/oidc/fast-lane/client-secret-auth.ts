@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { CACHED_LOOKUP_MAX_ENTRIES, type CachedLookup, type CacheStats } from '../../cache/cached-lookup.ts';
 import type { PepperHash } from '../../crypto/pepper-hash.ts';
 import type { Client } from '../../domain/clients/client.ts';
@@ -85,15 +85,16 @@ export type ClientAuthDeps = {
  * The client whose secret the request presents, or undefined (unknown client, wrong secret, …).
  *
  * Checking a secret costs an HMAC with the pepper on every request of a busy service. Credentials
- * that passed are remembered by their SHA-256 — never the secret itself; the secrets are 256-bit
- * random values, so the digest gives nothing away — together with the client record they passed
- * for. The record is the cache's object: a rotated secret or a deleted client comes with a new
+ * that passed are remembered by an HMAC-SHA-256 under a random key of this process's own — never
+ * the secret itself, and nothing a memory dump could test guesses against without that key —
+ * together with the client record they passed for. The record is the cache's object: a rotated secret or a deleted client comes with a new
  * record (or none), and the credentials are checked again.
  */
 export const createClientAuthenticator = (deps: ClientAuthDeps) => {
   const { rememberAtMost = CACHED_LOOKUP_MAX_ENTRIES } = deps;
   // `until`: credentials that passed as a rotated-out secret pass only until its overlap ends.
   const passed = new Map<string, { clientId: string; client: Client; until: number }>();
+  const rememberKey = randomBytes(32);
 
   return async (
     authorization: string | undefined,
@@ -101,7 +102,7 @@ export const createClientAuthenticator = (deps: ClientAuthDeps) => {
   ): Promise<Client | undefined> => {
     const presented = presentedCredentials(authorization, params);
     if (presented === undefined) return undefined;
-    const key = hash('sha256', presented, 'base64url');
+    const key = createHmac('sha256', rememberKey).update(presented).digest('base64url');
     const remembered = passed.get(key);
     if (remembered) deps.credentialStats?.hit();
     else deps.credentialStats?.miss();
