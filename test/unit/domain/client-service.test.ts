@@ -68,6 +68,7 @@ const setup = () => {
           previousSecretExpiresAt: null,
           firstParty: false,
           ...input,
+          registeredVia: input.registeredVia ?? null,
           applicationType: input.applicationType ?? 'service',
           refreshTokenAbsoluteTtl: input.refreshTokenAbsoluteTtl ?? null,
           refreshTokenIdleTtl: input.refreshTokenIdleTtl ?? null,
