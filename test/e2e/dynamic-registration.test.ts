@@ -70,7 +70,11 @@ describe('dynamic client registration (RFC 7591/7592)', { skip }, () => {
       headers: { 'content-type': 'application/json', ...headers },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
-    return { status: response.status, body: await response.json(), headers: response.headers };
+    return {
+      status: response.status,
+      body: (await response.json()) as Registered & OAuthError,
+      headers: response.headers,
+    };
   };
 
   const publicClient = {
@@ -160,7 +164,10 @@ describe('dynamic client registration (RFC 7591/7592)', { skip }, () => {
       ).serverMetadata();
       assert.equal(server.registration_endpoint, `${instance.url}/reg`);
     }
-    const document = await (await fetch(`${off.url}/.well-known/openid-configuration`)).json();
+    const document = (await (await fetch(`${off.url}/.well-known/openid-configuration`)).json()) as Record<
+      string,
+      unknown
+    >;
     assert.equal(document.registration_endpoint, undefined);
     assert.equal(document.client_id_metadata_document_supported, undefined);
     const refused = await fetch(`${off.url}/reg`, {
@@ -244,7 +251,7 @@ describe('dynamic client registration (RFC 7591/7592)', { skip }, () => {
 
     const read = await fetch(uri, { headers: bearer(rat) });
     assert.equal(read.status, 200);
-    assert.equal((await read.json()).client_name, 'MCP inspector');
+    assert.equal(((await read.json()) as Record<string, unknown>).client_name, 'MCP inspector');
 
     // At rest: neither the registration access token nor anything of it, in Postgres or Redis.
     const rows = await production.sql(
