@@ -254,7 +254,17 @@ describe('client ID metadata documents', { skip: chromiumSkipReason() }, () => {
     ]) {
       const answer = await authorize(`${origin}${path}`);
       assert.equal(answer.status, 400, path);
-      assert.match(answer.body.error ?? '', /^invalid_client/, `${path}: ${JSON.stringify(answer.body)}`);
+      assert.equal(answer.body.error, 'invalid_client', `${path}: ${JSON.stringify(answer.body)}`);
+      assert.ok(fetched.includes(path), `${path} was fetched, then refused`);
     }
+    // Tessera's own rules say why; the library's fetch failures do not (size, status, redirect).
+    assert.match(
+      (await authorize(`${origin}/machine.json`)).body.error_description ?? '',
+      /client_credentials/,
+    );
+    assert.match(
+      (await authorize(`${origin}/plain-http.json`)).body.error_description ?? '',
+      /must use https/,
+    );
   });
 });
