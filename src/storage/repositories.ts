@@ -13,6 +13,7 @@ import * as resources from './tables/resources.ts';
 import * as revocations from './tables/revocations.ts';
 import * as signingKeys from './tables/signing-keys.ts';
 import * as ssfQueue from './tables/ssf-queue.ts';
+import * as ssfRemovedSubjects from './tables/ssf-removed-subjects.ts';
 import * as ssfStreams from './tables/ssf-streams.ts';
 import * as subjects from './tables/subjects.ts';
 import * as tokenNotices from './tables/token-notices.ts';
@@ -140,6 +141,15 @@ const bindTables = (knex: Knex) => ({
     update: (id: string, changes: ssfStreams.SsfStreamChanges) =>
       ssfStreams.updateSsfStream(knex, id, changes),
     delete: (id: string) => ssfStreams.deleteSsfStream(knex, id),
+  },
+  ssfRemovedSubjects: {
+    add: (streamId: string, subjectId: string) =>
+      ssfRemovedSubjects.addRemovedSubject(knex, streamId, subjectId),
+    delete: (streamId: string, subjectId: string) =>
+      ssfRemovedSubjects.deleteRemovedSubject(knex, streamId, subjectId),
+    count: (streamId: string) => ssfRemovedSubjects.countRemovedSubjects(knex, streamId),
+    findAmong: (streamId: string, subjectIds: readonly string[]) =>
+      ssfRemovedSubjects.findRemovedSubjects(knex, streamId, subjectIds),
   },
   ssfQueue: {
     enqueue: (entries: readonly ssfQueue.NewSsfQueueEntry[]) => ssfQueue.enqueueSsfEvents(knex, entries),

@@ -109,6 +109,8 @@ describe('shared signals transmitter', { skip: await productionSkipReason() }, (
       configuration_endpoint: `${tessera.url}/ssf/streams`,
       status_endpoint: `${tessera.url}/ssf/status`,
       verification_endpoint: `${tessera.url}/ssf/verify`,
+      add_subject_endpoint: `${tessera.url}/ssf/subjects/add`,
+      remove_subject_endpoint: `${tessera.url}/ssf/subjects/remove`,
       authorization_schemes: [{ spec_urn: 'urn:ietf:rfc:6749' }],
       default_subjects: 'ALL',
       events_supported: [TOKEN_REVOKED, SESSION_REVOKED],
@@ -262,6 +264,65 @@ describe('shared signals transmitter', { skip: await productionSkipReason() }, (
     ]);
     assert.equal(row?.attempts, 1);
     assert.ok(row?.acked_at instanceof Date);
+  });
+
+  test('a removed subject’s revocations skip the stream until the subject is added again', async () => {
+    const { body } = await ssf('POST', '/ssf/streams', { events_requested: [TOKEN_REVOKED] });
+    const id = body.stream_id as string;
+    const pollPath = `/ssf/poll/${id}`;
+    const revokedJtis = async () => {
+      const polled = await ssf('POST', pollPath, { returnImmediately: true, maxEvents: 100 });
+      assert.equal(polled.status, 200, JSON.stringify(polled.body));
+      const sets = await Promise.all(
+        Object.values(polled.body.sets as Record<string, string>).map(verifySet),
+      );
+      await ssf('POST', pollPath, { ack: Object.keys(polled.body.sets as Json), returnImmediately: true });
+      return sets.map((set) => (set.events[TOKEN_REVOKED] as Json).jti);
+    };
+    const billingSubject = { format: 'opaque', id: billing.client_id };
+
+    assert.equal(
+      (await ssf('POST', '/ssf/subjects/remove', { stream_id: id, subject: billingSubject })).status,
+      204,
+    );
+    const whileRemoved = await tokenFor(billing, JWT_API);
+    await revokeJwt(whileRemoved);
+    assert.deepEqual(await revokedJtis(), [], 'nothing about the removed client');
+
+    const added = await ssf('POST', '/ssf/subjects/add', { stream_id: id, subject: billingSubject });
+    assert.deepEqual(added, { status: 200, body: {} });
+    const afterAdded = await tokenFor(billing, JWT_API);
+    await revokeJwt(afterAdded);
+    assert.deepEqual(await revokedJtis(), [jtiOf(afterAdded)]);
+
+    // A token's own jti works as a subject too: only that token's revocation is left out.
+    const [skipped, kept] = [await tokenFor(billing, JWT_API), await tokenFor(billing, JWT_API)];
+    await ssf('POST', '/ssf/subjects/remove', {
+      stream_id: id,
+      subject: { format: 'opaque', id: jtiOf(skipped) },
+    });
+    await revokeJwt(skipped);
+    await revokeJwt(kept);
+    assert.deepEqual(await revokedJtis(), [jtiOf(kept)]);
+
+    const email = await ssf('POST', '/ssf/subjects/remove', {
+      stream_id: id,
+      subject: { format: 'email', email: 'a@example.com' },
+    });
+    assert.equal(email.status, 400);
+    assert.match(
+      email.body.detail as string,
+      /\/subject\/format: Tessera names subjects in the opaque format/,
+    );
+    const outsiderToken = await tokenFor(outsider, MANAGEMENT_API, 'ssf');
+    const foreign = await ssf(
+      'POST',
+      '/ssf/subjects/remove',
+      { stream_id: id, subject: billingSubject },
+      outsiderToken,
+    );
+    assert.equal(foreign.status, 404);
+    assert.equal((await ssf('DELETE', `/ssf/streams?stream_id=${id}`)).status, 204);
   });
 
   test('a receiver reads, updates, pauses and deletes its own streams, and sees no one else’s', async () => {

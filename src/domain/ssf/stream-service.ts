@@ -3,7 +3,9 @@ import { parseWebhookUrl, type WebhookUrlPolicy } from '../webhooks/webhook-url.
 import type { SealedBox } from '../../crypto/sealed-box.ts';
 import { invalidInput, notFound } from '../../errors.ts';
 import type { Repositories } from '../../storage/repositories.ts';
+import type { EventRow } from '../../storage/tables/events.ts';
 import type { SsfQueueRow } from '../../storage/tables/ssf-queue.ts';
+import type { EventPayloads } from '../events/event-types.ts';
 import type { SsfStreamRow } from '../../storage/tables/ssf-streams.ts';
 import { securityEventsOf } from './security-event-claims.ts';
 import {
@@ -48,6 +50,22 @@ export type PollRequest = {
   /** Aborted when the receiver hangs up: a long poll stops waiting. */
   signal?: AbortSignal | undefined;
 };
+
+/**
+ * A subject a receiver adds or removes (RFC 9493 `opaque`): a user (`usr_…`), a client, or a token
+ * (its id or `jti`) — any identifier an event names.
+ */
+export type StreamSubject = { format: 'opaque'; id: string };
+
+/** Every identifier an event is about: removing any one of them removes the event. */
+const subjectIdsOf = (event: EventRow): string[] => {
+  if (event.type !== 'token.revoked') return [];
+  const { token } = event.data as unknown as EventPayloads['token.revoked'];
+  return [token.id, token.jti, token.subject, token.client].filter((id): id is string => !!id);
+};
+
+/** Removed subjects are exceptions to "all": a bound keeps one stream's list in check. */
+const MAX_REMOVED_SUBJECTS = 10_000;
 
 export type SsfService = ReturnType<typeof createSsfService>;
 
@@ -148,7 +166,9 @@ export const createSsfService = (deps: {
       let queued = 0;
       // A disabled stream drops what happens meanwhile (SSF §8.1.2.1); a paused one keeps it.
       if (stream.status !== 'disabled') {
-        const entries = rows.flatMap((event) =>
+        const removed = await tx.ssfRemovedSubjects.findAmong(streamId, rows.flatMap(subjectIdsOf));
+        const about = rows.filter((event) => !subjectIdsOf(event).some((id) => removed.has(id)));
+        const entries = about.flatMap((event) =>
           securityEventsOf(event, stream.eventsRequested).map(({ type, claims }) => ({
             streamId,
             jti: randomToken(16),
@@ -232,6 +252,23 @@ export const createSsfService = (deps: {
           ...(updated?.statusReason ? { reason: updated.statusReason } : {}),
         };
       });
+    },
+
+    /**
+     * SSF §8.1.3: Tessera transmits about every subject (`default_subjects: ALL`); removing one
+     * stops events about it on this stream, adding it again resumes them.
+     */
+    async removeSubject(clientId: string, id: string, subject: StreamSubject): Promise<void> {
+      const row = await owned(clientId, id);
+      if ((await repositories.ssfRemovedSubjects.count(row.id)) >= MAX_REMOVED_SUBJECTS) {
+        throw invalidInput(`a stream can have at most ${MAX_REMOVED_SUBJECTS} removed subjects`, 'subject');
+      }
+      await repositories.ssfRemovedSubjects.add(row.id, subject.id);
+    },
+
+    async addSubject(clientId: string, id: string, subject: StreamSubject): Promise<void> {
+      const row = await owned(clientId, id);
+      await repositories.ssfRemovedSubjects.delete(row.id, subject.id);
     },
 
     /** Queues a verification event carrying the receiver's `state` (SSF §8.1.4). */

@@ -1,6 +1,7 @@
 import { type Html, html } from '../web/html.ts';
 import { formatDate, formatDateTime } from './format.ts';
 import type { NewTokenNotice } from './console-sessions.ts';
+import { shownOnceNotice } from './shown-once-notice.ts';
 
 /** A page of tokens as the management API lists them, the state filters, and the one-time notice. */
 export type TokenJson = {
@@ -153,37 +154,14 @@ export const tokenTable = (options: {
 
 /** The token just created, shown this once with a copy button. */
 export const newTokenNotice = (notice: NewTokenNotice): Html =>
-  html`<section class="notice notice-ok new-token" aria-labelledby="new-token-title">
-    <h2 id="new-token-title">Your new token “${notice.name}”</h2>
-    <p>
-      <strong>Copy it now: it will not be shown again.</strong> Tessera keeps only a hash of it; if you lose
-      it, delete it and add another.
-    </p>
-    <div class="copy-row">
-      <label for="new-token-value" class="visually-hidden">New token</label>
-      <input
-        type="text"
-        id="new-token-value"
-        class="token-value"
-        value="${notice.token}"
-        readonly
-        autocomplete="off"
-        spellcheck="false"
-        data-select-on-focus
-        autofocus
-      />
-      <button
-        type="button"
-        class="button"
-        data-copy-target="new-token-value"
-        data-copy-status="copy-status"
-        hidden
-      >
-        Copy
-      </button>
-    </div>
-    <p class="copy-status" id="copy-status" role="status" aria-live="polite"></p>
-  </section>`;
+  shownOnceNotice({
+    id: 'new-token-value',
+    title: `Your new token “${notice.name}”`,
+    explanation: 'Tessera keeps only a hash of it; if you lose it, delete it and add another.',
+    label: 'New token',
+    value: notice.token,
+    autofocus: true,
+  });
 
 export const confirmation = (message: string | undefined): Html =>
   message ? html`<div class="notice notice-ok" role="status"><p>${message}</p></div>` : html``;

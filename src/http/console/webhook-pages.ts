@@ -6,6 +6,7 @@ import { apiFailureView, problemDetails } from './api-failure-view.ts';
 import type { ConsoleKit, SignedIn } from './console-kit.ts';
 import { formatDateTime } from './format.ts';
 import type { ApiReply, Problem } from './management-api-client.ts';
+import { shownOnceNotice } from './shown-once-notice.ts';
 import { confirmation } from './token-list-view.ts';
 
 /**
@@ -117,36 +118,14 @@ const webhookTable = (webhooks: WebhookJson[]): Html =>
       </table>`;
 
 const secretNotice = (secret: string): Html =>
-  html`<section class="notice notice-ok new-token" aria-labelledby="new-secret-title">
-    <h2 id="new-secret-title">The signing secret</h2>
-    <p>
-      <strong>Copy it now: it will not be shown again.</strong> Your receiver verifies each request's
-      <code>webhook-signature</code> with it (Standard Webhooks).
-    </p>
-    <div class="copy-row">
-      <label for="new-secret-value" class="visually-hidden">Signing secret</label>
-      <input
-        type="text"
-        id="new-secret-value"
-        class="token-value"
-        value="${secret}"
-        readonly
-        autocomplete="off"
-        spellcheck="false"
-        data-select-on-focus
-      />
-      <button
-        type="button"
-        class="button"
-        data-copy-target="new-secret-value"
-        data-copy-status="copy-status"
-        hidden
-      >
-        Copy
-      </button>
-    </div>
-    <p class="copy-status" id="copy-status" role="status" aria-live="polite"></p>
-  </section>`;
+  shownOnceNotice({
+    id: 'new-secret-value',
+    title: 'The signing secret',
+    explanation: html`Your receiver verifies each request's <code>webhook-signature</code> with it (Standard
+      Webhooks).`,
+    label: 'Signing secret',
+    value: secret,
+  });
 
 const deliveryLog = (deliveries: DeliveryJson[]): Html =>
   deliveries.length === 0

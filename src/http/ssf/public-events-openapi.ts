@@ -4,6 +4,7 @@ import {
   pollInputSchema,
   statusInputSchema,
   streamInputSchema,
+  subjectInputSchema,
   verificationInputSchema,
 } from './ssf-schemas.ts';
 
@@ -126,6 +127,24 @@ export const createPublicEventsOpenApi = (issuer: string) => ({
         ...secured,
         requestBody: jsonBody(verificationInputSchema),
         responses: { '204': { description: 'Queued.' }, ...receiverErrors },
+      },
+    },
+    '/ssf/subjects/add': {
+      post: {
+        operationId: 'addStreamSubject',
+        summary: 'Resume events about a subject removed earlier (all subjects are included by default)',
+        ...secured,
+        requestBody: jsonBody(subjectInputSchema),
+        responses: { '200': json('`{}`'), ...receiverErrors },
+      },
+    },
+    '/ssf/subjects/remove': {
+      post: {
+        operationId: 'removeStreamSubject',
+        summary: 'Stop events about a subject (a user, client or token identifier) on this stream',
+        ...secured,
+        requestBody: jsonBody(subjectInputSchema),
+        responses: { '204': { description: 'Removed.' }, ...receiverErrors },
       },
     },
     '/ssf/poll/{stream_id}': {

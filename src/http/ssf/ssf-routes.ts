@@ -20,6 +20,7 @@ import {
   pollInputSchema,
   statusInputSchema,
   streamInputSchema,
+  subjectInputSchema,
   verificationInputSchema,
 } from './ssf-schemas.ts';
 
@@ -34,6 +35,8 @@ export const SSF_PATHS = {
   configuration: '/ssf/streams',
   status: '/ssf/status',
   verification: '/ssf/verify',
+  addSubject: '/ssf/subjects/add',
+  removeSubject: '/ssf/subjects/remove',
   poll: '/ssf/poll',
 } as const;
 
@@ -54,6 +57,8 @@ export const ssfConfiguration = (issuer: string) => ({
   configuration_endpoint: `${issuer}${SSF_PATHS.configuration}`,
   status_endpoint: `${issuer}${SSF_PATHS.status}`,
   verification_endpoint: `${issuer}${SSF_PATHS.verification}`,
+  add_subject_endpoint: `${issuer}${SSF_PATHS.addSubject}`,
+  remove_subject_endpoint: `${issuer}${SSF_PATHS.removeSubject}`,
   authorization_schemes: [{ spec_urn: 'urn:ietf:rfc:6749' }],
   default_subjects: 'ALL',
   events_supported: [...EVENTS_SUPPORTED],
@@ -136,6 +141,21 @@ export const createSsfRoutes = (deps: SsfRouteDeps) => {
     const clientId = await receiver(ctx);
     const input = parseBody(verificationInputSchema, await readJsonBody(ctx));
     await deps.ssf.verify(clientId, input.stream_id, input.state);
+    ctx.status = 204;
+  });
+
+  router.post(SSF_PATHS.addSubject, async (ctx) => {
+    const clientId = await receiver(ctx);
+    const input = parseBody(subjectInputSchema, await readJsonBody(ctx));
+    await deps.ssf.addSubject(clientId, input.stream_id, input.subject);
+    ctx.status = 200;
+    ctx.body = {};
+  });
+
+  router.post(SSF_PATHS.removeSubject, async (ctx) => {
+    const clientId = await receiver(ctx);
+    const input = parseBody(subjectInputSchema, await readJsonBody(ctx));
+    await deps.ssf.removeSubject(clientId, input.stream_id, input.subject);
     ctx.status = 204;
   });
 

@@ -37,6 +37,23 @@ export const verificationInputSchema = z
   .object({ stream_id: z.string().min(1), state: z.string().max(1024).optional() })
   .strict();
 
+/** SSF §8.1.3.2/3: a subject to add or remove; Tessera names subjects with opaque identifiers. */
+export const subjectInputSchema = z
+  .object({
+    stream_id: z.string().min(1),
+    subject: z.object(
+      {
+        format: z.literal('opaque', {
+          message: 'Tessera names subjects in the opaque format: a user, client or token identifier',
+        }),
+        id: z.string().min(1).max(256),
+      },
+      { message: 'required: {"format": "opaque", "id": "…"}' },
+    ),
+    verified: z.boolean().optional(),
+  })
+  .strict();
+
 export const pollInputSchema = z
   .object({
     maxEvents: z.int().min(0).max(1000).optional(),

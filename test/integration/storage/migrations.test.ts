@@ -43,6 +43,7 @@ const MIGRATIONS = [
   '20261204010200_create_token_notices',
   '20261204020000_create_signing_keys',
   '20261204020000_create_ssf_streams',
+  '20261204125000_create_ssf_removed_subjects',
 ];
 
 const MANAGEMENT_API = 'urn:tessera:management';
@@ -105,6 +106,7 @@ for (const [driver, open] of drivers) {
         'revocations',
         'signing_keys',
         'ssf_queue',
+        'ssf_removed_subjects',
         'ssf_streams',
         'subjects',
         'token_notices',

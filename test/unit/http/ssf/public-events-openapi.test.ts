@@ -23,6 +23,8 @@ describe('the token-events OpenAPI document', () => {
       configuration.configuration_endpoint,
       configuration.status_endpoint,
       configuration.verification_endpoint,
+      configuration.add_subject_endpoint,
+      configuration.remove_subject_endpoint,
     ].map((url) => new URL(url).pathname);
     for (const path of [
       ...advertised,
