@@ -116,6 +116,7 @@ export const startProviderRuntime = async ({ config, services, logger, metrics }
             secretHash,
             accessTokens: domain.accessTokenResolver,
             policies: createTokenPolicies(clients),
+            jwtAccessTokens,
             logger,
             credentialStats,
           },

@@ -231,6 +231,20 @@ describe('the fast lane answers exactly as the provider does', { skip: await pro
     assert.deepEqual((await introspect(resourceServer, revoked)).body, { active: false });
     assert.deepEqual((await introspect(resourceServer, 'not-a-token')).body, { active: false });
     assert.equal(((await introspect(resourceServer, jwt)).body as { active: boolean }).active, true);
+    // JWTs are answered by the lane too (introspection-lane.ts): the same answers for another
+    // caller, a revoked JWT, a forged one and a JWT-looking string that is not one.
+    assert.deepEqual((await introspect(other, jwt)).body, { active: false });
+    const revokedJwt = await issue(billing, { resource: JWT_API });
+    const jwtRevocation = await fetch(`${fast.url}/token/revocation`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...basic(billing) },
+      body: form({ token: revokedJwt }),
+    });
+    assert.equal(jwtRevocation.status, 200);
+    assert.deepEqual((await introspect(resourceServer, revokedJwt)).body, { active: false });
+    const [header, payload] = jwt.split('.');
+    assert.deepEqual((await introspect(resourceServer, `${header}.${payload}.AAAA`)).body, { active: false });
+    assert.deepEqual((await introspect(resourceServer, 'a.b.c')).body, { active: false });
     const personal = await introspect(resourceServer, pat);
     assert.equal((personal.body as { token_kind: string }).token_kind, 'personal');
     // The management scope is the management API's business, on either lane.

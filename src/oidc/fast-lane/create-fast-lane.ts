@@ -68,6 +68,7 @@ export const createFastLane = (deps: FastLaneDeps, provider: Provider): FastLane
     // lookup, header validation per set) cost more than the answer itself. The headers are what
     // koa and the library send for these endpoints (no_cache.js, cors.js without an Origin), in
     // the same order after X-Request-Id; test/e2e/fast-lane.test.ts compares them.
+    ctx.state.fastLaneAnswer = body; // for the introspection metrics (introspection-outcomes.ts)
     const json = JSON.stringify(body);
     const { res } = ctx;
     ctx.respond = false;

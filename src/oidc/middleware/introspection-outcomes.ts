@@ -34,6 +34,8 @@ export const countFastLaneIntrospections =
   (lane: FastLane, record: RecordIntrospection): FastLane =>
   async (ctx: Context) => {
     const answered = await lane(ctx);
-    if (answered && ctx.path === '/token/introspection') record(resultOf(ctx.status, ctx.body));
+    // The lane writes its answer to the response itself and leaves the object in ctx.state.
+    if (answered && ctx.path === '/token/introspection')
+      record(resultOf(ctx.res.statusCode, ctx.state.fastLaneAnswer ?? ctx.body));
     return answered;
   };
