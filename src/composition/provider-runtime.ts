@@ -21,7 +21,9 @@ export type ProviderRuntime = {
 };
 
 export type ProviderRuntimeDeps = {
-  config: Pick<Config, 'issuer' | 'trustProxy' | 'fastLane'>;
+  config: Pick<Config, 'issuer' | 'trustProxy' | 'fastLane'> & {
+    webhooks: Pick<Config['webhooks'], 'allowHttpLoopback'>;
+  };
   services: Services;
   logger: Logger;
   /** The server's metrics: tokens issued, introspections, the fast lane's cache, key ages. */
@@ -70,6 +72,7 @@ export const startProviderRuntime = async ({ config, services, logger, metrics }
       onServerError: (error, ctx) =>
         logger.error({ err: error, path: ctx.path }, 'oidc-provider server error'),
       onIntrospection,
+      jwksUriPolicy: { allowHttpLoopback: config.webhooks.allowHttpLoopback },
     });
     if (metrics) observeTokenIssuance(provider, metrics.tokensIssued);
     const fastLane = config.fastLane

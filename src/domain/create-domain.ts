@@ -124,6 +124,7 @@ export const createDomain = (deps: DomainDeps) => {
       changes,
       secretHash: clientSecretHash,
       revocations: revocationList,
+      urlPolicy,
     }),
     users: createUserService({ repositories, permissions, policy, now }),
     resources: createResourceService({

@@ -38,6 +38,9 @@ import { compareClientSecretsByHash } from './provider-internals.ts';
 import { REFRESH_TOKEN_METADATA, refreshTokenTtls } from './configuration/refresh-token-lifetimes.ts';
 import { matchesClientSecret } from '../domain/clients/client-secret.ts';
 import { createTokenModelAdapters, TOKEN_MODELS } from './token-models-adapter.ts';
+import { CLIENT_ASSERTION_ALGS } from '../domain/clients/client-keys.ts';
+import type { WebhookUrlPolicy } from '../domain/webhooks/webhook-url.ts';
+import { createJwksUriFetch, JWKS_URI_MAX_BYTES } from './jwks-uri-fetch.ts';
 
 export type OidcDeps = {
   issuer: string;
@@ -66,6 +69,8 @@ export type OidcDeps = {
   onServerError: (error: unknown, ctx: KoaContextWithOIDC) => void;
   /** Hears the outcome of every introspection the library's route answers (metrics). */
   onIntrospection?: RecordIntrospection;
+  /** Where a client's jwks_uri may be fetched from: the webhooks' outbound rules. */
+  jwksUriPolicy?: WebhookUrlPolicy;
 };
 
 const SIGNING_ALGS = ['ES256', 'RS256', 'EdDSA'] as const;
@@ -91,7 +96,10 @@ export const createProvider = (deps: OidcDeps): Provider => {
     clients: [],
     jwks: deps.jwks as Configuration['jwks'],
     cookies: { keys: deps.cookieKeys },
-    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
+    // private_key_jwt (RFC 7523): clients registered with keys (domain/clients/client-keys.ts).
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    fetch: createJwksUriFetch(deps.jwksUriPolicy ?? { allowHttpLoopback: false }),
+    fetchResponseBodyLimits: { jwks_uri: JWKS_URI_MAX_BYTES },
     extraClientMetadata: { properties: REFRESH_TOKEN_METADATA },
     responseTypes: ['code'],
     // Refresh tokens follow the client's registration (the refresh_token grant), not offline_access.
@@ -101,7 +109,7 @@ export const createProvider = (deps: OidcDeps): Provider => {
       userinfoSigningAlgValues: SIGNING_ALGS,
       introspectionSigningAlgValues: SIGNING_ALGS,
       authorizationSigningAlgValues: SIGNING_ALGS,
-      clientAuthSigningAlgValues: [],
+      clientAuthSigningAlgValues: CLIENT_ASSERTION_ALGS,
       requestObjectSigningAlgValues: SIGNING_ALGS,
     },
     features: {

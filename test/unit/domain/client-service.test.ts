@@ -71,6 +71,8 @@ const setup = () => {
           applicationType: input.applicationType ?? 'service',
           refreshTokenAbsoluteTtl: input.refreshTokenAbsoluteTtl ?? null,
           refreshTokenIdleTtl: input.refreshTokenIdleTtl ?? null,
+          jwks: input.jwks ?? null,
+          jwksUri: input.jwksUri ?? null,
           createdAt: T,
           updatedAt: T,
           secretRotatedAt: null,
