@@ -32,6 +32,11 @@ export type ClientKeysInput = {
 
 export type ClientKeys = { tokenEndpointAuthMethod: string; jwks: ClientJwks | null; jwksUri: string | null };
 
+/** The algorithm each accepted curve signs with; RSA keys fit both RS256 and PS256. */
+const CURVE_ALGS: Record<string, string> = { 'P-256': 'ES256', 'P-384': 'ES384', Ed25519: 'EdDSA' };
+const algOf = (key: Record<string, unknown>): string | undefined =>
+  key.kty === 'RSA' ? 'RS256' : CURVE_ALGS[String(key.crv)];
+
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -48,12 +53,10 @@ const keyProblem = async (key: unknown): Promise<string | undefined> => {
   if (key.use !== undefined && key.use !== 'sig') return `has use ${JSON.stringify(key.use)}: must be "sig"`;
   if (key.alg !== undefined && !(CLIENT_ASSERTION_ALGS as readonly unknown[]).includes(key.alg))
     return `has alg ${JSON.stringify(key.alg)}: must be one of ${CLIENT_ASSERTION_ALGS.join(', ')}`;
+  const alg = typeof key.alg === 'string' ? key.alg : algOf(key);
+  if (!alg) return `has crv ${JSON.stringify(key.crv)}: must be one of ${Object.keys(CURVE_ALGS).join(', ')}`;
   try {
-    // An alg is needed only for RSA, whose key fits both RS256 and PS256; any of them checks the shape.
-    await importJWK(
-      key as JWK,
-      typeof key.alg === 'string' ? key.alg : key.kty === 'RSA' ? 'RS256' : undefined,
-    );
+    await importJWK(key as JWK, alg);
   } catch (error) {
     return `is not a valid ${key.kty} public key: ${(error as Error).message}`;
   }
@@ -115,7 +118,7 @@ export const checkClientKeys = async (
     if (keysGiven)
       return refuse(
         input.jwks !== undefined ? 'jwks' : 'jwksUri',
-        `is for clients that authenticate with ${PRIVATE_KEY_JWT}: set tokenEndpointAuthMethod to ${PRIVATE_KEY_JWT}`,
+        `is for clients that authenticate with ${PRIVATE_KEY_JWT}: set {tokenEndpointAuthMethod} to ${PRIVATE_KEY_JWT}`,
       );
     const unchanged = current ? method === current.tokenEndpointAuthMethod : method === 'client_secret_basic';
     if (unchanged) return undefined;
@@ -127,7 +130,7 @@ export const checkClientKeys = async (
     );
   }
   if (input.jwks !== undefined && input.jwksUri != null)
-    return refuse('jwksUri', 'give either jwks or jwksUri, not both: the keys come from one place');
+    return refuse('jwksUri', 'give either {jwks} or {jwksUri}, not both: the keys come from one place');
   if (input.jwksUri != null)
     return {
       tokenEndpointAuthMethod: PRIVATE_KEY_JWT,
@@ -139,6 +142,6 @@ export const checkClientKeys = async (
   if (current?.tokenEndpointAuthMethod === PRIVATE_KEY_JWT) return undefined;
   return refuse(
     'jwks',
-    `is required with ${PRIVATE_KEY_JWT}: the client's public keys (jwks), or the https URL it serves them at (jwksUri)`,
+    `is required with ${PRIVATE_KEY_JWT}: the client's public keys ({jwks}), or the https URL it serves them at ({jwksUri})`,
   );
 };

@@ -223,7 +223,7 @@ export const createClientService = (deps: {
       const current = await existing(clientId);
       if (current.tokenEndpointAuthMethod === PRIVATE_KEY_JWT)
         throw conflict(
-          `client ${clientId} authenticates with ${PRIVATE_KEY_JWT}: it has no secret to rotate (change its keys with jwks or jwksUri)`,
+          `client ${clientId} authenticates with ${PRIVATE_KEY_JWT}: it has no secret to rotate (give it new keys instead)`,
         );
       if (!current.secretHash)
         throw conflict(
