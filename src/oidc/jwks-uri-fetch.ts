@@ -62,8 +62,8 @@ export const createJwksUriFetch =
         response.on('data', (chunk: Buffer) => {
           received += chunk.length;
           if (received > limits.maxBytes) {
-            response.destroy();
-            request.destroy(new Error(`jwks_uri answered more than ${limits.maxBytes} bytes`));
+            fail(new Error(`jwks_uri answered more than ${limits.maxBytes} bytes`));
+            request.destroy();
             return;
           }
           chunks.push(chunk);
