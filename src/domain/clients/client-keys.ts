@@ -14,8 +14,11 @@ export const PRIVATE_KEY_JWT = 'private_key_jwt';
 export const CLIENT_AUTH_METHODS = ['client_secret_basic', PRIVATE_KEY_JWT] as const;
 export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
 
-/** The algorithms a client assertion may be signed with: asymmetric, widely implemented, no `none`. */
-export const CLIENT_ASSERTION_ALGS = ['ES256', 'ES384', 'PS256', 'RS256', 'EdDSA'] as const;
+/**
+ * The algorithms a client assertion may be signed with: asymmetric, widely implemented, no `none`.
+ * Ed25519 is EdDSA's fully-specified name (RFC 9864), which current clients (openid-client) send.
+ */
+export const CLIENT_ASSERTION_ALGS = ['ES256', 'ES384', 'PS256', 'RS256', 'Ed25519', 'EdDSA'] as const;
 
 /** Members that only a private (or symmetric) JWK has (RFC 7517 §9.3, RFC 7518 §6). */
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];

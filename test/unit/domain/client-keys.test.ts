@@ -88,7 +88,7 @@ describe('client keys (private_key_jwt)', () => {
     );
     const { publicJwk } = await keyPair('ES256');
     assert.deepEqual(await pkjwt({ keys: [{ ...publicJwk, alg: 'HS256' }] }), [
-      'jwks.keys.0: key 1 has alg "HS256": must be one of ES256, ES384, PS256, RS256, EdDSA',
+      'jwks.keys.0: key 1 has alg "HS256": must be one of ES256, ES384, PS256, RS256, Ed25519, EdDSA',
     ]);
     assert.deepEqual(await pkjwt({ keys: [{ ...publicJwk, use: 'enc' }] }), [
       'jwks.keys.0: key 1 has use "enc": must be "sig"',
