@@ -187,6 +187,8 @@ describe('the client service', () => {
       previousSecretExpiresAt: null,
       refreshTokenAbsoluteTtl: null,
       refreshTokenIdleTtl: null,
+      jwks: null,
+      jwksUri: null,
     });
   });
 
