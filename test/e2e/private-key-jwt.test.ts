@@ -129,6 +129,29 @@ for (const profile of ['embedded', 'production'] as const) {
       ]);
       assert.equal(resourceServer.client_secret, null);
 
+      // A service that had a secret moves to keys: the secret stops working.
+      const mover = await cliJson<Registered>(env, [
+        'clients',
+        'create',
+        '--name',
+        'mover',
+        '--grant-types',
+        'client_credentials',
+        '--resources',
+        API,
+      ]);
+      const moverKey = await keyPair('PS256', 'mover-1');
+      const moved = await cliJson<Registered>(env, [
+        'clients',
+        'update',
+        mover.client_id,
+        '--auth-method',
+        'private_key_jwt',
+        '--jwks-file',
+        jwksFile(t, { keys: [moverKey.publicJwk] }),
+      ]);
+      assert.equal(moved.token_endpoint_auth_method, 'private_key_jwt');
+
       const tessera = await startTessera(t, env);
       const configFor = (clientId: string, key: CryptoKey) =>
         oidc.discovery(new URL(tessera.url), clientId, undefined, oidc.PrivateKeyJwt(key), {
@@ -227,6 +250,18 @@ for (const profile of ['embedded', 'production'] as const) {
         ),
       });
       assert.equal(elsewhere.status, 401);
+
+      const moverConfig = await configFor(mover.client_id, moverKey.privateKey);
+      assert.ok((await oidc.clientCredentialsGrant(moverConfig, { resource: API })).access_token);
+      const oldSecret = await fetch(`${tessera.url}/token`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${mover.client_id}:${String(mover.client_secret)}`).toString('base64')}`,
+        },
+        body: new URLSearchParams({ grant_type: 'client_credentials', resource: API }),
+      });
+      assert.equal(oldSecret.status, 401, 'the secret it had before stopped working');
 
       // A client with keys has no secret: presenting one (the fast lane's path) is refused.
       const withSecret = await postToken(tessera.url, {
