@@ -5,8 +5,9 @@ import { guardedLookup } from '../domain/webhooks/guarded-lookup.ts';
 import { mayConnect, type WebhookUrlPolicy } from '../domain/webhooks/webhook-url.ts';
 
 /**
- * oidc-provider's `fetch` hook, which it calls to read a client's `jwks_uri` (lib/models/client.js,
- * ClientKeyStore.refresh). Tessera runs inside a network the client's owner may not see, so the
+ * oidc-provider's `fetch` hook, which it calls for every outbound request — today a client's
+ * `jwks_uri` (lib/models/client.js, ClientKeyStore.refresh); any other fetch the library is
+ * configured to make later gets the same rules. Tessera runs inside a network the client's owner may not see, so the
  * fetch follows the webhooks' outbound rules (domain/webhooks/webhook-url.ts): https to public
  * addresses only — checked on the addresses the name resolves to when connecting — plain http to
  * loopback only when the operator allows it (TESSERA_WEBHOOK_ALLOW_HTTP_LOOPBACK); no redirects
@@ -48,7 +49,7 @@ export const createJwksUriFetch =
       });
       // The whole exchange is bounded, not only idle socket time.
       const timer = setTimeout(
-        () => request.destroy(new Error(`jwks_uri did not answer within ${limits.timeoutMs} ms`)),
+        () => request.destroy(new Error(`${target.host} did not answer within ${limits.timeoutMs} ms`)),
         limits.timeoutMs,
       );
       const fail = (error: Error) => {
@@ -62,7 +63,7 @@ export const createJwksUriFetch =
         response.on('data', (chunk: Buffer) => {
           received += chunk.length;
           if (received > limits.maxBytes) {
-            fail(new Error(`jwks_uri answered more than ${limits.maxBytes} bytes`));
+            fail(new Error(`${target.host} answered more than ${limits.maxBytes} bytes`));
             request.destroy();
             return;
           }

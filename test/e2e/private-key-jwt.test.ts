@@ -152,6 +152,23 @@ for (const profile of ['embedded', 'production'] as const) {
       ]);
       assert.equal(moved.token_endpoint_auth_method, 'private_key_jwt');
 
+      // Keys at a URL where nothing answers.
+      const unreachableKey = await keyPair('ES256', 'gone-1');
+      const unreachable = await cliJson<Registered>(env, [
+        'clients',
+        'create',
+        '--name',
+        'unreachable',
+        '--grant-types',
+        'client_credentials',
+        '--resources',
+        API,
+        '--auth-method',
+        'private_key_jwt',
+        '--jwks-uri',
+        'http://127.0.0.1:1/jwks',
+      ]);
+
       const tessera = await startTessera(t, env);
       const configFor = (clientId: string, key: CryptoKey) =>
         oidc.discovery(new URL(tessera.url), clientId, undefined, oidc.PrivateKeyJwt(key), {
@@ -262,6 +279,14 @@ for (const profile of ['embedded', 'production'] as const) {
         body: new URLSearchParams({ grant_type: 'client_credentials', resource: API }),
       });
       assert.equal(oldSecret.status, 401, 'the secret it had before stopped working');
+
+      // Keys that cannot be fetched: the client is not authenticated (an OAuth error, not a 500).
+      await assert.rejects(
+        oidc.clientCredentialsGrant(await configFor(unreachable.client_id, unreachableKey.privateKey), {
+          resource: API,
+        }),
+        (error) => (error as { error?: string }).error === 'invalid_client',
+      );
 
       // A client with keys has no secret: presenting one (the fast lane's path) is refused.
       const withSecret = await postToken(tessera.url, {
