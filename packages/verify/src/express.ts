@@ -2,12 +2,14 @@ import {
   type Answer,
   authenticate,
   authorize,
+  CHALLENGE,
   missingPrincipal,
   REALM,
   type ScopeOptions,
   type TokenOptions,
 } from './bearer-challenge.ts';
 import type { Principal } from './principal.ts';
+import { resourceMetadataAttributes } from './protected-resource-metadata.ts';
 import type { Verifier } from './verifier.ts';
 
 /**
@@ -19,6 +21,7 @@ export type RequestLike = {
   headers: { authorization?: string | undefined };
   principal?: Principal | undefined;
   [REALM]?: string;
+  [CHALLENGE]?: Record<string, string>;
 };
 
 export type ResponseLike = {
@@ -28,6 +31,7 @@ export type ResponseLike = {
 };
 
 export type { ScopeOptions, TokenOptions };
+export { serveProtectedResourceMetadata } from './express-resource-metadata.ts';
 
 export type NextLike = (error?: unknown) => void;
 
@@ -53,11 +57,13 @@ const send = (res: ResponseLike, answer: Answer): void => {
  */
 export const requireToken = (verifier: Verifier, options: TokenOptions = {}) => {
   const realm = options.realm ?? verifier.audience;
+  const extra = resourceMetadataAttributes(options.resourceMetadata);
   return (req: RequestLike, res: ResponseLike, next: NextLike): void => {
-    authenticate(verifier, req.headers.authorization, realm, options.onError).then((result) => {
+    authenticate(verifier, req.headers.authorization, realm, options.onError, extra).then((result) => {
       if ('answer' in result) return send(res, result.answer);
       req.principal = result.principal;
       req[REALM] = realm;
+      req[CHALLENGE] = extra;
       next();
     }, next);
   };
@@ -75,7 +81,7 @@ export const requireScope = <Request extends RequestLike = RequestLike & { param
     const principal = req.principal;
     if (!principal) return next(missingPrincipal());
     const realm = options.realm ?? req[REALM] ?? 'api';
-    authorize(principal, scope, options, req, realm).then(
+    authorize(principal, scope, options, req, realm, req[CHALLENGE]).then(
       (answer) => (answer ? send(res, answer) : next()),
       next,
     );

@@ -2,12 +2,14 @@ import {
   type Answer,
   authenticate,
   authorize,
+  CHALLENGE,
   missingPrincipal,
   REALM,
   type ScopeOptions,
   type TokenOptions,
 } from './bearer-challenge.ts';
 import type { Principal } from './principal.ts';
+import { resourceMetadataAttributes } from './protected-resource-metadata.ts';
 import type { Verifier } from './verifier.ts';
 
 /**
@@ -23,6 +25,7 @@ export type KoaContextLike = {
 };
 
 export type { ScopeOptions, TokenOptions };
+export { serveProtectedResourceMetadata } from './koa-resource-metadata.ts';
 
 export type KoaNext = () => Promise<unknown>;
 
@@ -38,6 +41,7 @@ const send = (ctx: KoaContextLike, answer: Answer): void => {
  */
 export const requireToken = (verifier: Verifier, options: TokenOptions = {}) => {
   const realm = options.realm ?? verifier.audience;
+  const extra = resourceMetadataAttributes(options.resourceMetadata);
   // Generic in the context, so routers infer their own context types instead of ours.
   return async <C extends KoaContextLike>(ctx: C, next: KoaNext): Promise<void> => {
     const result = await authenticate(
@@ -45,10 +49,12 @@ export const requireToken = (verifier: Verifier, options: TokenOptions = {}) => 
       ctx.get('authorization') || undefined,
       realm,
       options.onError,
+      extra,
     );
     if ('answer' in result) return send(ctx, result.answer);
     ctx.state.principal = result.principal;
     ctx.state[REALM] = realm;
+    ctx.state[CHALLENGE] = extra;
     await next();
   };
 };
@@ -68,7 +74,8 @@ export const requireScope = <
     const principal = ctx.state.principal as Principal | undefined;
     if (!principal) throw missingPrincipal();
     const realm = options.realm ?? (ctx.state[REALM] as string | undefined) ?? 'api';
-    const answer = await authorize(principal, scope, options, ctx, realm);
+    const extra = (ctx.state[CHALLENGE] as Record<string, string> | undefined) ?? {};
+    const answer = await authorize(principal, scope, options, ctx, realm, extra);
     if (answer) return send(ctx, answer);
     await next();
   };
