@@ -6,8 +6,9 @@ import { ABSOLUTE_TTL_METADATA, IDLE_TTL_METADATA } from './configuration/refres
 
 /**
  * oidc-provider's `Client` model reads clients through this adapter: Tessera's clients table, behind
- * the in-process cache. Clients are managed with the CLI and the management API, never through
- * the provider, so every write method refuses.
+ * the in-process cache. Clients are managed with the CLI and the management API; through the
+ * provider only when dynamic registration is on (`writes`, configuration/client-registration.ts),
+ * otherwise every write method refuses.
  *
  * A client with a secret may authenticate with client_secret_basic or client_secret_post. The
  * library accepts only the registered method, so the metadata names the method the current request
@@ -43,15 +44,18 @@ const readOnly = async (): Promise<never> => {
   throw new Error('clients are managed by Tessera, not through oidc-provider');
 };
 
-export const createClientAdapter = (clients: CachedLookup<Client>): OidcAdapter => ({
+export const createClientAdapter = (
+  clients: CachedLookup<Client>,
+  writes?: Pick<OidcAdapter, 'upsert' | 'destroy'>,
+): OidcAdapter => ({
   async find(clientId) {
     const client = await clients.get(clientId);
     return client ? clientMetadata(client) : undefined;
   },
   findByUid: async () => undefined,
   findByUserCode: async () => undefined,
-  upsert: readOnly,
+  upsert: writes?.upsert ?? readOnly,
   consume: readOnly,
-  destroy: readOnly,
+  destroy: writes?.destroy ?? readOnly,
   revokeByGrantId: readOnly,
 });

@@ -26,6 +26,8 @@ export type ClientRow = {
   previousSecretExpiresAt: Date | null;
   refreshTokenAbsoluteTtl: number | null;
   refreshTokenIdleTtl: number | null;
+  /** Null: created by an operator; `open` or `initial_access_token:<rit id>`: registered itself (RFC 7591). */
+  registeredVia: string | null;
 };
 
 export type NewClient = {
@@ -43,6 +45,7 @@ export type NewClient = {
   applicationType?: string;
   refreshTokenAbsoluteTtl?: number | null;
   refreshTokenIdleTtl?: number | null;
+  registeredVia?: string | null;
 };
 
 /** What PATCH may change; the application type and the secret are not among it. */
@@ -81,6 +84,7 @@ type ClientRecord = {
   previous_secret_expires_at: Date | null;
   refresh_token_absolute_ttl: number | null;
   refresh_token_idle_ttl: number | null;
+  registered_via: string | null;
 };
 
 const TABLE = 'clients';
@@ -105,6 +109,7 @@ const toRow = (record: ClientRecord): ClientRow => ({
   previousSecretExpiresAt: record.previous_secret_expires_at,
   refreshTokenAbsoluteTtl: record.refresh_token_absolute_ttl,
   refreshTokenIdleTtl: record.refresh_token_idle_ttl,
+  registeredVia: record.registered_via ?? null,
 });
 
 const CONFLICTS = {
@@ -132,6 +137,7 @@ export const insertClient = async (knex: Knex, input: NewClient): Promise<Client
         application_type: input.applicationType ?? 'service',
         refresh_token_absolute_ttl: input.refreshTokenAbsoluteTtl ?? null,
         refresh_token_idle_ttl: input.refreshTokenIdleTtl ?? null,
+        registered_via: input.registeredVia ?? null,
       })
       .returning('*');
     return toRow(record as ClientRecord);

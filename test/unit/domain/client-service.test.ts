@@ -68,6 +68,7 @@ const setup = () => {
           previousSecretExpiresAt: null,
           firstParty: false,
           ...input,
+          registeredVia: input.registeredVia ?? null,
           applicationType: input.applicationType ?? 'service',
           refreshTokenAbsoluteTtl: input.refreshTokenAbsoluteTtl ?? null,
           refreshTokenIdleTtl: input.refreshTokenIdleTtl ?? null,
@@ -185,6 +186,7 @@ describe('the client service', () => {
       previousSecretExpiresAt: null,
       refreshTokenAbsoluteTtl: null,
       refreshTokenIdleTtl: null,
+      registeredVia: null,
     });
   });
 
