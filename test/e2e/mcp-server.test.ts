@@ -113,7 +113,12 @@ describe(
       );
       // The client's loopback redirect URI: never served, the browser's request to it is the answer.
       callback = `http://127.0.0.1:${await freePort()}/callback`;
-      const env = testEnv(scope, { PORT: String(port) });
+      const env = testEnv(scope, {
+        PORT: String(port),
+        // MCP clients register themselves (RFC 7591), for this API only.
+        TESSERA_REGISTRATION: 'open',
+        TESSERA_REGISTRATION_RESOURCES: mcp.url,
+      });
       await cliJson(env, [
         'api-resources',
         'create',
@@ -254,6 +259,16 @@ describe(
       });
       const { clientId } = await signInAndCallTools(provider);
       assert.equal(clientId, preRegistered.client_id);
+    });
+
+    test('a client that registers itself (RFC 7591) at the endpoint discovery names', async () => {
+      const provider = new MemoryProvider({ redirectUrl: callback });
+      const { clientId } = await signInAndCallTools(provider);
+      assert.ok(clientId && clientId !== preRegistered.client_id, 'a new client was registered');
+      const information = provider.clientInformation() as Record<string, unknown>;
+      assert.equal(information.client_secret, undefined, 'open registration gives public clients only');
+      assert.equal(information.token_endpoint_auth_method, 'none');
+      assert.deepEqual(information.redirect_uris, [callback]);
     });
   },
 );
