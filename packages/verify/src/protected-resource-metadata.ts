@@ -56,7 +56,8 @@ const fail = (message: string): never => {
 };
 
 const httpUrl = (value: unknown, name: string): string => {
-  const url = typeof value === 'string' ? URL.parse(value) : null;
+  // URL.canParse, not URL.parse: this package runs on Node 20.15, which lacks the latter.
+  const url = typeof value === 'string' && URL.canParse(value) ? new URL(value) : null;
   if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:'))
     return fail(`${name} must be an absolute http(s) URL`);
   if (url.hash !== '' || String(value).includes('#')) return fail(`${name} must not have a fragment`);
