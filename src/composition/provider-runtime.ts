@@ -16,6 +16,7 @@ import { createPepperHash } from '../crypto/pepper-hash.ts';
 import { createMemoryAttemptCounters } from '../storage/attempt-counters.ts';
 import type { ClientRegistrationDeps } from '../oidc/configuration/client-registration.ts';
 import { createRegistrationRateLimit } from '../oidc/middleware/registration-rate-limit.ts';
+import { createMetadataDocumentClients } from '../oidc/configuration/client-id-metadata-documents.ts';
 
 /** Everything that signs or checks with the signing keys; rebuilt whole when they change. */
 export type ProviderRuntime = {
@@ -63,6 +64,13 @@ export const startProviderRuntime = async ({ config, services, logger, metrics }
       perMinute: config.registration.perMinute,
       hashAddress: createPepperHash(services.secrets.pepper, 'registration-address').digest,
     });
+  const metadataDocuments = config.clientIdMetadataDocuments
+    ? createMetadataDocumentClients({
+        enabled: true,
+        resources: config.registration?.resources ?? [],
+        apiResources,
+      })
+    : undefined;
   // Every check of a token consults the revocations Postgres records: loaded before the first request.
   await storage.revocations.start({
     onError: (error) => logger.error({ err: error }, 'reading revocations failed; retrying'),
@@ -81,7 +89,7 @@ export const startProviderRuntime = async ({ config, services, logger, metrics }
       jwks: keys.providerJwks,
       jwtAccessTokens,
       adapterFactory: storage.tokenStore,
-      clients,
+      clients: metadataDocuments ? metadataDocuments.lookup(clients) : clients,
       apiResources,
       apiScopes: async () => (await domain.apiResources.list()).flatMap((api) => api.scopes),
       secretHash,
@@ -95,6 +103,8 @@ export const startProviderRuntime = async ({ config, services, logger, metrics }
         logger.error({ err: error, path: ctx.path }, 'oidc-provider server error'),
       onIntrospection,
       ...(registration ? { registration, registrationRateLimit } : {}),
+      ...(metadataDocuments ? { clientIdMetadataDocuments: metadataDocuments } : {}),
+      outboundAllowHosts: config.outboundAllowHosts ?? [],
     });
     if (metrics) observeTokenIssuance(provider, metrics.tokensIssued);
     const fastLane = config.fastLane

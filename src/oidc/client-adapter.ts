@@ -2,6 +2,7 @@ import { Provider } from 'oidc-provider';
 import type { CachedLookup } from '../cache/cached-lookup.ts';
 import type { OidcAdapter } from '../storage/oidc-adapter/contract.ts';
 import type { Client } from '../domain/clients/client.ts';
+import { isMetadataDocumentId } from './configuration/client-id-metadata-documents.ts';
 import { ABSOLUTE_TTL_METADATA, IDLE_TTL_METADATA } from './configuration/refresh-token-lifetimes.ts';
 
 /**
@@ -49,6 +50,9 @@ export const createClientAdapter = (
   writes?: Pick<OidcAdapter, 'upsert' | 'destroy'>,
 ): OidcAdapter => ({
   async find(clientId) {
+    // An https client_id is a Client ID Metadata Document's (configuration/client-id-metadata-documents.ts):
+    // the library resolves it itself when that feature is on, never from the clients table.
+    if (isMetadataDocumentId(clientId)) return undefined;
     const client = await clients.get(clientId);
     return client ? clientMetadata(client) : undefined;
   },

@@ -46,6 +46,8 @@ import {
 } from './configuration/client-registration.ts';
 import { registrationReadSecret } from './middleware/registration-read-secret.ts';
 import { createRegistrationBody } from './middleware/registration-body.ts';
+import type { MetadataDocumentClients } from './configuration/client-id-metadata-documents.ts';
+import { outboundFetchConfiguration } from './configuration/outbound-fetch.ts';
 
 export type OidcDeps = {
   issuer: string;
@@ -76,6 +78,10 @@ export type OidcDeps = {
   onIntrospection?: RecordIntrospection;
   /** Dynamic client registration (RFC 7591/7592); absent: off. */
   registration?: ClientRegistrationDeps;
+  /** Client ID Metadata Documents (https URLs as client_id); absent: off. */
+  clientIdMetadataDocuments?: MetadataDocumentClients;
+  /** Hosts the provider's own fetches may reach whatever they resolve to (outbound-fetch.ts). */
+  outboundAllowHosts?: readonly string[];
   /** Limits registrations per address (middleware/registration-rate-limit.ts). */
   registrationRateLimit?: (ctx: KoaContextWithOIDC, next: () => Promise<void>) => Promise<void>;
 };
@@ -130,6 +136,7 @@ export const createProvider = (deps: OidcDeps): Provider => {
       rpInitiatedLogout: rpInitiatedLogout(deps.pages),
       clientCredentials: { enabled: true },
       ...registrationFeatures(deps.registration?.policy ?? { mode: 'off', resources: [] }),
+      clientIdMetadataDocument: deps.clientIdMetadataDocuments?.feature ?? { enabled: false },
       introspection: {
         enabled: true,
         allowedPolicy: (_ctx, client, token) => policies.mayIntrospect(client.clientId, token),
@@ -164,6 +171,11 @@ export const createProvider = (deps: OidcDeps): Provider => {
       },
     },
     pkce: { required: () => true },
+    // Metadata documents, jwks_uri, sector_identifier_uri: fetched only through the SSRF guard.
+    ...outboundFetchConfiguration({
+      allowHosts: deps.outboundAllowHosts ?? [],
+      ...(deps.clientIdMetadataDocuments ? { inspect: deps.clientIdMetadataDocuments.inspectDocument } : {}),
+    }),
     ttl: {
       AccessToken: accessTokenTtl,
       ClientCredentials: accessTokenTtl,
