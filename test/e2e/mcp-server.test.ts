@@ -13,6 +13,7 @@ import { decodeJwt } from 'jose';
 import type { Browser } from 'playwright-core';
 import { listenMcpExample, MCP_SCOPE } from '../../examples/mcp-server/server.ts';
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.ts';
+import { type HttpsDocuments, serveHttpsDocuments } from '../helpers/https-documents.ts';
 import { createUser } from '../helpers/platform-setup.ts';
 import {
   cliJson,
@@ -97,6 +98,7 @@ describe(
     let callback: string;
     let preRegistered: { client_id: string };
     let aliceId: string;
+    let documents: HttpsDocuments;
 
     before(async () => {
       // Tessera's URL is fixed first: the MCP server trusts it, and Tessera must know the MCP
@@ -113,11 +115,17 @@ describe(
       );
       // The client's loopback redirect URI: never served, the browser's request to it is the answer.
       callback = `http://127.0.0.1:${await freePort()}/callback`;
+      // Where a client publishes its Client ID Metadata Document (https; loopback allowed below).
+      documents = await serveHttpsDocuments(scope);
       const env = testEnv(scope, {
         PORT: String(port),
-        // MCP clients register themselves (RFC 7591), for this API only.
+        // MCP clients register themselves (RFC 7591), or name their metadata document as
+        // client_id; either way for this API only.
         TESSERA_REGISTRATION: 'open',
+        TESSERA_CLIENT_ID_METADATA_DOCUMENTS: 'on',
         TESSERA_REGISTRATION_RESOURCES: mcp.url,
+        TESSERA_OUTBOUND_ALLOW_HOSTS: documents.host,
+        NODE_EXTRA_CA_CERTS: documents.certFile,
       });
       await cliJson(env, [
         'api-resources',
@@ -158,7 +166,7 @@ describe(
     });
 
     /** Signs alice in (and allows the consent when asked) at `url`; answers the callback's code. */
-    const signIn = async (url: URL): Promise<string> => {
+    const signIn = async (url: URL, clientName: string): Promise<string> => {
       const context = await browser.newContext();
       scope.after(() => context.close());
       const page = await context.newPage();
@@ -174,6 +182,7 @@ describe(
       await page.getByRole('heading', { name: 'Allow access?' }).waitFor();
       const consent = await page.locator('main').innerText();
       assert.match(consent, /Example MCP server/);
+      assert.ok(consent.includes(clientName), consent);
       assert.match(consent, new RegExp(MCP_SCOPE));
       await page.getByRole('button', { name: 'Allow' }).click();
       await page.waitForURL(`${callback}**`);
@@ -193,7 +202,7 @@ describe(
     };
 
     /** The whole flow with the SDK: 401 → discovery → (registration) → sign-in → token → tools. */
-    const signInAndCallTools = async (provider: MemoryProvider) => {
+    const signInAndCallTools = async (provider: MemoryProvider, clientName = 'MCP test client') => {
       // The first call has no token: the SDK follows the challenge to Tessera and asks for a redirect.
       await assert.rejects(connect(provider), UnauthorizedError);
       const authorizationUrl = provider.authorizationUrl;
@@ -203,7 +212,7 @@ describe(
       assert.equal(authorizationUrl.searchParams.get('scope'), MCP_SCOPE, 'scopes_supported of the metadata');
       assert.equal(authorizationUrl.searchParams.get('code_challenge_method'), 'S256');
 
-      const code = await signIn(authorizationUrl);
+      const code = await signIn(authorizationUrl, clientName);
       assert.equal(await auth(provider, { serverUrl: mcp.url, authorizationCode: code }), 'AUTHORIZED');
       const tokens = provider.tokens();
       assert.ok(tokens?.access_token);
@@ -247,9 +256,14 @@ describe(
       ).json()) as {
         issuer: string;
         code_challenge_methods_supported: string[];
+        registration_endpoint?: string;
+        client_id_metadata_document_supported?: boolean;
       };
       assert.equal(server.issuer, tessera.url);
       assert.ok(server.code_challenge_methods_supported.includes('S256'));
+      // What the SDK looks at to pick how to get a client.
+      assert.equal(server.registration_endpoint, `${tessera.url}/reg`);
+      assert.equal(server.client_id_metadata_document_supported, true);
     });
 
     test('a pre-registered client: sign-in, a token for the server, tool calls', async () => {
@@ -269,6 +283,23 @@ describe(
       assert.equal(information.client_secret, undefined, 'open registration gives public clients only');
       assert.equal(information.token_endpoint_auth_method, 'none');
       assert.deepEqual(information.redirect_uris, [callback]);
+    });
+
+    test('a client whose client_id is the https URL of its metadata document', async () => {
+      const clientId = `${documents.origin}/mcp-client.json`;
+      documents.put('/mcp-client.json', {
+        client_id: clientId,
+        client_name: 'MCP document client',
+        redirect_uris: [callback],
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'none',
+        application_type: 'native',
+      });
+      const provider = new MemoryProvider({ redirectUrl: callback, clientMetadataUrl: clientId });
+      const { clientId: used } = await signInAndCallTools(provider, 'MCP document client');
+      assert.equal(used, clientId, 'the SDK used the document URL as client_id, without registering');
+      assert.ok(documents.fetched.includes('/mcp-client.json'), 'Tessera fetched the document');
     });
   },
 );
