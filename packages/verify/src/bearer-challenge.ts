@@ -1,6 +1,5 @@
 import { VerifyError } from './errors.ts';
 import { impliedScopes, type Principal, type ResourceTarget } from './principal.ts';
-import type { ResourceMetadataOption } from './protected-resource-metadata.ts';
 import type { Verifier } from './verifier.ts';
 
 /**
@@ -19,9 +18,6 @@ const AUTHORIZATION = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 /** Where requireToken leaves its realm, so requireScope can answer in the same one. */
 export const REALM: unique symbol = Symbol('tessera.verify.realm');
 
-/** Where requireToken leaves the attributes every challenge of this API adds (RFC 9728 §5.1). */
-export const CHALLENGE: unique symbol = Symbol('tessera.verify.challenge');
-
 // A quoted-string may hold neither `"` nor `\`, and header values only printable ASCII.
 const quoted = (value: string): string => `"${value.replace(/["\\]/g, "'").replace(/[^\x20-\x7e]/g, '?')}"`;
 
@@ -33,18 +29,13 @@ export const challenge = (realm: string, attributes: Record<string, string> = {}
 const jsonHeaders = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
 
 /** No credentials at all: a bare challenge, without an error code (RFC 6750 §3.1). */
-export const missingToken = (realm: string, extra: Record<string, string> = {}): Answer => ({
+export const missingToken = (realm: string): Answer => ({
   status: 401,
-  headers: { ...jsonHeaders, 'www-authenticate': challenge(realm, extra) },
+  headers: { ...jsonHeaders, 'www-authenticate': challenge(realm) },
   body: { error_description: 'this API needs a bearer token (Authorization: Bearer …)' },
 });
 
-export const failed = (
-  error: VerifyError,
-  realm: string,
-  scope?: string,
-  extra: Record<string, string> = {},
-): Answer => {
+export const failed = (error: VerifyError, realm: string, scope?: string): Answer => {
   if (error.code === 'temporarily_unavailable')
     return {
       status: 503,
@@ -53,7 +44,6 @@ export const failed = (
     };
   const attributes: Record<string, string> = { error: error.code, error_description: error.message };
   if (error.code === 'insufficient_scope' && scope) attributes.scope = scope;
-  Object.assign(attributes, extra);
   return {
     status: error.status,
     headers: { ...jsonHeaders, 'www-authenticate': challenge(realm, attributes) },
@@ -70,11 +60,6 @@ export type TokenOptions = {
    * the API's business, not the caller's.
    */
   onError?: (error: VerifyError) => void;
-  /**
-   * This API's protected resource metadata (RFC 9728), or its URL: every 401 and 403 then names it
-   * in `resource_metadata`, which is how MCP clients find the authorization server.
-   */
-  resourceMetadata?: ResourceMetadataOption;
 };
 
 /** Reads and verifies the Authorization header: a principal, or the answer to send. */
@@ -83,10 +68,9 @@ export const authenticate = async (
   authorization: string | undefined,
   realm: string,
   onError: TokenOptions['onError'],
-  extra: Record<string, string> = {},
 ): Promise<{ principal: Principal } | { answer: Answer }> => {
   // A missing header, or another scheme (Basic, …), means the request brought no bearer token.
-  if (!authorization || !/^bearer(\s|$)/i.test(authorization)) return { answer: missingToken(realm, extra) };
+  if (!authorization || !/^bearer(\s|$)/i.test(authorization)) return { answer: missingToken(realm) };
   const match = AUTHORIZATION.exec(authorization);
   try {
     if (!match?.[1]) throw new VerifyError('invalid_token', 'the Authorization header is malformed');
@@ -94,7 +78,7 @@ export const authenticate = async (
   } catch (error) {
     if (!(error instanceof VerifyError)) throw error;
     onError?.(error);
-    return { answer: failed(error, realm, undefined, extra) };
+    return { answer: failed(error, realm) };
   }
 };
 
@@ -113,7 +97,6 @@ export const authorize = async <Request>(
   options: ScopeOptions<Request>,
   request: Request,
   realm: string,
-  extra: Record<string, string> = {},
 ): Promise<Answer | undefined> => {
   const target = typeof options.resource === 'function' ? await options.resource(request) : options.resource;
   if (principal.can(scope, target)) return undefined;
@@ -121,7 +104,7 @@ export const authorize = async <Request>(
     principal.kind === 'resource' && impliedScopes(principal.scopes).has(scope)
       ? `the token has ${scope} but not on this resource (a resource access token acts on its own resource and what is below it)`
       : `the token needs the scope ${scope}`;
-  return failed(new VerifyError('insufficient_scope', reason), realm, scope, extra);
+  return failed(new VerifyError('insufficient_scope', reason), realm, scope);
 };
 
 export const missingPrincipal = (): Error =>

@@ -2,14 +2,18 @@ import {
   type Answer,
   authenticate,
   authorize,
-  CHALLENGE,
   missingPrincipal,
   REALM,
   type ScopeOptions,
   type TokenOptions,
 } from './bearer-challenge.ts';
 import type { Principal } from './principal.ts';
-import { resourceMetadataAttributes } from './protected-resource-metadata.ts';
+import {
+  CHALLENGE_ATTRIBUTES,
+  resourceMetadataAttributes,
+  type ResourceMetadataOptions,
+  withChallengeAttributes,
+} from './protected-resource-metadata.ts';
 import type { Verifier } from './verifier.ts';
 
 /**
@@ -21,7 +25,7 @@ export type RequestLike = {
   headers: { authorization?: string | undefined };
   principal?: Principal | undefined;
   [REALM]?: string;
-  [CHALLENGE]?: Record<string, string>;
+  [CHALLENGE_ATTRIBUTES]?: Record<string, string>;
 };
 
 export type ResponseLike = {
@@ -30,7 +34,7 @@ export type ResponseLike = {
   end(body: string): unknown;
 };
 
-export type { ScopeOptions, TokenOptions };
+export type { ResourceMetadataOptions, ScopeOptions, TokenOptions };
 export { serveProtectedResourceMetadata } from './express-resource-metadata.ts';
 
 export type NextLike = (error?: unknown) => void;
@@ -55,15 +59,15 @@ const send = (res: ResponseLike, answer: Answer): void => {
  * Answers 401 (no token, or an invalid one) or 503 (Tessera unreachable), and otherwise puts the
  * principal on `req.principal`.
  */
-export const requireToken = (verifier: Verifier, options: TokenOptions = {}) => {
+export const requireToken = (verifier: Verifier, options: TokenOptions & ResourceMetadataOptions = {}) => {
   const realm = options.realm ?? verifier.audience;
   const extra = resourceMetadataAttributes(options.resourceMetadata);
   return (req: RequestLike, res: ResponseLike, next: NextLike): void => {
-    authenticate(verifier, req.headers.authorization, realm, options.onError, extra).then((result) => {
-      if ('answer' in result) return send(res, result.answer);
+    authenticate(verifier, req.headers.authorization, realm, options.onError).then((result) => {
+      if ('answer' in result) return send(res, withChallengeAttributes(result.answer, extra));
       req.principal = result.principal;
       req[REALM] = realm;
-      req[CHALLENGE] = extra;
+      req[CHALLENGE_ATTRIBUTES] = extra;
       next();
     }, next);
   };
@@ -81,8 +85,8 @@ export const requireScope = <Request extends RequestLike = RequestLike & { param
     const principal = req.principal;
     if (!principal) return next(missingPrincipal());
     const realm = options.realm ?? req[REALM] ?? 'api';
-    authorize(principal, scope, options, req, realm, req[CHALLENGE]).then(
-      (answer) => (answer ? send(res, answer) : next()),
+    authorize(principal, scope, options, req, realm).then(
+      (answer) => (answer ? send(res, withChallengeAttributes(answer, req[CHALLENGE_ATTRIBUTES])) : next()),
       next,
     );
   };

@@ -2,14 +2,18 @@ import {
   type Answer,
   authenticate,
   authorize,
-  CHALLENGE,
   missingPrincipal,
   REALM,
   type ScopeOptions,
   type TokenOptions,
 } from './bearer-challenge.ts';
 import type { Principal } from './principal.ts';
-import { resourceMetadataAttributes } from './protected-resource-metadata.ts';
+import {
+  CHALLENGE_ATTRIBUTES,
+  resourceMetadataAttributes,
+  type ResourceMetadataOptions,
+  withChallengeAttributes,
+} from './protected-resource-metadata.ts';
 import type { Verifier } from './verifier.ts';
 
 /**
@@ -24,7 +28,7 @@ export type KoaContextLike = {
   state: Record<PropertyKey, unknown>;
 };
 
-export type { ScopeOptions, TokenOptions };
+export type { ResourceMetadataOptions, ScopeOptions, TokenOptions };
 export { serveProtectedResourceMetadata } from './koa-resource-metadata.ts';
 
 export type KoaNext = () => Promise<unknown>;
@@ -39,7 +43,7 @@ const send = (ctx: KoaContextLike, answer: Answer): void => {
  * Answers 401 (no token, or an invalid one) or 503 (Tessera unreachable), and otherwise puts the
  * principal on `ctx.state.principal` (read it typed with `principalOf(ctx)`).
  */
-export const requireToken = (verifier: Verifier, options: TokenOptions = {}) => {
+export const requireToken = (verifier: Verifier, options: TokenOptions & ResourceMetadataOptions = {}) => {
   const realm = options.realm ?? verifier.audience;
   const extra = resourceMetadataAttributes(options.resourceMetadata);
   // Generic in the context, so routers infer their own context types instead of ours.
@@ -49,12 +53,11 @@ export const requireToken = (verifier: Verifier, options: TokenOptions = {}) => 
       ctx.get('authorization') || undefined,
       realm,
       options.onError,
-      extra,
     );
-    if ('answer' in result) return send(ctx, result.answer);
+    if ('answer' in result) return send(ctx, withChallengeAttributes(result.answer, extra));
     ctx.state.principal = result.principal;
     ctx.state[REALM] = realm;
-    ctx.state[CHALLENGE] = extra;
+    ctx.state[CHALLENGE_ATTRIBUTES] = extra;
     await next();
   };
 };
@@ -74,9 +77,9 @@ export const requireScope = <
     const principal = ctx.state.principal as Principal | undefined;
     if (!principal) throw missingPrincipal();
     const realm = options.realm ?? (ctx.state[REALM] as string | undefined) ?? 'api';
-    const extra = (ctx.state[CHALLENGE] as Record<string, string> | undefined) ?? {};
-    const answer = await authorize(principal, scope, options, ctx, realm, extra);
-    if (answer) return send(ctx, answer);
+    const answer = await authorize(principal, scope, options, ctx, realm);
+    const extra = ctx.state[CHALLENGE_ATTRIBUTES] as Record<string, string> | undefined;
+    if (answer) return send(ctx, withChallengeAttributes(answer, extra));
     await next();
   };
 };

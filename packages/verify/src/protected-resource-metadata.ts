@@ -133,6 +133,17 @@ export const protectedResourceMetadataUrl = (resource: string): string =>
 /** What the middleware's `resourceMetadata` option accepts: the document, or its URL. */
 export type ResourceMetadataOption = string | Pick<ProtectedResourceMetadata, 'resource'>;
 
+export type ResourceMetadataOptions = {
+  /**
+   * This API's protected resource metadata (RFC 9728), or its URL: every 401 and 403 then names it
+   * in `resource_metadata`, which is how MCP clients find the authorization server.
+   */
+  resourceMetadata?: ResourceMetadataOption;
+};
+
+/** Where requireToken leaves the attributes requireScope's 403 adds too. */
+export const CHALLENGE_ATTRIBUTES: unique symbol = Symbol('tessera.verify.challengeAttributes');
+
 /** The challenge attributes the option adds to every 401 and 403 (RFC 9728 §5.1). */
 export const resourceMetadataAttributes = (
   option: ResourceMetadataOption | undefined,
@@ -145,6 +156,27 @@ export const resourceMetadataAttributes = (
             ? httpUrl(option, 'resourceMetadata')
             : protectedResourceMetadataUrl(option.resource),
       };
+
+// Challenges are written by this package (bearer-challenge.ts): `Scheme name="value", …`, the
+// values never holding a `"`. So a challenge starts after a closing quote and a comma.
+const NEXT_CHALLENGE = /(?<=")\s*,\s*(?=[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*\s+[A-Za-z0-9_-]+=)/;
+
+/**
+ * The answer with `attributes` added to each of its challenges (Bearer, and DPoP when offered):
+ * RFC 9728 §5.1 lets any scheme carry `resource_metadata`. Answers without a challenge (503) stay.
+ */
+export const withChallengeAttributes = <A extends { headers: Record<string, string> }>(
+  answer: A,
+  attributes: Record<string, string> | undefined,
+): A => {
+  const header = answer.headers['www-authenticate'];
+  if (!header || !attributes || Object.keys(attributes).length === 0) return answer;
+  const added = Object.entries(attributes)
+    .map(([name, value]) => `, ${name}="${value.replace(/["\\]/g, "'")}"`)
+    .join('');
+  const challenges = header.split(NEXT_CHALLENGE).map((challenge) => `${challenge}${added}`);
+  return { ...answer, headers: { ...answer.headers, 'www-authenticate': challenges.join(', ') } };
+};
 
 export type MetadataAnswer = { status: 200 | 204 | 405; headers: Record<string, string>; body?: string };
 

@@ -13,6 +13,7 @@ import {
   protectedResourceMetadataPath,
   protectedResourceMetadataUrl,
 } from '../src/index.ts';
+import { withChallengeAttributes } from '../src/protected-resource-metadata.ts';
 import * as koaMiddleware from '../src/koa.ts';
 import { serve, tableVerifier, TOKENS } from './middleware-support.ts';
 
@@ -98,6 +99,32 @@ describe('protectedResourceMetadata', () => {
       'http://127.0.0.1:8080/.well-known/oauth-protected-resource/mcp',
     );
   });
+});
+
+test('resource_metadata is added to every challenge of an answer, Bearer and DPoP alike', () => {
+  const attributes = {
+    resource_metadata: 'https://api.example.test/.well-known/oauth-protected-resource/mcp',
+  };
+  const answer = (header: string) => ({ status: 401, headers: { 'www-authenticate': header } });
+  // An error_description that looks like the start of another challenge is inside quotes: left alone.
+  const header =
+    'Bearer realm="api", error="invalid_token", error_description="bad, DPoP algs=x", DPoP realm="api", algs="ES256 EdDSA"';
+  assert.equal(
+    withChallengeAttributes(answer(header), attributes).headers['www-authenticate'],
+    'Bearer realm="api", error="invalid_token", error_description="bad, DPoP algs=x", resource_metadata="https://api.example.test/.well-known/oauth-protected-resource/mcp", ' +
+      'DPoP realm="api", algs="ES256 EdDSA", resource_metadata="https://api.example.test/.well-known/oauth-protected-resource/mcp"',
+  );
+  assert.equal(
+    withChallengeAttributes(answer('Bearer realm="api"'), attributes).headers['www-authenticate'],
+    'Bearer realm="api", resource_metadata="https://api.example.test/.well-known/oauth-protected-resource/mcp"',
+  );
+  // A 503 has no challenge; without attributes nothing changes.
+  const unavailable = { status: 503, headers: { 'retry-after': '5' } };
+  assert.equal(withChallengeAttributes(unavailable, attributes), unavailable);
+  assert.equal(
+    withChallengeAttributes(answer('Bearer realm="api"'), {}).headers['www-authenticate'],
+    'Bearer realm="api"',
+  );
 });
 
 type Framework = 'koa' | 'express';
