@@ -44,6 +44,7 @@ const MIGRATIONS = [
   '20261204020000_create_signing_keys',
   '20261204020000_create_ssf_streams',
   '20261204125000_create_ssf_removed_subjects',
+  '20261204130200_create_registration_tokens',
 ];
 
 const MANAGEMENT_API = 'urn:tessera:management';
@@ -102,6 +103,7 @@ for (const [driver, open] of drivers) {
         'events',
         'memberships',
         'oidc_models',
+        'registration_tokens',
         'resources',
         'revocations',
         'signing_keys',
@@ -292,6 +294,7 @@ for (const [driver, open] of drivers) {
         previousSecretExpiresAt: null,
         refreshTokenAbsoluteTtl: null,
         refreshTokenIdleTtl: null,
+        registeredVia: null,
       });
       assert.ok(billing.createdAt instanceof Date);
       const consoleClient = await insertClient(knex, {
