@@ -234,6 +234,16 @@ describe(
       });
       const sum = await client.callTool({ name: 'add', arguments: { a: 2, b: 40 } });
       assert.deepEqual(sum.content, [{ type: 'text', text: '42' }]);
+
+      // Later, the SDK refreshes without the person (the refresh token rotates), for the same server.
+      assert.ok(tokens.refresh_token, 'a refresh token came with the access token');
+      assert.equal(await auth(provider, { serverUrl: mcp.url }), 'AUTHORIZED');
+      const refreshed = provider.tokens();
+      assert.ok(refreshed && refreshed.access_token !== tokens.access_token);
+      assert.notEqual(refreshed.refresh_token, tokens.refresh_token, 'refresh tokens rotate');
+      assert.equal(decodeJwt(refreshed.access_token).aud, mcp.url);
+      const again = await (await connect(provider)).callTool({ name: 'add', arguments: { a: 1, b: 1 } });
+      assert.deepEqual(again.content, [{ type: 'text', text: '2' }]);
       return { tokens, clientId };
     };
 
