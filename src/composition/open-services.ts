@@ -80,6 +80,7 @@ export const openServices = async (config: Config, options: OpenServicesOptions)
     onBackgroundError: options.onBackgroundError,
     webhooks: config.webhooks,
     notices: config.notices,
+    outboundAllowHosts: config.outboundAllowHosts,
   });
   return {
     secrets,

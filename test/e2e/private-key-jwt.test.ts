@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:https';
+import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
@@ -34,10 +36,51 @@ const keyPair = async (alg: string, kid: string) => {
 };
 
 const jwksFile = (t: TestContext, jwks: unknown): string => {
-  const path = join(process.env.TMPDIR ?? '/tmp', `tessera-jwks-${randomUUID()}.json`);
+  const path = join(tmpdir(), `tessera-jwks-${randomUUID()}.json`);
   writeFileSync(path, JSON.stringify(jwks));
-  t.after(() => import('node:fs').then(({ rmSync }) => rmSync(path, { force: true })));
+  t.after(() => rmSync(path, { force: true }));
   return path;
+};
+
+/** An https server on the loopback with a fresh self-signed certificate (openssl). */
+const httpsServer = async (
+  t: TestContext,
+  handler: Parameters<typeof createServer>[1],
+): Promise<{ host: string; cert: string }> => {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-pkjwt-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const key = join(dir, 'key.pem');
+  const cert = join(dir, 'cert.pem');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
+  const server = createServer({ key: readFileSync(key), cert: readFileSync(cert) }, handler);
+  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+  t.after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  return { host: `127.0.0.1:${(server.address() as AddressInfo).port}`, cert };
 };
 
 /** An assertion made by hand, so that the very same one can be sent twice. */
@@ -61,8 +104,23 @@ const postToken = (issuer: string, values: Record<string, string>) =>
 for (const profile of ['embedded', 'production'] as const) {
   describe(`private_key_jwt (${profile} profile)`, () => {
     test('services authenticate with keys at the token, introspection and revocation endpoints', async (t) => {
-      // The test's own JWKS server is on loopback: the operator's allowance for it.
-      const env = await profileEnv(t, profile, { TESSERA_WEBHOOK_ALLOW_HTTP_LOOPBACK: 'true' });
+      // The resource server's keys are served over https on the loopback by the test (a self-signed
+      // certificate Tessera trusts through NODE_EXTRA_CA_CERTS): the operator allows that one host.
+      const server = await keyPair('EdDSA', 'rs-1');
+      let jwksFetches = 0;
+      const jwksServer = await httpsServer(t, (request, response) => {
+        if (request.url !== '/jwks') {
+          response.writeHead(404).end();
+          return;
+        }
+        jwksFetches += 1;
+        response.setHeader('content-type', 'application/json');
+        response.end(JSON.stringify({ keys: [server.publicJwk] }));
+      });
+      const env = await profileEnv(t, profile, {
+        TESSERA_OUTBOUND_ALLOW_HOSTS: jwksServer.host,
+        NODE_EXTRA_CA_CERTS: jwksServer.cert,
+      });
       if (!env) return;
       await cliJson(env, [
         'api-resources',
@@ -98,19 +156,7 @@ for (const profile of ['embedded', 'production'] as const) {
       assert.equal(billing.client_secret, null, 'a client with keys gets no secret');
       assert.equal(billing.token_endpoint_auth_method, 'private_key_jwt');
 
-      const server = await keyPair('EdDSA', 'rs-1');
-      let jwksFetches = 0;
-      const jwksServer = createServer((_request, response) => {
-        jwksFetches += 1;
-        response.setHeader('content-type', 'application/json');
-        response.end(JSON.stringify({ keys: [server.publicJwk] }));
-      });
-      await new Promise<void>((listening) => jwksServer.listen(0, '127.0.0.1', listening));
-      t.after(() => {
-        jwksServer.closeAllConnections();
-        jwksServer.close();
-      });
-      const jwksUri = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/jwks`;
+      const jwksUri = `https://${jwksServer.host}/jwks`;
       const resourceServer = await cliJson<Registered>(env, [
         'clients',
         'create',
@@ -152,7 +198,7 @@ for (const profile of ['embedded', 'production'] as const) {
       ]);
       assert.equal(moved.token_endpoint_auth_method, 'private_key_jwt');
 
-      // Keys at a URL where nothing answers.
+      // Keys at a URL that answers 404.
       const unreachableKey = await keyPair('ES256', 'gone-1');
       const unreachable = await cliJson<Registered>(env, [
         'clients',
@@ -166,7 +212,7 @@ for (const profile of ['embedded', 'production'] as const) {
         '--auth-method',
         'private_key_jwt',
         '--jwks-uri',
-        'http://127.0.0.1:1/jwks',
+        `https://${jwksServer.host}/gone`,
       ]);
 
       const tessera = await startTessera(t, env);

@@ -1,13 +1,14 @@
 import { importJWK, type JWK } from 'jose';
 import { type FieldProblem, invalidFields } from '../../errors.ts';
 import type { ClientJwks } from '../../storage/tables/clients.ts';
-import { parseWebhookUrl, type WebhookUrlPolicy } from '../webhooks/webhook-url.ts';
+import { invalidInput } from '../../errors.ts';
+import { parseWebhookUrl } from '../webhooks/webhook-url.ts';
 
 /**
  * private_key_jwt (RFC 7523 §2.2, OIDC Core §9): the client signs a short JWT with its own private
  * key instead of presenting a secret, and Tessera checks it against the public keys the client
- * registered — inline (`jwks`) or at a URL it serves (`jwksUri`, fetched under the webhooks'
- * outbound rules, see oidc/jwks-uri-fetch.ts). Tessera never holds the private key: a registration
+ * registered — inline (`jwks`) or at a URL it serves (`jwksUri`, fetched only through the
+ * provider's outbound guard, oidc/configuration/outbound-fetch.ts, whose rules it is checked by here). Tessera never holds the private key: a registration
  * that carries one is refused, since whoever saw the request could impersonate the client.
  */
 export const PRIVATE_KEY_JWT = 'private_key_jwt';
@@ -31,6 +32,25 @@ export type ClientKeysInput = {
   tokenEndpointAuthMethod?: string | undefined;
   jwks?: unknown;
   jwksUri?: string | null | undefined;
+};
+
+/**
+ * Where a jwks_uri may point: https to a public address (the webhooks' rules, webhook-url.ts), or
+ * to a host the operator lists in TESSERA_OUTBOUND_ALLOW_HOSTS (`name` or `name:port`).
+ */
+export type JwksUriPolicy = { allowHosts: readonly string[] };
+
+const checkJwksUri = (value: string, policy: JwksUriPolicy): string => {
+  const url = URL.parse(value);
+  if (url?.protocol === 'http:') throw invalidInput('jwksUri must use https', 'jwksUri');
+  const allowed =
+    url?.protocol === 'https:' &&
+    (policy.allowHosts.includes(url.host.toLowerCase()) ||
+      policy.allowHosts.includes(url.hostname.toLowerCase()));
+  if (!allowed) return parseWebhookUrl(value, { allowHttpLoopback: false }, 'jwksUri');
+  if (url.username || url.password || url.hash)
+    throw invalidInput('jwksUri must carry no credentials and no fragment', 'jwksUri');
+  return url.href;
 };
 
 export type ClientKeys = { tokenEndpointAuthMethod: string; jwks: ClientJwks | null; jwksUri: string | null };
@@ -103,7 +123,7 @@ const checkJwks = async (value: unknown): Promise<ClientJwks> => {
 export const checkClientKeys = async (
   input: ClientKeysInput,
   type: string,
-  policy: WebhookUrlPolicy,
+  policy: JwksUriPolicy,
   current?: ClientKeys,
 ): Promise<ClientKeys | undefined> => {
   const keysGiven = input.jwks !== undefined || input.jwksUri != null;
@@ -138,7 +158,7 @@ export const checkClientKeys = async (
     return {
       tokenEndpointAuthMethod: PRIVATE_KEY_JWT,
       jwks: null,
-      jwksUri: parseWebhookUrl(input.jwksUri, policy, 'jwksUri'),
+      jwksUri: checkJwksUri(input.jwksUri, policy),
     };
   if (input.jwks !== undefined)
     return { tokenEndpointAuthMethod: PRIVATE_KEY_JWT, jwks: await checkJwks(input.jwks), jwksUri: null };

@@ -26,6 +26,8 @@ export type ClientRow = {
   previousSecretExpiresAt: Date | null;
   refreshTokenAbsoluteTtl: number | null;
   refreshTokenIdleTtl: number | null;
+  /** Null: created by an operator; `open` or `initial_access_token:<rit id>`: registered itself (RFC 7591). */
+  registeredVia: string | null;
   /** private_key_jwt: the client's public JWKS, registered inline (or null). */
   jwks: ClientJwks | null;
   /** private_key_jwt: where the client publishes its JWKS (or null). */
@@ -50,6 +52,7 @@ export type NewClient = {
   applicationType?: string;
   refreshTokenAbsoluteTtl?: number | null;
   refreshTokenIdleTtl?: number | null;
+  registeredVia?: string | null;
   jwks?: ClientJwks | null;
   jwksUri?: string | null;
 };
@@ -99,6 +102,7 @@ type ClientRecord = {
   previous_secret_expires_at: Date | null;
   refresh_token_absolute_ttl: number | null;
   refresh_token_idle_ttl: number | null;
+  registered_via: string | null;
   jwks: ClientJwks | null;
   jwks_uri: string | null;
 };
@@ -125,6 +129,7 @@ const toRow = (record: ClientRecord): ClientRow => ({
   previousSecretExpiresAt: record.previous_secret_expires_at,
   refreshTokenAbsoluteTtl: record.refresh_token_absolute_ttl,
   refreshTokenIdleTtl: record.refresh_token_idle_ttl,
+  registeredVia: record.registered_via ?? null,
   jwks: record.jwks ?? null,
   jwksUri: record.jwks_uri ?? null,
 });
@@ -154,6 +159,7 @@ export const insertClient = async (knex: Knex, input: NewClient): Promise<Client
         application_type: input.applicationType ?? 'service',
         refresh_token_absolute_ttl: input.refreshTokenAbsoluteTtl ?? null,
         refresh_token_idle_ttl: input.refreshTokenIdleTtl ?? null,
+        registered_via: input.registeredVia ?? null,
         jwks: input.jwks ?? null,
         jwks_uri: input.jwksUri ?? null,
       })

@@ -4,7 +4,7 @@ import { exportJWK, generateKeyPair } from 'jose';
 import { AppError } from '../../../src/errors.ts';
 import { checkClientKeys } from '../../../src/domain/clients/client-keys.ts';
 
-const STRICT = { allowHttpLoopback: false };
+const STRICT = { allowHosts: [] };
 
 const keyPair = async (alg: string) => {
   const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
@@ -140,11 +140,21 @@ describe('client keys (private_key_jwt)', () => {
       ),
       /jwksUri must not point at a private, loopback or link-local address/,
     );
+    // A host the operator allows (TESSERA_OUTBOUND_ALLOW_HOSTS) skips the address rules, not https.
+    const allowing = { allowHosts: ['127.0.0.1:8443'] };
     assert.deepEqual(
-      await checkClientKeys({ ...method, jwksUri: 'http://127.0.0.1:8080/jwks' }, 'service', {
-        allowHttpLoopback: true,
-      }),
-      { tokenEndpointAuthMethod: 'private_key_jwt', jwks: null, jwksUri: 'http://127.0.0.1:8080/jwks' },
+      await checkClientKeys({ ...method, jwksUri: 'https://127.0.0.1:8443/jwks' }, 'service', allowing),
+      { tokenEndpointAuthMethod: 'private_key_jwt', jwks: null, jwksUri: 'https://127.0.0.1:8443/jwks' },
+    );
+    assert.match(
+      String(
+        (
+          await refusal(
+            checkClientKeys({ ...method, jwksUri: 'http://127.0.0.1:8443/jwks' }, 'service', allowing),
+          )
+        )[0],
+      ),
+      /jwksUri must use https/,
     );
   });
 

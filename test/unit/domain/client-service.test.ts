@@ -69,6 +69,7 @@ const setup = () => {
           previousSecretExpiresAt: null,
           firstParty: false,
           ...input,
+          registeredVia: input.registeredVia ?? null,
           applicationType: input.applicationType ?? 'service',
           refreshTokenAbsoluteTtl: input.refreshTokenAbsoluteTtl ?? null,
           refreshTokenIdleTtl: input.refreshTokenIdleTtl ?? null,
@@ -188,6 +189,7 @@ describe('the client service', () => {
       previousSecretExpiresAt: null,
       refreshTokenAbsoluteTtl: null,
       refreshTokenIdleTtl: null,
+      registeredVia: null,
       jwks: null,
       jwksUri: null,
     });
