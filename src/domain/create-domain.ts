@@ -69,7 +69,7 @@ export type DomainDeps = {
   /** Lifetime of cached permissions; changes arrive over the bus before it runs out. */
   cacheTtlMs?: number | undefined;
   webhooks?: Partial<WebhookSettings> | undefined;
-  /** Hosts the server's own fetches may reach whatever they resolve to (TESSERA_OUTBOUND_ALLOW_HOSTS): a client's jwks_uri. */
+  /** Hosts the server may fetch from whatever they resolve to (TESSERA_OUTBOUND_ALLOW_HOSTS). */
   outboundAllowHosts?: readonly string[] | undefined;
   /** Expiry and idle notices (configuration: TESSERA_EXPIRY_NOTICE_DAYS, TESSERA_SMTP_*, TESSERA_IDLE_*). */
   notices?: NoticeSettings | undefined;
@@ -130,7 +130,7 @@ export const createDomain = (deps: DomainDeps) => {
       changes,
       secretHash: clientSecretHash,
       revocations: revocationList,
-      jwksUriPolicy: { allowHosts: deps.outboundAllowHosts ?? [] },
+      outboundAllowHosts: deps.outboundAllowHosts,
     }),
     /** Initial access tokens of dynamic client registration (RFC 7591). */
     registrationTokens: createRegistrationTokenService({

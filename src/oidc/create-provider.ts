@@ -38,7 +38,6 @@ import { compareClientSecretsByHash } from './provider-internals.ts';
 import { REFRESH_TOKEN_METADATA, refreshTokenTtls } from './configuration/refresh-token-lifetimes.ts';
 import { matchesClientSecret } from '../domain/clients/client-secret.ts';
 import { createTokenModelAdapters, TOKEN_MODELS } from './token-models-adapter.ts';
-import { CLIENT_ASSERTION_ALGS } from '../domain/clients/client-keys.ts';
 import {
   type ClientRegistrationDeps,
   createRegisteredClientWrites,
@@ -49,6 +48,7 @@ import { registrationReadSecret } from './middleware/registration-read-secret.ts
 import { createRegistrationBody } from './middleware/registration-body.ts';
 import type { MetadataDocumentClients } from './configuration/client-id-metadata-documents.ts';
 import { outboundFetchConfiguration } from './configuration/outbound-fetch.ts';
+import { CLIENT_ASSERTION_ALGS } from '../domain/clients/client-keys.ts';
 
 export type OidcDeps = {
   issuer: string;

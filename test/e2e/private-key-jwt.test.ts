@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:https';
-import { tmpdir } from 'node:os';
-import type { AddressInfo } from 'node:net';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import * as oidc from 'openid-client';
 import { ACCESS_TOKEN_TYPE, createPat, createUser, TOKEN_EXCHANGE } from '../helpers/platform-setup.ts';
+import { serveHttpsDocuments } from '../helpers/https-documents.ts';
 import { productionEnv } from '../helpers/production-env.ts';
 import { cliJson, runCli, startTessera, testEnv } from '../helpers/tessera-process.ts';
 
@@ -104,22 +101,12 @@ const postToken = (issuer: string, values: Record<string, string>) =>
 for (const profile of ['embedded', 'production'] as const) {
   describe(`private_key_jwt (${profile} profile)`, () => {
     test('services authenticate with keys at the token, introspection and revocation endpoints', async (t) => {
-      // The resource server's keys are served over https on the loopback by the test (a self-signed
-      // certificate Tessera trusts through NODE_EXTRA_CA_CERTS): the operator allows that one host.
-      const server = await keyPair('EdDSA', 'rs-1');
-      let jwksFetches = 0;
-      const jwksServer = await httpsServer(t, (request, response) => {
-        if (request.url !== '/jwks') {
-          response.writeHead(404).end();
-          return;
-        }
-        jwksFetches += 1;
-        response.setHeader('content-type', 'application/json');
-        response.end(JSON.stringify({ keys: [server.publicJwk] }));
-      });
+      // The test's own JWKS server is on loopback (https, self-signed): the operator's allowance for
+      // it, and for port 1 where nothing answers.
+      const jwksHost = await serveHttpsDocuments(t);
       const env = await profileEnv(t, profile, {
-        TESSERA_OUTBOUND_ALLOW_HOSTS: jwksServer.host,
-        NODE_EXTRA_CA_CERTS: jwksServer.cert,
+        TESSERA_OUTBOUND_ALLOW_HOSTS: `${jwksHost.host} 127.0.0.1:1`,
+        NODE_EXTRA_CA_CERTS: jwksHost.certFile,
       });
       if (!env) return;
       await cliJson(env, [
@@ -156,7 +143,9 @@ for (const profile of ['embedded', 'production'] as const) {
       assert.equal(billing.client_secret, null, 'a client with keys gets no secret');
       assert.equal(billing.token_endpoint_auth_method, 'private_key_jwt');
 
-      const jwksUri = `https://${jwksServer.host}/jwks`;
+      const server = await keyPair('EdDSA', 'rs-1');
+      jwksHost.put('/jwks', { keys: [server.publicJwk] });
+      const jwksUri = `${jwksHost.origin}/jwks`;
       const resourceServer = await cliJson<Registered>(env, [
         'clients',
         'create',
@@ -212,7 +201,7 @@ for (const profile of ['embedded', 'production'] as const) {
         '--auth-method',
         'private_key_jwt',
         '--jwks-uri',
-        `https://${jwksServer.host}/gone`,
+        'https://127.0.0.1:1/jwks',
       ]);
 
       const tessera = await startTessera(t, env);
@@ -260,7 +249,7 @@ for (const profile of ['embedded', 'production'] as const) {
       const seen = await oidc.tokenIntrospection(rsConfig, grant.access_token);
       assert.equal(seen.active, true);
       assert.equal(seen.client_id, billing.client_id);
-      assert.ok(jwksFetches >= 1, 'Tessera fetched the jwks_uri');
+      assert.ok(jwksHost.fetched.includes('/jwks'), 'Tessera fetched the jwks_uri');
       // The client revokes its own token, authenticated by its key.
       await oidc.tokenRevocation(billingConfig, grant.access_token);
       assert.equal((await oidc.tokenIntrospection(rsConfig, grant.access_token)).active, false);

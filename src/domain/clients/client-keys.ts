@@ -1,14 +1,13 @@
 import { importJWK, type JWK } from 'jose';
 import { type FieldProblem, invalidFields } from '../../errors.ts';
 import type { ClientJwks } from '../../storage/tables/clients.ts';
-import { invalidInput } from '../../errors.ts';
-import { parseWebhookUrl } from '../webhooks/webhook-url.ts';
+import { parseJwksUri } from './jwks-uri.ts';
 
 /**
  * private_key_jwt (RFC 7523 §2.2, OIDC Core §9): the client signs a short JWT with its own private
  * key instead of presenting a secret, and Tessera checks it against the public keys the client
- * registered — inline (`jwks`) or at a URL it serves (`jwksUri`, fetched only through the
- * provider's outbound guard, oidc/configuration/outbound-fetch.ts, whose rules it is checked by here). Tessera never holds the private key: a registration
+ * registered — inline (`jwks`) or at a URL it serves (`jwksUri`, fetched under the server's
+ * outbound rules, see jwks-uri.ts). Tessera never holds the private key: a registration
  * that carries one is refused, since whoever saw the request could impersonate the client.
  */
 export const PRIVATE_KEY_JWT = 'private_key_jwt';
@@ -123,7 +122,8 @@ const checkJwks = async (value: unknown): Promise<ClientJwks> => {
 export const checkClientKeys = async (
   input: ClientKeysInput,
   type: string,
-  policy: JwksUriPolicy,
+  /** Hosts a jwks_uri may name whatever they resolve to (TESSERA_OUTBOUND_ALLOW_HOSTS). */
+  outboundAllowHosts: readonly string[],
   current?: ClientKeys,
 ): Promise<ClientKeys | undefined> => {
   const keysGiven = input.jwks !== undefined || input.jwksUri != null;
@@ -158,7 +158,7 @@ export const checkClientKeys = async (
     return {
       tokenEndpointAuthMethod: PRIVATE_KEY_JWT,
       jwks: null,
-      jwksUri: checkJwksUri(input.jwksUri, policy),
+      jwksUri: parseJwksUri(input.jwksUri, outboundAllowHosts),
     };
   if (input.jwks !== undefined)
     return { tokenEndpointAuthMethod: PRIVATE_KEY_JWT, jwks: await checkJwks(input.jwks), jwksUri: null };

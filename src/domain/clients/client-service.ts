@@ -25,7 +25,7 @@ import {
 import { generateClientId, generateClientSecret } from './client-secret.ts';
 import { asRegistrationRefusal } from './registration-refusal.ts';
 import { type RegisteredClientInput, RegistrationRefused } from './registration-metadata.ts';
-import { checkClientKeys, type ClientKeysInput, type JwksUriPolicy, PRIVATE_KEY_JWT } from './client-keys.ts';
+import { checkClientKeys, type ClientKeysInput, PRIVATE_KEY_JWT } from './client-keys.ts';
 
 export const CLIENTS_TOPIC = 'clients';
 
@@ -83,10 +83,10 @@ export const createClientService = (deps: {
   changes: ChangeBus;
   secretHash: PepperHash;
   revocations: RevocationList;
-  /** Where a client's jwks_uri may point: the provider's outbound rules. */
-  jwksUriPolicy?: JwksUriPolicy;
+  /** Hosts a client's jwks_uri may name whatever they resolve to (TESSERA_OUTBOUND_ALLOW_HOSTS). */
+  outboundAllowHosts?: readonly string[] | undefined;
 }) => {
-  const urlPolicy = deps.jwksUriPolicy ?? { allowHosts: [] };
+  const outboundAllowHosts = deps.outboundAllowHosts ?? [];
   const { clients, apiResources } = deps.repositories;
 
   /** Every named API must exist, and every scope must be defined by one of the client's APIs. */
@@ -129,7 +129,11 @@ export const createClientService = (deps: {
     async create(actor: Actor, input: CreateClientInput & ClientKeysInput): Promise<RegisteredClient> {
       const { tokenEndpointAuthMethod, jwks, jwksUri, ...fields } = input;
       const values = parseInput(createClientInput, fields);
-      const keys = await checkClientKeys({ tokenEndpointAuthMethod, jwks, jwksUri }, values.type, urlPolicy);
+      const keys = await checkClientKeys(
+        { tokenEndpointAuthMethod, jwks, jwksUri },
+        values.type,
+        outboundAllowHosts,
+      );
       await checkReferences(values);
       const confidential = !isPublicType(values.type);
       // A client with keys proves itself with them: it gets no secret at all.
@@ -189,7 +193,7 @@ export const createClientService = (deps: {
       const keys = await checkClientKeys(
         { tokenEndpointAuthMethod, jwks, jwksUri },
         current.applicationType,
-        urlPolicy,
+        outboundAllowHosts,
         current,
       );
       await checkReferences(merged);

@@ -116,7 +116,6 @@ export const createMetadataDocumentClients = (policy: MetadataDocumentPolicy): M
       refreshTokenAbsoluteTtl: null,
       refreshTokenIdleTtl: null,
       registeredVia: 'client_id_metadata_document',
-      // Keys (private_key_jwt) are not read from metadata documents.
       jwks: null,
       jwksUri: null,
     };

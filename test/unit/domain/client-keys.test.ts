@@ -4,7 +4,8 @@ import { exportJWK, generateKeyPair } from 'jose';
 import { AppError } from '../../../src/errors.ts';
 import { checkClientKeys } from '../../../src/domain/clients/client-keys.ts';
 
-const STRICT = { allowHosts: [] };
+/** No host allowed beyond the public internet (TESSERA_OUTBOUND_ALLOW_HOSTS unset). */
+const STRICT: string[] = [];
 
 const keyPair = async (alg: string) => {
   const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
@@ -128,7 +129,7 @@ describe('client keys (private_key_jwt)', () => {
           await refusal(checkClientKeys({ ...method, jwksUri: 'https://127.0.0.1/jwks' }, 'service', STRICT))
         )[0],
       ),
-      /jwksUri must not point at this machine/,
+      /jwksUri must not point at a private, loopback or link-local address/,
     );
     assert.match(
       String(
@@ -140,17 +141,20 @@ describe('client keys (private_key_jwt)', () => {
       ),
       /jwksUri must not point at a private, loopback or link-local address/,
     );
-    // A host the operator allows (TESSERA_OUTBOUND_ALLOW_HOSTS) skips the address rules, not https.
-    const allowing = { allowHosts: ['127.0.0.1:8443'] };
+    // A host the operator allows (TESSERA_OUTBOUND_ALLOW_HOSTS) may be anywhere, still over https.
     assert.deepEqual(
-      await checkClientKeys({ ...method, jwksUri: 'https://127.0.0.1:8443/jwks' }, 'service', allowing),
+      await checkClientKeys({ ...method, jwksUri: 'https://127.0.0.1:8443/jwks' }, 'service', [
+        '127.0.0.1:8443',
+      ]),
       { tokenEndpointAuthMethod: 'private_key_jwt', jwks: null, jwksUri: 'https://127.0.0.1:8443/jwks' },
     );
     assert.match(
       String(
         (
           await refusal(
-            checkClientKeys({ ...method, jwksUri: 'http://127.0.0.1:8443/jwks' }, 'service', allowing),
+            checkClientKeys({ ...method, jwksUri: 'http://127.0.0.1:8443/jwks' }, 'service', [
+              '127.0.0.1:8443',
+            ]),
           )
         )[0],
       ),
