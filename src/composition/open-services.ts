@@ -81,7 +81,6 @@ export const openServices = async (config: Config, options: OpenServicesOptions)
     webhooks: config.webhooks,
     outboundAllowHosts: config.outboundAllowHosts,
     notices: config.notices,
-    outboundAllowHosts: config.outboundAllowHosts,
   });
   return {
     secrets,

@@ -33,51 +33,10 @@ const keyPair = async (alg: string, kid: string) => {
 };
 
 const jwksFile = (t: TestContext, jwks: unknown): string => {
-  const path = join(tmpdir(), `tessera-jwks-${randomUUID()}.json`);
+  const path = join(process.env.TMPDIR ?? '/tmp', `tessera-jwks-${randomUUID()}.json`);
   writeFileSync(path, JSON.stringify(jwks));
-  t.after(() => rmSync(path, { force: true }));
+  t.after(() => import('node:fs').then(({ rmSync }) => rmSync(path, { force: true })));
   return path;
-};
-
-/** An https server on the loopback with a fresh self-signed certificate (openssl). */
-const httpsServer = async (
-  t: TestContext,
-  handler: Parameters<typeof createServer>[1],
-): Promise<{ host: string; cert: string }> => {
-  const dir = mkdtempSync(join(tmpdir(), 'tessera-pkjwt-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const key = join(dir, 'key.pem');
-  const cert = join(dir, 'cert.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
-  const server = createServer({ key: readFileSync(key), cert: readFileSync(cert) }, handler);
-  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
-  t.after(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  return { host: `127.0.0.1:${(server.address() as AddressInfo).port}`, cert };
 };
 
 /** An assertion made by hand, so that the very same one can be sent twice. */
@@ -187,7 +146,7 @@ for (const profile of ['embedded', 'production'] as const) {
       ]);
       assert.equal(moved.token_endpoint_auth_method, 'private_key_jwt');
 
-      // Keys at a URL that answers 404.
+      // Keys at a URL where nothing answers.
       const unreachableKey = await keyPair('ES256', 'gone-1');
       const unreachable = await cliJson<Registered>(env, [
         'clients',

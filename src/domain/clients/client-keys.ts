@@ -33,25 +33,6 @@ export type ClientKeysInput = {
   jwksUri?: string | null | undefined;
 };
 
-/**
- * Where a jwks_uri may point: https to a public address (the webhooks' rules, webhook-url.ts), or
- * to a host the operator lists in TESSERA_OUTBOUND_ALLOW_HOSTS (`name` or `name:port`).
- */
-export type JwksUriPolicy = { allowHosts: readonly string[] };
-
-const checkJwksUri = (value: string, policy: JwksUriPolicy): string => {
-  const url = URL.parse(value);
-  if (url?.protocol === 'http:') throw invalidInput('jwksUri must use https', 'jwksUri');
-  const allowed =
-    url?.protocol === 'https:' &&
-    (policy.allowHosts.includes(url.host.toLowerCase()) ||
-      policy.allowHosts.includes(url.hostname.toLowerCase()));
-  if (!allowed) return parseWebhookUrl(value, { allowHttpLoopback: false }, 'jwksUri');
-  if (url.username || url.password || url.hash)
-    throw invalidInput('jwksUri must carry no credentials and no fragment', 'jwksUri');
-  return url.href;
-};
-
 export type ClientKeys = { tokenEndpointAuthMethod: string; jwks: ClientJwks | null; jwksUri: string | null };
 
 /** The algorithm each accepted curve signs with; RSA keys fit both RS256 and PS256. */
