@@ -8,6 +8,12 @@ import {
   type TokenOptions,
 } from './bearer-challenge.ts';
 import type { Principal } from './principal.ts';
+import {
+  CHALLENGE_ATTRIBUTES,
+  resourceMetadataAttributes,
+  type ResourceMetadataOptions,
+  withChallengeAttributes,
+} from './protected-resource-metadata.ts';
 import type { Verifier } from './verifier.ts';
 
 /**
@@ -19,6 +25,7 @@ export type RequestLike = {
   headers: { authorization?: string | undefined };
   principal?: Principal | undefined;
   [REALM]?: string;
+  [CHALLENGE_ATTRIBUTES]?: Record<string, string>;
 };
 
 export type ResponseLike = {
@@ -27,7 +34,8 @@ export type ResponseLike = {
   end(body: string): unknown;
 };
 
-export type { ScopeOptions, TokenOptions };
+export type { ResourceMetadataOptions, ScopeOptions, TokenOptions };
+export { serveProtectedResourceMetadata } from './express-resource-metadata.ts';
 
 export type NextLike = (error?: unknown) => void;
 
@@ -51,13 +59,15 @@ const send = (res: ResponseLike, answer: Answer): void => {
  * Answers 401 (no token, or an invalid one) or 503 (Tessera unreachable), and otherwise puts the
  * principal on `req.principal`.
  */
-export const requireToken = (verifier: Verifier, options: TokenOptions = {}) => {
+export const requireToken = (verifier: Verifier, options: TokenOptions & ResourceMetadataOptions = {}) => {
   const realm = options.realm ?? verifier.audience;
+  const extra = resourceMetadataAttributes(options.resourceMetadata);
   return (req: RequestLike, res: ResponseLike, next: NextLike): void => {
     authenticate(verifier, req.headers.authorization, realm, options.onError).then((result) => {
-      if ('answer' in result) return send(res, result.answer);
+      if ('answer' in result) return send(res, withChallengeAttributes(result.answer, extra));
       req.principal = result.principal;
       req[REALM] = realm;
+      req[CHALLENGE_ATTRIBUTES] = extra;
       next();
     }, next);
   };
@@ -76,7 +86,7 @@ export const requireScope = <Request extends RequestLike = RequestLike & { param
     if (!principal) return next(missingPrincipal());
     const realm = options.realm ?? req[REALM] ?? 'api';
     authorize(principal, scope, options, req, realm).then(
-      (answer) => (answer ? send(res, answer) : next()),
+      (answer) => (answer ? send(res, withChallengeAttributes(answer, req[CHALLENGE_ATTRIBUTES])) : next()),
       next,
     );
   };

@@ -11,3 +11,11 @@ export {
   type RevocationFeedOptions,
   type RevokedToken,
 } from './revocation-feed.ts';
+export {
+  protectedResourceMetadata,
+  protectedResourceMetadataPath,
+  protectedResourceMetadataUrl,
+  type ProtectedResourceMetadata,
+  type ProtectedResourceMetadataOptions,
+  WELL_KNOWN_PROTECTED_RESOURCE,
+} from './protected-resource-metadata.ts';

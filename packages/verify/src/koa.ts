@@ -8,6 +8,12 @@ import {
   type TokenOptions,
 } from './bearer-challenge.ts';
 import type { Principal } from './principal.ts';
+import {
+  CHALLENGE_ATTRIBUTES,
+  resourceMetadataAttributes,
+  type ResourceMetadataOptions,
+  withChallengeAttributes,
+} from './protected-resource-metadata.ts';
 import type { Verifier } from './verifier.ts';
 
 /**
@@ -22,7 +28,8 @@ export type KoaContextLike = {
   state: Record<PropertyKey, unknown>;
 };
 
-export type { ScopeOptions, TokenOptions };
+export type { ResourceMetadataOptions, ScopeOptions, TokenOptions };
+export { serveProtectedResourceMetadata } from './koa-resource-metadata.ts';
 
 export type KoaNext = () => Promise<unknown>;
 
@@ -36,8 +43,9 @@ const send = (ctx: KoaContextLike, answer: Answer): void => {
  * Answers 401 (no token, or an invalid one) or 503 (Tessera unreachable), and otherwise puts the
  * principal on `ctx.state.principal` (read it typed with `principalOf(ctx)`).
  */
-export const requireToken = (verifier: Verifier, options: TokenOptions = {}) => {
+export const requireToken = (verifier: Verifier, options: TokenOptions & ResourceMetadataOptions = {}) => {
   const realm = options.realm ?? verifier.audience;
+  const extra = resourceMetadataAttributes(options.resourceMetadata);
   // Generic in the context, so routers infer their own context types instead of ours.
   return async <C extends KoaContextLike>(ctx: C, next: KoaNext): Promise<void> => {
     const result = await authenticate(
@@ -46,9 +54,10 @@ export const requireToken = (verifier: Verifier, options: TokenOptions = {}) => 
       realm,
       options.onError,
     );
-    if ('answer' in result) return send(ctx, result.answer);
+    if ('answer' in result) return send(ctx, withChallengeAttributes(result.answer, extra));
     ctx.state.principal = result.principal;
     ctx.state[REALM] = realm;
+    ctx.state[CHALLENGE_ATTRIBUTES] = extra;
     await next();
   };
 };
@@ -69,7 +78,8 @@ export const requireScope = <
     if (!principal) throw missingPrincipal();
     const realm = options.realm ?? (ctx.state[REALM] as string | undefined) ?? 'api';
     const answer = await authorize(principal, scope, options, ctx, realm);
-    if (answer) return send(ctx, answer);
+    const extra = ctx.state[CHALLENGE_ATTRIBUTES] as Record<string, string> | undefined;
+    if (answer) return send(ctx, withChallengeAttributes(answer, extra));
     await next();
   };
 };
