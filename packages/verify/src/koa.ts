@@ -1,12 +1,21 @@
 import {
   type Answer,
-  authenticate,
   authorize,
   missingPrincipal,
   REALM,
   type ScopeOptions,
   type TokenOptions,
 } from './bearer-challenge.ts';
+import {
+  authenticateRequest,
+  checkPublicUrl,
+  dpopAlgorithmsFor,
+  inScheme,
+  type PublicUrlOptions,
+  type RequestFacts,
+  requestUrl,
+  SCHEME,
+} from './dpop-challenge.ts';
 import type { Principal } from './principal.ts';
 import type { Verifier } from './verifier.ts';
 
@@ -20,9 +29,12 @@ export type KoaContextLike = {
   status: number;
   body: unknown;
   state: Record<PropertyKey, unknown>;
+  method: string;
+  origin: string;
+  originalUrl: string;
 };
 
-export type { ScopeOptions, TokenOptions };
+export type { PublicUrlOptions, ScopeOptions, TokenOptions };
 
 export type KoaNext = () => Promise<unknown>;
 
@@ -32,23 +44,28 @@ const send = (ctx: KoaContextLike, answer: Answer): void => {
   ctx.body = answer.body;
 };
 
+/** The headers, method and URL a DPoP proof is checked against. */
+const facts = (ctx: KoaContextLike, publicUrl: string | undefined): RequestFacts => ({
+  authorization: ctx.get('authorization') || undefined,
+  dpop: ctx.get('dpop') || undefined,
+  method: ctx.method,
+  url: () => requestUrl(publicUrl, () => `${ctx.origin}${ctx.originalUrl}`, ctx.originalUrl),
+});
+
 /**
  * Answers 401 (no token, or an invalid one) or 503 (Tessera unreachable), and otherwise puts the
  * principal on `ctx.state.principal` (read it typed with `principalOf(ctx)`).
  */
-export const requireToken = (verifier: Verifier, options: TokenOptions = {}) => {
+export const requireToken = (verifier: Verifier, options: TokenOptions & PublicUrlOptions = {}) => {
   const realm = options.realm ?? verifier.audience;
+  checkPublicUrl(options.publicUrl);
   // Generic in the context, so routers infer their own context types instead of ours.
   return async <C extends KoaContextLike>(ctx: C, next: KoaNext): Promise<void> => {
-    const result = await authenticate(
-      verifier,
-      ctx.get('authorization') || undefined,
-      realm,
-      options.onError,
-    );
+    const result = await authenticateRequest(verifier, facts(ctx, options.publicUrl), realm, options.onError);
     if ('answer' in result) return send(ctx, result.answer);
     ctx.state.principal = result.principal;
     ctx.state[REALM] = realm;
+    ctx.state[SCHEME] = dpopAlgorithmsFor(verifier, result.scheme);
     await next();
   };
 };
@@ -69,7 +86,7 @@ export const requireScope = <
     if (!principal) throw missingPrincipal();
     const realm = options.realm ?? (ctx.state[REALM] as string | undefined) ?? 'api';
     const answer = await authorize(principal, scope, options, ctx, realm);
-    if (answer) return send(ctx, answer);
+    if (answer) return send(ctx, inScheme(answer, ctx.state[SCHEME] as readonly string[] | undefined));
     await next();
   };
 };
