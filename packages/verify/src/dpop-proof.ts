@@ -160,7 +160,8 @@ export const createProofChecker = (options: ProofCheckerOptions) => {
     if (payload.htm !== request.method)
       throw invalidProof(`the DPoP proof is for another method (htm must be ${request.method})`);
     const expected = normaliseHtu(request.url);
-    if (expected === undefined) throw new TypeError(`the request URL ${request.url} is not an absolute URL`);
+    // Only a request without a usable Host header (or a bad publicUrl) gets here.
+    if (expected === undefined) throw invalidProof(`the request's URL (${request.url}) cannot be told`);
     if (typeof payload.htu !== 'string' || normaliseHtu(payload.htu) !== expected)
       throw invalidProof(`the DPoP proof is for another URL (htu must be ${expected})`);
     if (payload.ath === undefined) throw invalidProof('the DPoP proof has no ath claim');

@@ -30,7 +30,7 @@ export type KoaContextLike = {
   body: unknown;
   state: Record<PropertyKey, unknown>;
   method: string;
-  origin: string;
+  href: string;
   originalUrl: string;
 };
 
@@ -49,7 +49,7 @@ const facts = (ctx: KoaContextLike, publicUrl: string | undefined): RequestFacts
   authorization: ctx.get('authorization') || undefined,
   dpop: ctx.get('dpop') || undefined,
   method: ctx.method,
-  url: () => requestUrl(publicUrl, () => `${ctx.origin}${ctx.originalUrl}`, ctx.originalUrl),
+  url: () => requestUrl(publicUrl, () => ctx.href, ctx.originalUrl),
 });
 
 /**
