@@ -78,14 +78,8 @@ const noToken = (verifier: Verifier, realm: string): Answer => {
 };
 
 /** A refusal, in the scheme the request used (or DPoP, when the API takes nothing else). */
-export const refusal = (
-  verifier: Verifier,
-  error: VerifyError,
-  realm: string,
-  scheme: Scheme,
-  scope?: string,
-): Answer => {
-  const answer = failed(error, realm, scope);
+export const refusal = (verifier: Verifier, error: VerifyError, realm: string, scheme: Scheme): Answer => {
+  const answer = failed(error, realm);
   if (error.code === 'temporarily_unavailable' || !verifier.dpop) return answer;
   const { algorithms, required } = verifier.dpop;
   const proofFault = error.code === 'invalid_dpop_proof' || error.code === 'use_dpop_nonce';
@@ -95,9 +89,10 @@ export const refusal = (
     headers['www-authenticate'] = `${headers['www-authenticate']}, ${dpopChallenge(realm, algorithms)}`;
     return { ...answer, headers };
   }
-  const attributes: Record<string, string> = { error: error.code, error_description: error.message };
-  if (scope) attributes.scope = scope;
-  headers['www-authenticate'] = dpopChallenge(realm, algorithms, attributes);
+  headers['www-authenticate'] = dpopChallenge(realm, algorithms, {
+    error: error.code,
+    error_description: error.message,
+  });
   if (error.dpopNonce !== undefined) headers['dpop-nonce'] = error.dpopNonce;
   return { ...answer, headers };
 };
