@@ -17,6 +17,10 @@ import { createAuthorizationService } from './authorizations/authorization-servi
 import { createPolicy, type PolicyDefinition } from './permissions/policy.ts';
 import { createPermissions } from './permissions/subject-permissions.ts';
 import { createResourceService } from './resources/resource-service.ts';
+import {
+  createRegistrationTokenService,
+  REGISTRATION_TOKEN_HASH_PURPOSE,
+} from './registration/registration-token-service.ts';
 import { createNoticeMailer } from './notices/notice-mailer.ts';
 import { createTokenNoticeRunner } from './notices/token-notice-runner.ts';
 import { createUserService } from './users/user-service.ts';
@@ -65,6 +69,8 @@ export type DomainDeps = {
   /** Lifetime of cached permissions; changes arrive over the bus before it runs out. */
   cacheTtlMs?: number | undefined;
   webhooks?: Partial<WebhookSettings> | undefined;
+  /** Hosts the server may fetch from whatever they resolve to (TESSERA_OUTBOUND_ALLOW_HOSTS). */
+  outboundAllowHosts?: readonly string[] | undefined;
   /** Expiry and idle notices (configuration: TESSERA_EXPIRY_NOTICE_DAYS, TESSERA_SMTP_*, TESSERA_IDLE_*). */
   notices?: NoticeSettings | undefined;
   now?: () => Date;
@@ -124,6 +130,13 @@ export const createDomain = (deps: DomainDeps) => {
       changes,
       secretHash: clientSecretHash,
       revocations: revocationList,
+      outboundAllowHosts: deps.outboundAllowHosts,
+    }),
+    /** Initial access tokens of dynamic client registration (RFC 7591). */
+    registrationTokens: createRegistrationTokenService({
+      repositories,
+      tokenHash: createPepperHash(deps.pepper, REGISTRATION_TOKEN_HASH_PURPOSE),
+      now,
     }),
     users: createUserService({ repositories, permissions, policy, now }),
     resources: createResourceService({

@@ -7,9 +7,11 @@ import type { ResourceRef } from '@tessera/verify';
 import type { Actor } from './actors.ts';
 import type { CreateApiResourceInput } from './api-resources/api-resource.ts';
 import type { CreateClientInput, UpdateClientInput } from './clients/client.ts';
+import type { ClientKeysInput } from './clients/client-keys.ts';
 import type { SigningKey } from '../keys/signing-key.ts';
 import type { Domain } from './create-domain.ts';
 import type { WebhookInput } from './webhooks/webhook.ts';
+import type { CreateRegistrationTokenInput } from './registration/registration-token-service.ts';
 
 /**
  * The administrative operations, by name. The CLI runs them against its own storage, or — when an
@@ -25,12 +27,16 @@ export const operations = {
   'api-resources.delete': (d: Domain, a: Actor, input: { identifier: string }) =>
     d.apiResources.remove(a, input.identifier),
 
-  'clients.create': (d: Domain, a: Actor, input: CreateClientInput) => d.clients.create(a, input),
+  'clients.create': (d: Domain, a: Actor, input: CreateClientInput & ClientKeysInput) =>
+    d.clients.create(a, input),
   'clients.list': (d: Domain) => d.clients.list(),
   'clients.get': (d: Domain, _a: Actor, input: { clientId: string }) => d.clients.get(input.clientId),
   'clients.delete': (d: Domain, a: Actor, input: { clientId: string }) => d.clients.remove(a, input.clientId),
-  'clients.update': (d: Domain, a: Actor, input: { clientId: string; changes: UpdateClientInput }) =>
-    d.clients.update(a, input.clientId, input.changes),
+  'clients.update': (
+    d: Domain,
+    a: Actor,
+    input: { clientId: string; changes: UpdateClientInput & ClientKeysInput },
+  ) => d.clients.update(a, input.clientId, input.changes),
   'clients.rotate-secret': (d: Domain, a: Actor, input: { clientId: string; keepOldForSeconds?: number }) =>
     d.clients.rotateSecret(a, input.clientId, { keepOldForSeconds: input.keepOldForSeconds }),
 
@@ -99,6 +105,11 @@ export const operations = {
   'webhooks.deliveries': (d: Domain, a: Actor, input: { id: string; limit?: number }) =>
     d.webhooks.deliveries(a, input.id, input.limit === undefined ? {} : { limit: input.limit }),
   'webhooks.test': (d: Domain, a: Actor, input: { id: string }) => d.webhooks.sendTest(a, input.id),
+  'registration-tokens.create': (d: Domain, a: Actor, input: CreateRegistrationTokenInput) =>
+    d.registrationTokens.create(a, input),
+  'registration-tokens.list': (d: Domain, a: Actor) => d.registrationTokens.list(a),
+  'registration-tokens.revoke': (d: Domain, a: Actor, input: { id: string }) =>
+    d.registrationTokens.revoke(a, input.id),
 } as const;
 
 export type OperationName = keyof typeof operations;

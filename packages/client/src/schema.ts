@@ -455,7 +455,7 @@ export interface paths {
     put?: never;
     /**
      * Register a client
-     * @description A `web` app or a `service` gets a `client_secret`, shown in this answer only; an `spa` or `native` app is a public client (`token_endpoint_auth_method: none`) that must use PKCE.
+     * @description A `web` app or a `service` gets a `client_secret`, shown in this answer only — unless it is registered with `token_endpoint_auth_method: private_key_jwt` and its public keys (`jwks` or `jwks_uri`), when it has no secret and signs JWT assertions (RFC 7523) instead; an `spa` or `native` app is a public client (`token_endpoint_auth_method: none`) that must use PKCE.
      */
     post: operations['createClient'];
     delete?: never;
@@ -504,6 +504,47 @@ export interface paths {
      */
     post: operations['rotateClientSecret'];
     delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/registration-tokens': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List initial access tokens */
+    get: operations['listRegistrationTokens'];
+    put?: never;
+    /**
+     * Create an initial access token for dynamic client registration
+     * @description With `TESSERA_REGISTRATION=initial-access-token`, software registers a client at the registration endpoint (RFC 7591) by presenting this token as a bearer token. The token is in this response only.
+     */
+    post: operations['createRegistrationToken'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/registration-tokens/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Revoke an initial access token
+     * @description No more clients register with it; the clients it registered stay.
+     */
+    delete: operations['revokeRegistrationToken'];
     options?: never;
     head?: never;
     patch?: never;
@@ -926,7 +967,7 @@ export interface components {
       name: string;
       /** @enum {string} */
       type: 'service' | 'web' | 'spa' | 'native';
-      /** @description `client_secret_basic` (or `_post`) for a client with a secret; `none` for a public client. */
+      /** @description `client_secret_basic` (or `_post`) for a client with a secret; `private_key_jwt` for a client with keys; `none` for a public client. */
       token_endpoint_auth_method: string;
       grant_types: string[];
       redirect_uris: string[];
@@ -936,6 +977,12 @@ export interface components {
       introspects: string[];
       refresh_token_absolute_ttl: number | null;
       refresh_token_idle_ttl: number | null;
+      /** @description private_key_jwt: the public keys registered inline; null otherwise. */
+      jwks: {
+        keys: Record<string, never>[];
+      } | null;
+      /** @description private_key_jwt: where the client serves its keys; null otherwise. */
+      jwks_uri: string | null;
       /** Format: date-time */
       created_at: string;
       /** Format: date-time */
@@ -943,7 +990,9 @@ export interface components {
       secret_rotated_at: string | null;
       /** @description Until when the secret replaced by the last rotation still works; null when it does not. */
       previous_secret_expires_at: string | null;
-      /** @description The secret, shown this once; Tessera keeps only a hash. null for a public client. */
+      /** @description null: created by an administrator. `open` or `initial_access_token:<rit id>`: the client registered itself (RFC 7591). */
+      registered_via: string | null;
+      /** @description The secret, shown this once; Tessera keeps only a hash. null for a public client or one with keys (private_key_jwt). */
       client_secret: string | null;
     };
     ClientCreate: {
@@ -971,11 +1020,25 @@ export interface components {
       /** @description How long an unused refresh token lives. In seconds; null: the default. */
       refresh_token_idle_ttl?: number | null;
       /**
+       * @description `client_secret_basic` (the default for `service` and `web`): a secret, shown once. `private_key_jwt` (RFC 7523): no secret; the client signs a JWT assertion with its private key, checked against `jwks` or `jwks_uri`. A change to `private_key_jwt` ends the secret.
+       * @enum {string}
+       */
+      token_endpoint_auth_method?: 'client_secret_basic' | 'private_key_jwt';
+      /** @description private_key_jwt: the client's public JSON Web Key Set (RSA, EC or OKP signing keys). A key carrying private members (`d`, `p`, …) or a symmetric key is refused. Not with `jwks_uri`. */
+      jwks?: components['schemas']['PublicJwks'];
+      /** @description private_key_jwt: the https URL the client serves its public JWKS at, fetched under the same rules as webhooks (public addresses only). Not with `jwks`. */
+      jwks_uri?: string;
+      /**
        * @description `service`: gets tokens for itself; `web`: signs people in and keeps a secret; `spa`, `native`: sign people in without a secret (public, PKCE).
        * @default service
        * @enum {string}
        */
       type: 'service' | 'web' | 'spa' | 'native';
+    };
+    PublicJwks: {
+      keys: {
+        [key: string]: unknown;
+      }[];
     };
     /** @description An OAuth client. Its secret is never part of it. */
     Client: {
@@ -983,7 +1046,7 @@ export interface components {
       name: string;
       /** @enum {string} */
       type: 'service' | 'web' | 'spa' | 'native';
-      /** @description `client_secret_basic` (or `_post`) for a client with a secret; `none` for a public client. */
+      /** @description `client_secret_basic` (or `_post`) for a client with a secret; `private_key_jwt` for a client with keys; `none` for a public client. */
       token_endpoint_auth_method: string;
       grant_types: string[];
       redirect_uris: string[];
@@ -993,6 +1056,12 @@ export interface components {
       introspects: string[];
       refresh_token_absolute_ttl: number | null;
       refresh_token_idle_ttl: number | null;
+      /** @description private_key_jwt: the public keys registered inline; null otherwise. */
+      jwks: {
+        keys: Record<string, never>[];
+      } | null;
+      /** @description private_key_jwt: where the client serves its keys; null otherwise. */
+      jwks_uri: string | null;
       /** Format: date-time */
       created_at: string;
       /** Format: date-time */
@@ -1000,6 +1069,8 @@ export interface components {
       secret_rotated_at: string | null;
       /** @description Until when the secret replaced by the last rotation still works; null when it does not. */
       previous_secret_expires_at: string | null;
+      /** @description null: created by an administrator. `open` or `initial_access_token:<rit id>`: the client registered itself (RFC 7591). */
+      registered_via: string | null;
     };
     /** @description The members to change; the others keep their value. The type cannot change. */
     ClientUpdate: {
@@ -1026,6 +1097,15 @@ export interface components {
       refresh_token_absolute_ttl?: number | null;
       /** @description How long an unused refresh token lives. In seconds; null: the default. */
       refresh_token_idle_ttl?: number | null;
+      /**
+       * @description `client_secret_basic` (the default for `service` and `web`): a secret, shown once. `private_key_jwt` (RFC 7523): no secret; the client signs a JWT assertion with its private key, checked against `jwks` or `jwks_uri`. A change to `private_key_jwt` ends the secret.
+       * @enum {string}
+       */
+      token_endpoint_auth_method?: 'client_secret_basic' | 'private_key_jwt';
+      /** @description private_key_jwt: the client's public JSON Web Key Set (RSA, EC or OKP signing keys). A key carrying private members (`d`, `p`, …) or a symmetric key is refused. Not with `jwks_uri`. */
+      jwks?: components['schemas']['PublicJwks'];
+      /** @description private_key_jwt: the https URL the client serves its public JWKS at, fetched under the same rules as webhooks (public addresses only). Not with `jwks`. */
+      jwks_uri?: string;
     };
     ClientSecretRotation: {
       /**
@@ -1033,6 +1113,35 @@ export interface components {
        * @default 0
        */
       keep_old_for_seconds: number;
+    };
+    IssuedRegistrationToken: {
+      /** @description An initial access token id, `rit_…`. */
+      id: string;
+      name: string;
+      expires_at: string | null;
+      created_by: string;
+      /** Format: date-time */
+      created_at: string;
+      revoked_at: string | null;
+      last_used_at: string | null;
+      /** @description How many clients were registered with it. */
+      uses: number;
+      /** @description The token (`tsr_rit_…`), shown this once; Tessera keeps only a hash. Present it as `Authorization: Bearer` at the registration endpoint. */
+      token: string;
+    };
+    /** @description An initial access token (RFC 7591 §3). The token itself is never part of it. */
+    RegistrationToken: {
+      /** @description An initial access token id, `rit_…`. */
+      id: string;
+      name: string;
+      expires_at: string | null;
+      created_by: string;
+      /** Format: date-time */
+      created_at: string;
+      revoked_at: string | null;
+      last_used_at: string | null;
+      /** @description How many clients were registered with it. */
+      uses: number;
     };
     /** @description An application you allowed to act for you. */
     Authorization: {
@@ -4204,7 +4313,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description A public client has no secret. */
+      /** @description A public client, or one with keys (private_key_jwt), has no secret. */
       409: {
         headers: {
           [name: string]: unknown;
@@ -4224,6 +4333,206 @@ export interface operations {
       };
       /** @description The body is not application/json. */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Any other error, such as 503 when storage is unavailable. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listRegistrationTokens: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Every initial access token, newest first. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['RegistrationToken'][];
+          };
+        };
+      };
+      /** @description No bearer token, or one that is malformed, unknown, expired or revoked. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The token lacks the scope this needs, or its subject may not do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Any other error, such as 503 when storage is unavailable. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  createRegistrationToken: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description Who or what the token is for. */
+          name: string;
+          /** @description Days until it stops working, 1 to 365 (30). */
+          expires_in_days?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description Created. */
+      201: {
+        headers: {
+          /** @description The URL of the new token. */
+          Location?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['IssuedRegistrationToken'];
+        };
+      };
+      /** @description The request is malformed; `errors` names each bad field or parameter. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No bearer token, or one that is malformed, unknown, expired or revoked. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The token lacks the scope this needs, or its subject may not do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is larger than 65536 bytes. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is not application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Any other error, such as 503 when storage is unavailable. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  revokeRegistrationToken: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description An initial access token id, `rit_…`. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Revoked. */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The request is malformed; `errors` names each bad field or parameter. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No bearer token, or one that is malformed, unknown, expired or revoked. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The token lacks the scope this needs, or its subject may not do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such token. */
+      404: {
         headers: {
           [name: string]: unknown;
         };

@@ -4,7 +4,7 @@ import type { ChangeBus } from '../../storage/change-bus.ts';
 import type { Repositories } from '../../storage/repositories.ts';
 import type { Revocation, RevocationList } from '../../storage/revocations/revocation-list.ts';
 import type { Actor } from '../actors.ts';
-import { recordAudit } from '../audit/audit-log.ts';
+import { type AuditActor, recordAudit } from '../audit/audit-log.ts';
 import { refuseBuiltInClient } from '../built-ins.ts';
 import { parseInput } from '../validation.ts';
 import {
@@ -23,6 +23,9 @@ import {
   type UpdateClientInput,
 } from './client.ts';
 import { generateClientId, generateClientSecret } from './client-secret.ts';
+import { asRegistrationRefusal } from './registration-refusal.ts';
+import { type RegisteredClientInput, RegistrationRefused } from './registration-metadata.ts';
+import { checkClientKeys, type ClientKeysInput, PRIVATE_KEY_JWT } from './client-keys.ts';
 
 export const CLIENTS_TOPIC = 'clients';
 
@@ -56,6 +59,9 @@ const viewOf = (client: Client): ClientView => ({
       : null,
   refreshTokenAbsoluteTtl: client.refreshTokenAbsoluteTtl,
   refreshTokenIdleTtl: client.refreshTokenIdleTtl,
+  registeredVia: client.registeredVia,
+  jwks: client.jwks,
+  jwksUri: client.jwksUri,
 });
 
 /** The fields a client record is checked by: what create takes, read back from a stored client. */
@@ -77,7 +83,10 @@ export const createClientService = (deps: {
   changes: ChangeBus;
   secretHash: PepperHash;
   revocations: RevocationList;
+  /** Hosts a client's jwks_uri may name whatever they resolve to (TESSERA_OUTBOUND_ALLOW_HOSTS). */
+  outboundAllowHosts?: readonly string[] | undefined;
 }) => {
+  const outboundAllowHosts = deps.outboundAllowHosts ?? [];
   const { clients, apiResources } = deps.repositories;
 
   /** Every named API must exist, and every scope must be defined by one of the client's APIs. */
@@ -117,17 +126,27 @@ export const createClientService = (deps: {
     findMany: (clientIds: string[]): Promise<Map<string, Client>> => clients.findByIds(clientIds),
 
     /** Registers a client; a confidential one gets a secret, shown here once and never again. */
-    async create(actor: Actor, input: CreateClientInput): Promise<RegisteredClient> {
-      const values = parseInput(createClientInput, input);
+    async create(actor: Actor, input: CreateClientInput & ClientKeysInput): Promise<RegisteredClient> {
+      const { tokenEndpointAuthMethod, jwks, jwksUri, ...fields } = input;
+      const values = parseInput(createClientInput, fields);
+      const keys = await checkClientKeys(
+        { tokenEndpointAuthMethod, jwks, jwksUri },
+        values.type,
+        outboundAllowHosts,
+      );
       await checkReferences(values);
       const confidential = !isPublicType(values.type);
-      const clientSecret = confidential ? generateClientSecret() : null;
+      // A client with keys proves itself with them: it gets no secret at all.
+      const clientSecret = confidential && !keys ? generateClientSecret() : null;
       const created = await clients.insert({
         clientId: generateClientId(),
         name: values.name,
         applicationType: values.type,
         secretHash: clientSecret ? deps.secretHash.digest(clientSecret) : null,
-        tokenEndpointAuthMethod: confidential ? 'client_secret_basic' : 'none',
+        tokenEndpointAuthMethod:
+          keys?.tokenEndpointAuthMethod ?? (confidential ? 'client_secret_basic' : 'none'),
+        jwks: keys?.jwks ?? null,
+        jwksUri: keys?.jwksUri ?? null,
         grantTypes: values.grantTypes,
         resources: values.resources,
         scopes: values.scopes,
@@ -148,6 +167,8 @@ export const createClientService = (deps: {
           resources: created.resources,
           scopes: created.scopes,
           introspects: created.introspects,
+          token_endpoint_auth_method: created.tokenEndpointAuthMethod,
+          ...(created.jwksUri ? { jwks_uri: created.jwksUri } : {}),
         },
       });
       await deps.changes.publish(CLIENTS_TOPIC, created.clientId);
@@ -158,22 +179,107 @@ export const createClientService = (deps: {
      * Changes a client. The result is checked by the same rules as a new client, so a change
      * cannot leave behind a record no create would have made (a web app without redirect URIs…).
      */
-    async update(actor: Actor, clientId: string, input: UpdateClientInput): Promise<ClientView> {
+    async update(
+      actor: Actor,
+      clientId: string,
+      input: UpdateClientInput & ClientKeysInput,
+    ): Promise<ClientView> {
       refuseBuiltInClient(clientId, 'changed');
-      const changes = parseInput(updateClientInput, input);
+      const { tokenEndpointAuthMethod, jwks, jwksUri, ...fields } = input;
+      const changes = parseInput(updateClientInput, fields);
       const current = await existing(clientId);
       const merged = parseInput(createClientInput, { ...fieldsOf(current), ...definedOnly(changes) });
+      // Moving to private_key_jwt (or new keys for it) drops the secret: a client has one credential.
+      const keys = await checkClientKeys(
+        { tokenEndpointAuthMethod, jwks, jwksUri },
+        current.applicationType,
+        outboundAllowHosts,
+        current,
+      );
       await checkReferences(merged);
       const { type: _type, ...columns } = merged;
-      const updated = await clients.update(clientId, columns);
+      const updated = await clients.update(clientId, { ...columns, ...(keys ? { keys } : {}) });
       if (!updated) throw notFound(`no client with id ${clientId}`);
+      const keyChanges = definedOnly({ tokenEndpointAuthMethod, jwks, jwksUri: jwksUri ?? undefined });
       await recordAudit(deps.repositories, actor, {
         action: 'client.update',
         target: { type: 'client', id: clientId },
-        details: { changed: Object.keys(definedOnly(changes)) },
+        details: { changed: [...Object.keys(definedOnly(changes)), ...Object.keys(keyChanges)] },
       });
       await deps.changes.publish(CLIENTS_TOPIC, clientId);
       return viewOf(updated);
+    },
+
+    /**
+     * Stores a client that registered itself (RFC 7591), with the id and secret oidc-provider
+     * made for it: held to the same rules as a client an operator creates, and refused with an
+     * RFC 7591 error (RegistrationRefused) when it breaks one. `registration.scopes` undefined:
+     * every scope its APIs define.
+     */
+    async register(
+      actor: AuditActor,
+      registration: {
+        clientId: string;
+        clientSecret: string | null;
+        input: RegisteredClientInput;
+        registeredVia: string;
+      },
+    ): Promise<Client> {
+      const { confidential, scopes, ...fields } = registration.input;
+      const values = await asRegistrationRefusal(async () => {
+        const apis = new Map((await apiResources.list()).map((api) => [api.identifier, api]));
+        const defined = (fields.resources ?? []).flatMap((identifier) => apis.get(identifier)?.scopes ?? []);
+        const parsed = parseInput(createClientInput, { ...fields, scopes: scopes ?? defined });
+        await checkReferences(parsed);
+        return parsed;
+      });
+      const existing = await clients.findById(registration.clientId);
+      const columns = {
+        name: values.name,
+        grantTypes: values.grantTypes,
+        resources: values.resources,
+        scopes: values.scopes,
+        introspects: [],
+        redirectUris: values.redirectUris,
+        postLogoutRedirectUris: values.postLogoutRedirectUris,
+      };
+      let stored: Client | undefined;
+      if (existing && (existing.secretHash !== null) !== confidential)
+        throw new RegistrationRefused({
+          error: 'invalid_client_metadata',
+          description: `token_endpoint_auth_method cannot change: the client is ${existing.secretHash ? 'confidential' : 'public'}`,
+        });
+      if (existing) {
+        // An RFC 7592 update: the type and the secret stay what registration made them.
+        if (existing.registeredVia === null)
+          throw conflict(`client ${registration.clientId} was not registered through RFC 7591`);
+        stored = await clients.update(registration.clientId, columns);
+        if (!stored) throw notFound(`no client with id ${registration.clientId}`);
+      } else {
+        stored = await clients.insert({
+          ...columns,
+          clientId: registration.clientId,
+          applicationType: values.type,
+          secretHash: registration.clientSecret ? deps.secretHash.digest(registration.clientSecret) : null,
+          tokenEndpointAuthMethod: confidential ? 'client_secret_basic' : 'none',
+          registeredVia: registration.registeredVia,
+        });
+      }
+      await recordAudit(deps.repositories, actor, {
+        action: existing ? 'client.update' : 'client.register',
+        target: { type: 'client', id: stored.clientId },
+        details: {
+          registered_via: stored.registeredVia,
+          name: stored.name,
+          type: stored.applicationType,
+          grant_types: stored.grantTypes,
+          redirect_uris: stored.redirectUris,
+          resources: stored.resources,
+          scopes: stored.scopes,
+        },
+      });
+      await deps.changes.publish(CLIENTS_TOPIC, stored.clientId);
+      return stored;
     },
 
     list: async (): Promise<ClientView[]> => (await clients.list()).map(viewOf),
@@ -193,6 +299,10 @@ export const createClientService = (deps: {
       refuseBuiltInClient(clientId, 'given a secret (it is a public client, protected by PKCE)');
       const { keepOldForSeconds } = parseInput(rotateSecretInput, input);
       const current = await existing(clientId);
+      if (current.tokenEndpointAuthMethod === PRIVATE_KEY_JWT)
+        throw conflict(
+          `client ${clientId} authenticates with ${PRIVATE_KEY_JWT}: it has no secret to rotate (give it new keys instead)`,
+        );
       if (!current.secretHash)
         throw conflict(
           `client ${clientId} is a public client (${current.applicationType}): it has no secret to rotate`,
@@ -218,7 +328,7 @@ export const createClientService = (deps: {
      * Deletes the client and revokes every token and grant issued to it so far: recorded in
      * Postgres with the deletion, so no token of it comes back whatever Redis keeps.
      */
-    async remove(actor: Actor, clientId: string): Promise<void> {
+    async remove(actor: Actor | AuditActor, clientId: string): Promise<void> {
       refuseBuiltInClient(clientId, 'deleted');
       const current = await existing(clientId);
       // The revocation must outlive the longest-lived token of the client: its refresh tokens.

@@ -26,7 +26,16 @@ export type ClientRow = {
   previousSecretExpiresAt: Date | null;
   refreshTokenAbsoluteTtl: number | null;
   refreshTokenIdleTtl: number | null;
+  /** Null: created by an operator; `open` or `initial_access_token:<rit id>`: registered itself (RFC 7591). */
+  registeredVia: string | null;
+  /** private_key_jwt: the client's public JWKS, registered inline (or null). */
+  jwks: ClientJwks | null;
+  /** private_key_jwt: where the client publishes its JWKS (or null). */
+  jwksUri: string | null;
 };
+
+/** A public JSON Web Key Set, as registered (the domain checked it holds no private key). */
+export type ClientJwks = { keys: Record<string, unknown>[] };
 
 export type NewClient = {
   clientId: string;
@@ -43,6 +52,9 @@ export type NewClient = {
   applicationType?: string;
   refreshTokenAbsoluteTtl?: number | null;
   refreshTokenIdleTtl?: number | null;
+  registeredVia?: string | null;
+  jwks?: ClientJwks | null;
+  jwksUri?: string | null;
 };
 
 /** What PATCH may change; the application type and the secret are not among it. */
@@ -59,7 +71,16 @@ export type ClientChanges = Partial<
     | 'refreshTokenAbsoluteTtl'
     | 'refreshTokenIdleTtl'
   >
->;
+> &
+  ClientKeyChanges;
+
+/**
+ * A move to private_key_jwt, or new keys for it: the keys and the method change together, and the
+ * secret goes (a client with keys has none).
+ */
+export type ClientKeyChanges = {
+  keys?: { tokenEndpointAuthMethod: string; jwks: ClientJwks | null; jwksUri: string | null };
+};
 
 type ClientRecord = {
   client_id: string;
@@ -81,6 +102,9 @@ type ClientRecord = {
   previous_secret_expires_at: Date | null;
   refresh_token_absolute_ttl: number | null;
   refresh_token_idle_ttl: number | null;
+  registered_via: string | null;
+  jwks: ClientJwks | null;
+  jwks_uri: string | null;
 };
 
 const TABLE = 'clients';
@@ -105,6 +129,9 @@ const toRow = (record: ClientRecord): ClientRow => ({
   previousSecretExpiresAt: record.previous_secret_expires_at,
   refreshTokenAbsoluteTtl: record.refresh_token_absolute_ttl,
   refreshTokenIdleTtl: record.refresh_token_idle_ttl,
+  registeredVia: record.registered_via ?? null,
+  jwks: record.jwks ?? null,
+  jwksUri: record.jwks_uri ?? null,
 });
 
 const CONFLICTS = {
@@ -132,6 +159,9 @@ export const insertClient = async (knex: Knex, input: NewClient): Promise<Client
         application_type: input.applicationType ?? 'service',
         refresh_token_absolute_ttl: input.refreshTokenAbsoluteTtl ?? null,
         refresh_token_idle_ttl: input.refreshTokenIdleTtl ?? null,
+        registered_via: input.registeredVia ?? null,
+        jwks: input.jwks ?? null,
+        jwks_uri: input.jwksUri ?? null,
       })
       .returning('*');
     return toRow(record as ClientRecord);
@@ -256,6 +286,16 @@ export const updateClient = async (
       : {}),
     ...(changes.refreshTokenIdleTtl !== undefined
       ? { refresh_token_idle_ttl: changes.refreshTokenIdleTtl }
+      : {}),
+    ...(changes.keys
+      ? {
+          token_endpoint_auth_method: changes.keys.tokenEndpointAuthMethod,
+          jwks: changes.keys.jwks,
+          jwks_uri: changes.keys.jwksUri,
+          secret_hash: null,
+          previous_secret_hash: null,
+          previous_secret_expires_at: null,
+        }
       : {}),
   };
   const [record] = await knex<ClientRecord>(TABLE)

@@ -18,6 +18,7 @@ const client = (clientId: string, introspects: string[] = []): Client => ({
   introspects,
   redirectUris: [],
   postLogoutRedirectUris: [],
+  registeredVia: null,
   tokenEndpointAuthMethod: 'client_secret_basic',
   firstParty: false,
   createdAt: T,
@@ -28,6 +29,8 @@ const client = (clientId: string, introspects: string[] = []): Client => ({
   previousSecretExpiresAt: null,
   refreshTokenAbsoluteTtl: null,
   refreshTokenIdleTtl: null,
+  jwks: null,
+  jwksUri: null,
 });
 
 /** Policies over a fixed set of clients: a worker, the orders API's resource server, and a bystander. */

@@ -9,6 +9,7 @@ import {
   type RegisteredClient,
   type UpdateClientInput,
 } from '../../../domain/clients/client.ts';
+import { CLIENT_AUTH_METHODS, type ClientKeysInput } from '../../../domain/clients/client-keys.ts';
 import { displayNameSchema, scopeSchema } from './identifiers.ts';
 import { timestampSchema, toOptionalTimestamp, toTimestamp } from './timestamp.ts';
 
@@ -59,6 +60,23 @@ const writableMembers = {
     'How long refresh tokens (and the sign-in behind them) live at most.',
   ),
   refresh_token_idle_ttl: ttlSeconds('How long an unused refresh token lives.'),
+  token_endpoint_auth_method: z
+    .enum(CLIENT_AUTH_METHODS)
+    .describe(
+      '`client_secret_basic` (the default for `service` and `web`): a secret, shown once. `private_key_jwt` (RFC 7523): no secret; the client signs a JWT assertion with its private key, checked against `jwks` or `jwks_uri`. A change to `private_key_jwt` ends the secret.',
+    ),
+  jwks: z
+    .object({ keys: z.array(z.record(z.string(), z.unknown())).max(10) })
+    .meta({ id: 'PublicJwks' })
+    .describe(
+      "private_key_jwt: the client's public JSON Web Key Set (RSA, EC or OKP signing keys). A key carrying private members (`d`, `p`, …) or a symmetric key is refused. Not with `jwks_uri`.",
+    ),
+  jwks_uri: z
+    .string()
+    .max(2048)
+    .describe(
+      'private_key_jwt: the https URL the client serves its public JWKS at, fetched under the same rules as webhooks (public addresses only). Not with `jwks`.',
+    ),
 };
 
 export const createClientBodySchema = z
@@ -78,6 +96,9 @@ export const createClientBodySchema = z
     introspects: writableMembers.introspects.optional(),
     refresh_token_absolute_ttl: writableMembers.refresh_token_absolute_ttl.optional(),
     refresh_token_idle_ttl: writableMembers.refresh_token_idle_ttl.optional(),
+    token_endpoint_auth_method: writableMembers.token_endpoint_auth_method.optional(),
+    jwks: writableMembers.jwks.optional(),
+    jwks_uri: writableMembers.jwks_uri.optional(),
   })
   .meta({ id: 'ClientCreate' });
 
@@ -92,6 +113,9 @@ export const updateClientBodySchema = z
     introspects: writableMembers.introspects.optional(),
     refresh_token_absolute_ttl: writableMembers.refresh_token_absolute_ttl.optional(),
     refresh_token_idle_ttl: writableMembers.refresh_token_idle_ttl.optional(),
+    token_endpoint_auth_method: writableMembers.token_endpoint_auth_method.optional(),
+    jwks: writableMembers.jwks.optional(),
+    jwks_uri: writableMembers.jwks_uri.optional(),
   })
   .meta({
     id: 'ClientUpdate',
@@ -119,7 +143,9 @@ export const clientSchema = z
     type: z.enum(APPLICATION_TYPES),
     token_endpoint_auth_method: z
       .string()
-      .describe('`client_secret_basic` (or `_post`) for a client with a secret; `none` for a public client.'),
+      .describe(
+        '`client_secret_basic` (or `_post`) for a client with a secret; `private_key_jwt` for a client with keys; `none` for a public client.',
+      ),
     grant_types: z.array(z.string()),
     redirect_uris: z.array(z.string()),
     post_logout_redirect_uris: z.array(z.string()),
@@ -128,12 +154,26 @@ export const clientSchema = z
     introspects: z.array(z.string()),
     refresh_token_absolute_ttl: z.number().int().nullable(),
     refresh_token_idle_ttl: z.number().int().nullable(),
+    jwks: z
+      .object({ keys: z.array(z.record(z.string(), z.unknown())) })
+      .nullable()
+      .describe('private_key_jwt: the public keys registered inline; null otherwise.'),
+    jwks_uri: z
+      .string()
+      .nullable()
+      .describe('private_key_jwt: where the client serves its keys; null otherwise.'),
     created_at: timestampSchema,
     updated_at: timestampSchema,
     secret_rotated_at: timestampSchema.nullable(),
     previous_secret_expires_at: timestampSchema
       .nullable()
       .describe('Until when the secret replaced by the last rotation still works; null when it does not.'),
+    registered_via: z
+      .string()
+      .nullable()
+      .describe(
+        'null: created by an administrator. `open` or `initial_access_token:<rit id>`: the client registered itself (RFC 7591).',
+      ),
   })
   .meta({ id: 'Client', description: 'An OAuth client. Its secret is never part of it.' });
 
@@ -142,7 +182,9 @@ export const issuedClientSchema = clientSchema
     client_secret: z
       .string()
       .nullable()
-      .describe('The secret, shown this once; Tessera keeps only a hash. null for a public client.'),
+      .describe(
+        'The secret, shown this once; Tessera keeps only a hash. null for a public client or one with keys (private_key_jwt).',
+      ),
   })
   .meta({
     id: 'IssuedClient',
@@ -162,10 +204,13 @@ export const presentClient = (view: ClientView): z.input<typeof clientSchema> =>
   introspects: view.introspects,
   refresh_token_absolute_ttl: view.refreshTokenAbsoluteTtl,
   refresh_token_idle_ttl: view.refreshTokenIdleTtl,
+  jwks: view.jwks,
+  jwks_uri: view.jwksUri,
   created_at: toTimestamp(view.createdAt),
   updated_at: toTimestamp(view.updatedAt),
   secret_rotated_at: toOptionalTimestamp(view.secretRotatedAt),
   previous_secret_expires_at: toOptionalTimestamp(view.previousSecretExpiresAt),
+  registered_via: view.registeredVia,
 });
 
 export const presentIssuedClient = (issued: RegisteredClient): z.input<typeof issuedClientSchema> => ({
@@ -173,7 +218,12 @@ export const presentIssuedClient = (issued: RegisteredClient): z.input<typeof is
   client_secret: issued.clientSecret,
 });
 
-export const toCreateClientInput = (body: z.output<typeof createClientBodySchema>): CreateClientInput => ({
+export const toCreateClientInput = (
+  body: z.output<typeof createClientBodySchema>,
+): CreateClientInput & ClientKeysInput => ({
+  tokenEndpointAuthMethod: body.token_endpoint_auth_method,
+  jwks: body.jwks,
+  jwksUri: body.jwks_uri,
   name: body.name,
   type: body.type,
   grantTypes: body.grant_types,
@@ -186,7 +236,12 @@ export const toCreateClientInput = (body: z.output<typeof createClientBodySchema
   refreshTokenIdleTtl: body.refresh_token_idle_ttl,
 });
 
-export const toUpdateClientInput = (body: z.output<typeof updateClientBodySchema>): UpdateClientInput => ({
+export const toUpdateClientInput = (
+  body: z.output<typeof updateClientBodySchema>,
+): UpdateClientInput & ClientKeysInput => ({
+  tokenEndpointAuthMethod: body.token_endpoint_auth_method,
+  jwks: body.jwks,
+  jwksUri: body.jwks_uri,
   name: body.name,
   grantTypes: body.grant_types,
   redirectUris: body.redirect_uris,
