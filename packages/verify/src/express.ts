@@ -17,6 +17,12 @@ import {
   SCHEME,
 } from './dpop-challenge.ts';
 import type { Principal } from './principal.ts';
+import {
+  CHALLENGE_ATTRIBUTES,
+  resourceMetadataAttributes,
+  type ResourceMetadataOptions,
+  withChallengeAttributes,
+} from './protected-resource-metadata.ts';
 import type { Verifier } from './verifier.ts';
 
 /**
@@ -33,6 +39,7 @@ export type RequestLike = {
   principal?: Principal | undefined;
   [REALM]?: string;
   [SCHEME]?: readonly string[] | undefined;
+  [CHALLENGE_ATTRIBUTES]?: Record<string, string>;
   // What a DPoP proof is checked against; express sets all of them, connect the last two.
   protocol?: string;
   originalUrl?: string;
@@ -46,7 +53,8 @@ export type ResponseLike = {
   end(body: string): unknown;
 };
 
-export type { PublicUrlOptions, ScopeOptions, TokenOptions };
+export type { PublicUrlOptions, ResourceMetadataOptions, ScopeOptions, TokenOptions };
+export { serveProtectedResourceMetadata } from './express-resource-metadata.ts';
 
 export type NextLike = (error?: unknown) => void;
 
@@ -88,15 +96,20 @@ const facts = (req: RequestLike, publicUrl: string | undefined): RequestFacts =>
  * Answers 401 (no token, or an invalid one) or 503 (Tessera unreachable), and otherwise puts the
  * principal on `req.principal`.
  */
-export const requireToken = (verifier: Verifier, options: TokenOptions & PublicUrlOptions = {}) => {
+export const requireToken = (
+  verifier: Verifier,
+  options: TokenOptions & PublicUrlOptions & ResourceMetadataOptions = {},
+) => {
   const realm = options.realm ?? verifier.audience;
+  const extra = resourceMetadataAttributes(options.resourceMetadata);
   checkPublicUrl(options.publicUrl);
   return (req: RequestLike, res: ResponseLike, next: NextLike): void => {
     authenticateRequest(verifier, facts(req, options.publicUrl), realm, options.onError).then((result) => {
-      if ('answer' in result) return send(res, result.answer);
+      if ('answer' in result) return send(res, withChallengeAttributes(result.answer, extra));
       req.principal = result.principal;
       req[REALM] = realm;
       req[SCHEME] = dpopAlgorithmsFor(verifier, result.scheme);
+      req[CHALLENGE_ATTRIBUTES] = extra;
       next();
     }, next);
   };
@@ -115,7 +128,10 @@ export const requireScope = <Request extends RequestLike = RequestLike & { param
     if (!principal) return next(missingPrincipal());
     const realm = options.realm ?? req[REALM] ?? 'api';
     authorize(principal, scope, options, req, realm).then(
-      (answer) => (answer ? send(res, inScheme(answer, req[SCHEME])) : next()),
+      (answer) =>
+        answer
+          ? send(res, withChallengeAttributes(inScheme(answer, req[SCHEME]), req[CHALLENGE_ATTRIBUTES]))
+          : next(),
       next,
     );
   };

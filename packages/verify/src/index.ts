@@ -14,3 +14,11 @@ export {
 export type { DPoPOptions, DPoPPresentation } from './dpop-binding.ts';
 export { createDPoPNonces, type DPoPNonceSource } from './dpop-nonce.ts';
 export { createMemoryReplayStore, type DPoPReplayStore } from './dpop-replay.ts';
+export {
+  protectedResourceMetadata,
+  protectedResourceMetadataPath,
+  protectedResourceMetadataUrl,
+  type ProtectedResourceMetadata,
+  type ProtectedResourceMetadataOptions,
+  WELL_KNOWN_PROTECTED_RESOURCE,
+} from './protected-resource-metadata.ts';
