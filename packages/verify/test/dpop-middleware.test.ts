@@ -224,3 +224,33 @@ test('requireToken refuses a publicUrl that is not an absolute http(s) URL', () 
     assert.throws(() => expressMiddleware.requireToken(verifier, { publicUrl }), /publicUrl/);
   }
 });
+
+test('resource_metadata (RFC 9728) is named in both challenges, and a DPoP refusal keeps its DPoP-Nonce', async (t) => {
+  const issuer = await startFakeIssuer(t);
+  const nonces = createDPoPNonces();
+  const verifier = createVerifier({ issuer: issuer.issuer, audience: AUDIENCE, dpop: { nonce: nonces } });
+  const resourceMetadata = `${PUBLIC}/.well-known/oauth-protected-resource`;
+  const koa = new Koa();
+  koa.use(koaMiddleware.requireToken(verifier, { resourceMetadata }));
+  koa.use((ctx) => {
+    ctx.body = { ok: true };
+  });
+  const api = express();
+  api.use(expressMiddleware.requireToken(verifier, { resourceMetadata }));
+  const key = await clientKey();
+  const token = await issuer.sign({ now: Date.now(), claims: { cnf: { jkt: key.jkt } } });
+  for (const base of [await serve(t, createServer(koa.callback())), await serve(t, createServer(api))]) {
+    const none = await answer(await fetch(`${base}/me`));
+    const named = `resource_metadata="${resourceMetadata}"`;
+    assert.equal(none.challenge, `Bearer ${REALM}, ${named}, DPoP ${REALM}, ${ALGS}, ${named}`);
+    const dpop = await makeProof(key, { token, htu: `${base}/me`, now: Date.now() });
+    const refused = await answer(
+      await fetch(`${base}/me`, { headers: { authorization: `DPoP ${token}`, dpop } }),
+    );
+    assert.equal(refused.nonce, await nonces.current());
+    assert.match(
+      refused.challenge ?? '',
+      /^DPoP realm="[^"]+", error="use_dpop_nonce", .*algs="[^"]+", resource_metadata="/,
+    );
+  }
+});
