@@ -11,6 +11,9 @@ export {
   type RevocationFeedOptions,
   type RevokedToken,
 } from './revocation-feed.ts';
+export type { DPoPOptions, DPoPPresentation } from './dpop-binding.ts';
+export { createDPoPNonces, type DPoPNonceSource } from './dpop-nonce.ts';
+export { createMemoryReplayStore, type DPoPReplayStore } from './dpop-replay.ts';
 export {
   protectedResourceMetadata,
   protectedResourceMetadataPath,

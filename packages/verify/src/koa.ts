@@ -1,12 +1,21 @@
 import {
   type Answer,
-  authenticate,
   authorize,
   missingPrincipal,
   REALM,
   type ScopeOptions,
   type TokenOptions,
 } from './bearer-challenge.ts';
+import {
+  authenticateRequest,
+  checkPublicUrl,
+  dpopAlgorithmsFor,
+  inScheme,
+  type PublicUrlOptions,
+  type RequestFacts,
+  requestUrl,
+  SCHEME,
+} from './dpop-challenge.ts';
 import type { Principal } from './principal.ts';
 import {
   CHALLENGE_ATTRIBUTES,
@@ -26,9 +35,12 @@ export type KoaContextLike = {
   status: number;
   body: unknown;
   state: Record<PropertyKey, unknown>;
+  method: string;
+  href: string;
+  originalUrl: string;
 };
 
-export type { ResourceMetadataOptions, ScopeOptions, TokenOptions };
+export type { PublicUrlOptions, ResourceMetadataOptions, ScopeOptions, TokenOptions };
 export { serveProtectedResourceMetadata } from './koa-resource-metadata.ts';
 
 export type KoaNext = () => Promise<unknown>;
@@ -39,24 +51,32 @@ const send = (ctx: KoaContextLike, answer: Answer): void => {
   ctx.body = answer.body;
 };
 
+/** The headers, method and URL a DPoP proof is checked against. */
+const facts = (ctx: KoaContextLike, publicUrl: string | undefined): RequestFacts => ({
+  authorization: ctx.get('authorization') || undefined,
+  dpop: ctx.get('dpop') || undefined,
+  method: ctx.method,
+  url: () => requestUrl(publicUrl, () => ctx.href, ctx.originalUrl),
+});
+
 /**
  * Answers 401 (no token, or an invalid one) or 503 (Tessera unreachable), and otherwise puts the
  * principal on `ctx.state.principal` (read it typed with `principalOf(ctx)`).
  */
-export const requireToken = (verifier: Verifier, options: TokenOptions & ResourceMetadataOptions = {}) => {
+export const requireToken = (
+  verifier: Verifier,
+  options: TokenOptions & PublicUrlOptions & ResourceMetadataOptions = {},
+) => {
   const realm = options.realm ?? verifier.audience;
   const extra = resourceMetadataAttributes(options.resourceMetadata);
+  checkPublicUrl(options.publicUrl);
   // Generic in the context, so routers infer their own context types instead of ours.
   return async <C extends KoaContextLike>(ctx: C, next: KoaNext): Promise<void> => {
-    const result = await authenticate(
-      verifier,
-      ctx.get('authorization') || undefined,
-      realm,
-      options.onError,
-    );
+    const result = await authenticateRequest(verifier, facts(ctx, options.publicUrl), realm, options.onError);
     if ('answer' in result) return send(ctx, withChallengeAttributes(result.answer, extra));
     ctx.state.principal = result.principal;
     ctx.state[REALM] = realm;
+    ctx.state[SCHEME] = dpopAlgorithmsFor(verifier, result.scheme);
     ctx.state[CHALLENGE_ATTRIBUTES] = extra;
     await next();
   };
@@ -79,7 +99,11 @@ export const requireScope = <
     const realm = options.realm ?? (ctx.state[REALM] as string | undefined) ?? 'api';
     const answer = await authorize(principal, scope, options, ctx, realm);
     const extra = ctx.state[CHALLENGE_ATTRIBUTES] as Record<string, string> | undefined;
-    if (answer) return send(ctx, withChallengeAttributes(answer, extra));
+    if (answer)
+      return send(
+        ctx,
+        withChallengeAttributes(inScheme(answer, ctx.state[SCHEME] as readonly string[] | undefined), extra),
+      );
     await next();
   };
 };

@@ -299,7 +299,6 @@ for (const [driver, open] of drivers) {
         registeredVia: null,
         jwks: null,
         jwksUri: null,
-        registeredVia: null,
       });
       assert.ok(billing.createdAt instanceof Date);
       const consoleClient = await insertClient(knex, {
