@@ -21,7 +21,7 @@ export type ProviderRuntime = {
 };
 
 export type ProviderRuntimeDeps = {
-  config: Pick<Config, 'issuer' | 'trustProxy' | 'fastLane'>;
+  config: Pick<Config, 'issuer' | 'trustProxy' | 'fastLane' | 'dpopRequireNonce'>;
   services: Services;
   logger: Logger;
   /** The server's metrics: tokens issued, introspections, the fast lane's cache, key ages. */
@@ -54,6 +54,7 @@ export const startProviderRuntime = async ({ config, services, logger, metrics }
     const provider = createProvider({
       issuer: config.issuer,
       cookieKeys: services.secrets.cookieKeys,
+      dpopRequireNonce: config.dpopRequireNonce,
       jwks: keys.providerJwks,
       jwtAccessTokens,
       adapterFactory: storage.tokenStore,

@@ -31,7 +31,8 @@ import { createJwtIntrospectionAndRevocation } from './middleware/jwt-introspect
 import { countIntrospections, type RecordIntrospection } from './middleware/introspection-outcomes.ts';
 import { unknownRoute } from './middleware/unknown-route.ts';
 import { createTruthfulDiscovery } from './middleware/truthful-discovery.ts';
-import { refuseDpop } from './middleware/refuse-dpop.ts';
+import { dpopProofRequired } from './middleware/dpop-proof-required.ts';
+import { dpopFeature } from './configuration/dpop.ts';
 import { rfcErrorCorrections } from './middleware/rfc-error-corrections.ts';
 import { noteStoreFailure, oauthErrorBoundary } from './oauth-error-response.ts';
 import { compareClientSecretsByHash } from './provider-internals.ts';
@@ -42,6 +43,8 @@ import { createTokenModelAdapters, TOKEN_MODELS } from './token-models-adapter.t
 export type OidcDeps = {
   issuer: string;
   cookieKeys: string[];
+  /** Whether DPoP proofs must carry a server nonce (configuration/dpop.ts); default true. */
+  dpopRequireNonce?: boolean;
   /** Private JWKS, each algorithm's current signer first. */
   jwks: JSONWebKeySet;
   /** Verifies Tessera's own JWT access tokens at introspection and revocation. */
@@ -109,8 +112,8 @@ export const createProvider = (deps: OidcDeps): Provider => {
       // Tokens are issued for an API (RFC 8707 `resource`, the client's first API by default), and
       // the library's userinfo answers only tokens for itself: discovery must not offer it.
       userinfo: { enabled: false },
-      // Not yet: no grant binds tokens to a key, so discovery must not claim it (refuse-dpop.ts).
-      dPoP: { enabled: false },
+      // RFC 9449: every grant, Tessera's own included (grants/dpop-binding.ts), binds to the proof key.
+      dPoP: dpopFeature({ cookieKeys: deps.cookieKeys, requireNonce: deps.dpopRequireNonce ?? true }),
       rpInitiatedLogout: rpInitiatedLogout(deps.pages),
       clientCredentials: { enabled: true },
       introspection: {
@@ -179,7 +182,7 @@ export const createProvider = (deps: OidcDeps): Provider => {
   );
   provider.registerGrantType(
     TOKEN_EXCHANGE_GRANT,
-    createTokenExchangeGrant(deps),
+    createTokenExchangeGrant(provider, deps),
     TOKEN_EXCHANGE_PARAMETERS,
     TOKEN_EXCHANGE_DUPLICATES,
   );
@@ -187,7 +190,7 @@ export const createProvider = (deps: OidcDeps): Provider => {
   provider.use(oauthErrorBoundary<KoaContextWithOIDC>(deps.onServerError));
   provider.use(unknownRoute);
   provider.use(rfcErrorCorrections);
-  provider.use(refuseDpop);
+  provider.use(dpopProofRequired);
   provider.use(
     createTruthfulDiscovery({ apiScopes: deps.apiScopes ?? (async () => []), oidcScopes: OIDC_SCOPES }),
   );

@@ -936,6 +936,8 @@ export interface components {
       introspects: string[];
       refresh_token_absolute_ttl: number | null;
       refresh_token_idle_ttl: number | null;
+      /** @description Whether every token request must carry a DPoP proof. */
+      dpop_bound_access_tokens: boolean;
       /** Format: date-time */
       created_at: string;
       /** Format: date-time */
@@ -971,6 +973,11 @@ export interface components {
       /** @description How long an unused refresh token lives. In seconds; null: the default. */
       refresh_token_idle_ttl?: number | null;
       /**
+       * @description RFC 9449 §5.2: every token request must carry a DPoP proof, so every token the client gets is bound to its key.
+       * @default false
+       */
+      dpop_bound_access_tokens: boolean;
+      /**
        * @description `service`: gets tokens for itself; `web`: signs people in and keeps a secret; `spa`, `native`: sign people in without a secret (public, PKCE).
        * @default service
        * @enum {string}
@@ -993,6 +1000,8 @@ export interface components {
       introspects: string[];
       refresh_token_absolute_ttl: number | null;
       refresh_token_idle_ttl: number | null;
+      /** @description Whether every token request must carry a DPoP proof. */
+      dpop_bound_access_tokens: boolean;
       /** Format: date-time */
       created_at: string;
       /** Format: date-time */
@@ -1026,6 +1035,8 @@ export interface components {
       refresh_token_absolute_ttl?: number | null;
       /** @description How long an unused refresh token lives. In seconds; null: the default. */
       refresh_token_idle_ttl?: number | null;
+      /** @description RFC 9449 §5.2: every token request must carry a DPoP proof, so every token the client gets is bound to its key. */
+      dpop_bound_access_tokens?: boolean;
     };
     ClientSecretRotation: {
       /**

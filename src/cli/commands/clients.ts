@@ -26,7 +26,11 @@ const FLAGS = {
   refreshTokenAbsoluteTtl: '--refresh-token-ttl',
   refreshTokenIdleTtl: '--refresh-token-idle-ttl',
   keepOldForSeconds: '--keep-old-for',
+  dpopBoundAccessTokens: '--require-dpop',
 };
+
+const REQUIRE_DPOP_HELP =
+  'every token request must carry a DPoP proof (RFC 9449), so all its tokens are bound to its key';
 
 /** Applications sign people in; services get tokens for themselves. */
 const defaultGrantTypes = (type: string): string =>
@@ -58,6 +62,7 @@ const toJson = (client: Json<ClientView>) => ({
   introspects: client.introspects,
   refresh_token_absolute_ttl: client.refreshTokenAbsoluteTtl,
   refresh_token_idle_ttl: client.refreshTokenIdleTtl,
+  dpop_bound_access_tokens: client.dpopBoundAccessTokens,
   created_at: client.createdAt,
   updated_at: client.updatedAt,
   secret_rotated_at: client.secretRotatedAt,
@@ -75,6 +80,7 @@ const showClient = (client: Json<ClientView>) =>
     resources: client.resources,
     scopes: client.scopes,
     introspects: client.introspects,
+    'requires DPoP': client.dpopBoundAccessTokens ? 'yes' : 'no',
     created: client.createdAt,
     'secret rotated': client.secretRotatedAt ?? 'never',
     ...(client.previousSecretExpiresAt ? { 'old secret works until': client.previousSecretExpiresAt } : {}),
@@ -135,6 +141,7 @@ export const registerClientCommands = (program: Command, context: CommandContext
       'absolute refresh-token lifetime from sign-in, e.g. 30d (default 14d)',
     )
     .option('--refresh-token-idle-ttl <duration>', 'how long an unused refresh token lives, e.g. 7d')
+    .option('--require-dpop', REQUIRE_DPOP_HELP)
     .option('--json', 'print JSON')
     .action(async (options) =>
       context.run(FLAGS, async () => {
@@ -150,6 +157,7 @@ export const registerClientCommands = (program: Command, context: CommandContext
           introspects: list(options.introspects),
           refreshTokenAbsoluteTtl: seconds(options.refreshTokenTtl, FLAGS.refreshTokenAbsoluteTtl) ?? null,
           refreshTokenIdleTtl: seconds(options.refreshTokenIdleTtl, FLAGS.refreshTokenIdleTtl) ?? null,
+          dpopBoundAccessTokens: options.requireDpop === true,
         })) as CreatedJson;
         showSecret(created, options.json);
       }),
@@ -168,6 +176,8 @@ export const registerClientCommands = (program: Command, context: CommandContext
     .option('--introspects <uris>', 'comma-separated API identifiers whose tokens it may introspect')
     .option('--refresh-token-ttl <duration>', 'absolute refresh-token lifetime, e.g. 30d')
     .option('--refresh-token-idle-ttl <duration>', 'how long an unused refresh token lives, e.g. 7d')
+    .option('--require-dpop', REQUIRE_DPOP_HELP)
+    .option('--no-require-dpop', 'token requests without a DPoP proof get Bearer tokens again')
     .option('--json', 'print JSON')
     .action(async (clientId: string, options) =>
       context.run(FLAGS, async () => {
@@ -182,6 +192,7 @@ export const registerClientCommands = (program: Command, context: CommandContext
           introspects: options.introspects === undefined ? undefined : list(options.introspects),
           refreshTokenAbsoluteTtl: seconds(options.refreshTokenTtl, FLAGS.refreshTokenAbsoluteTtl),
           refreshTokenIdleTtl: seconds(options.refreshTokenIdleTtl, FLAGS.refreshTokenIdleTtl),
+          dpopBoundAccessTokens: options.requireDpop as boolean | undefined,
         };
         const client = (await context.admin('clients.update', { clientId, changes })) as Json<ClientView>;
         if (options.json) printJson(toJson(client));

@@ -56,6 +56,7 @@ const viewOf = (client: Client): ClientView => ({
       : null,
   refreshTokenAbsoluteTtl: client.refreshTokenAbsoluteTtl,
   refreshTokenIdleTtl: client.refreshTokenIdleTtl,
+  dpopBoundAccessTokens: client.dpopBoundAccessTokens,
 });
 
 /** The fields a client record is checked by: what create takes, read back from a stored client. */
@@ -70,6 +71,7 @@ const fieldsOf = (client: Client): CreateClientInput => ({
   postLogoutRedirectUris: client.postLogoutRedirectUris,
   refreshTokenAbsoluteTtl: client.refreshTokenAbsoluteTtl,
   refreshTokenIdleTtl: client.refreshTokenIdleTtl,
+  dpopBoundAccessTokens: client.dpopBoundAccessTokens,
 });
 
 export const createClientService = (deps: {
@@ -136,6 +138,7 @@ export const createClientService = (deps: {
         postLogoutRedirectUris: values.postLogoutRedirectUris,
         refreshTokenAbsoluteTtl: values.refreshTokenAbsoluteTtl,
         refreshTokenIdleTtl: values.refreshTokenIdleTtl,
+        dpopBoundAccessTokens: values.dpopBoundAccessTokens,
       });
       await recordAudit(deps.repositories, actor, {
         action: 'client.create',

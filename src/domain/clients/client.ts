@@ -66,6 +66,8 @@ export type Client = {
   refreshTokenAbsoluteTtl: number | null;
   /** Seconds a refresh token lives unused; null: as long as the absolute lifetime. */
   refreshTokenIdleTtl: number | null;
+  /** RFC 9449 §5.2 `dpop_bound_access_tokens`: every token request must carry a DPoP proof. */
+  dpopBoundAccessTokens: boolean;
 };
 
 /** A client as operators see it (CLI, control socket): not even the secret's hash leaves the domain. */
@@ -87,6 +89,7 @@ export type ClientView = Pick<
   | 'previousSecretExpiresAt'
   | 'refreshTokenAbsoluteTtl'
   | 'refreshTokenIdleTtl'
+  | 'dpopBoundAccessTokens'
 >;
 
 /** What `clients create` and `clients rotate-secret` return: the only time the secret is shown. */
@@ -121,6 +124,7 @@ const clientFields = z.object({
   postLogoutRedirectUris: uniqueList(z.string()).default([]),
   refreshTokenAbsoluteTtl: ttl.nullable().default(null),
   refreshTokenIdleTtl: ttl.nullable().default(null),
+  dpopBoundAccessTokens: z.boolean().default(false),
 });
 
 type ClientFields = z.output<typeof clientFields>;
@@ -196,6 +200,7 @@ export const updateClientInput = clientFields
     postLogoutRedirectUris: uniqueList(z.string()).optional(),
     refreshTokenAbsoluteTtl: ttl.nullable().optional(),
     refreshTokenIdleTtl: ttl.nullable().optional(),
+    dpopBoundAccessTokens: z.boolean().optional(),
     name: displayName.optional(),
   })
   .strict();

@@ -26,6 +26,8 @@ export type ClientRow = {
   previousSecretExpiresAt: Date | null;
   refreshTokenAbsoluteTtl: number | null;
   refreshTokenIdleTtl: number | null;
+  /** RFC 9449 §5.2: every token request of this client must carry a DPoP proof. */
+  dpopBoundAccessTokens: boolean;
 };
 
 export type NewClient = {
@@ -43,6 +45,7 @@ export type NewClient = {
   applicationType?: string;
   refreshTokenAbsoluteTtl?: number | null;
   refreshTokenIdleTtl?: number | null;
+  dpopBoundAccessTokens?: boolean;
 };
 
 /** What PATCH may change; the application type and the secret are not among it. */
@@ -58,6 +61,7 @@ export type ClientChanges = Partial<
     | 'postLogoutRedirectUris'
     | 'refreshTokenAbsoluteTtl'
     | 'refreshTokenIdleTtl'
+    | 'dpopBoundAccessTokens'
   >
 >;
 
@@ -81,6 +85,7 @@ type ClientRecord = {
   previous_secret_expires_at: Date | null;
   refresh_token_absolute_ttl: number | null;
   refresh_token_idle_ttl: number | null;
+  dpop_bound_access_tokens: boolean;
 };
 
 const TABLE = 'clients';
@@ -105,6 +110,7 @@ const toRow = (record: ClientRecord): ClientRow => ({
   previousSecretExpiresAt: record.previous_secret_expires_at,
   refreshTokenAbsoluteTtl: record.refresh_token_absolute_ttl,
   refreshTokenIdleTtl: record.refresh_token_idle_ttl,
+  dpopBoundAccessTokens: record.dpop_bound_access_tokens,
 });
 
 const CONFLICTS = {
@@ -132,6 +138,7 @@ export const insertClient = async (knex: Knex, input: NewClient): Promise<Client
         application_type: input.applicationType ?? 'service',
         refresh_token_absolute_ttl: input.refreshTokenAbsoluteTtl ?? null,
         refresh_token_idle_ttl: input.refreshTokenIdleTtl ?? null,
+        dpop_bound_access_tokens: input.dpopBoundAccessTokens ?? false,
       })
       .returning('*');
     return toRow(record as ClientRecord);
@@ -256,6 +263,9 @@ export const updateClient = async (
       : {}),
     ...(changes.refreshTokenIdleTtl !== undefined
       ? { refresh_token_idle_ttl: changes.refreshTokenIdleTtl }
+      : {}),
+    ...(changes.dpopBoundAccessTokens !== undefined
+      ? { dpop_bound_access_tokens: changes.dpopBoundAccessTokens }
       : {}),
   };
   const [record] = await knex<ClientRecord>(TABLE)

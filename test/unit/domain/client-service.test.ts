@@ -68,6 +68,7 @@ const setup = () => {
           previousSecretExpiresAt: null,
           firstParty: false,
           ...input,
+          dpopBoundAccessTokens: input.dpopBoundAccessTokens ?? false,
           applicationType: input.applicationType ?? 'service',
           refreshTokenAbsoluteTtl: input.refreshTokenAbsoluteTtl ?? null,
           refreshTokenIdleTtl: input.refreshTokenIdleTtl ?? null,

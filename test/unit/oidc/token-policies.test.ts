@@ -28,6 +28,7 @@ const client = (clientId: string, introspects: string[] = []): Client => ({
   previousSecretExpiresAt: null,
   refreshTokenAbsoluteTtl: null,
   refreshTokenIdleTtl: null,
+  dpopBoundAccessTokens: false,
 });
 
 /** Policies over a fixed set of clients: a worker, the orders API's resource server, and a bystander. */

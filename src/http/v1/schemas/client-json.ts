@@ -59,6 +59,11 @@ const writableMembers = {
     'How long refresh tokens (and the sign-in behind them) live at most.',
   ),
   refresh_token_idle_ttl: ttlSeconds('How long an unused refresh token lives.'),
+  dpop_bound_access_tokens: z
+    .boolean()
+    .describe(
+      'RFC 9449 §5.2: every token request must carry a DPoP proof, so every token the client gets is bound to its key.',
+    ),
 };
 
 export const createClientBodySchema = z
@@ -78,6 +83,7 @@ export const createClientBodySchema = z
     introspects: writableMembers.introspects.optional(),
     refresh_token_absolute_ttl: writableMembers.refresh_token_absolute_ttl.optional(),
     refresh_token_idle_ttl: writableMembers.refresh_token_idle_ttl.optional(),
+    dpop_bound_access_tokens: writableMembers.dpop_bound_access_tokens.default(false),
   })
   .meta({ id: 'ClientCreate' });
 
@@ -92,6 +98,7 @@ export const updateClientBodySchema = z
     introspects: writableMembers.introspects.optional(),
     refresh_token_absolute_ttl: writableMembers.refresh_token_absolute_ttl.optional(),
     refresh_token_idle_ttl: writableMembers.refresh_token_idle_ttl.optional(),
+    dpop_bound_access_tokens: writableMembers.dpop_bound_access_tokens.optional(),
   })
   .meta({
     id: 'ClientUpdate',
@@ -128,6 +135,7 @@ export const clientSchema = z
     introspects: z.array(z.string()),
     refresh_token_absolute_ttl: z.number().int().nullable(),
     refresh_token_idle_ttl: z.number().int().nullable(),
+    dpop_bound_access_tokens: z.boolean().describe('Whether every token request must carry a DPoP proof.'),
     created_at: timestampSchema,
     updated_at: timestampSchema,
     secret_rotated_at: timestampSchema.nullable(),
@@ -162,6 +170,7 @@ export const presentClient = (view: ClientView): z.input<typeof clientSchema> =>
   introspects: view.introspects,
   refresh_token_absolute_ttl: view.refreshTokenAbsoluteTtl,
   refresh_token_idle_ttl: view.refreshTokenIdleTtl,
+  dpop_bound_access_tokens: view.dpopBoundAccessTokens,
   created_at: toTimestamp(view.createdAt),
   updated_at: toTimestamp(view.updatedAt),
   secret_rotated_at: toOptionalTimestamp(view.secretRotatedAt),
@@ -184,6 +193,7 @@ export const toCreateClientInput = (body: z.output<typeof createClientBodySchema
   introspects: body.introspects,
   refreshTokenAbsoluteTtl: body.refresh_token_absolute_ttl,
   refreshTokenIdleTtl: body.refresh_token_idle_ttl,
+  dpopBoundAccessTokens: body.dpop_bound_access_tokens,
 });
 
 export const toUpdateClientInput = (body: z.output<typeof updateClientBodySchema>): UpdateClientInput => ({
@@ -196,4 +206,5 @@ export const toUpdateClientInput = (body: z.output<typeof updateClientBodySchema
   introspects: body.introspects,
   refreshTokenAbsoluteTtl: body.refresh_token_absolute_ttl,
   refreshTokenIdleTtl: body.refresh_token_idle_ttl,
+  dpopBoundAccessTokens: body.dpop_bound_access_tokens,
 });
