@@ -31,7 +31,7 @@ import { createJwtIntrospectionAndRevocation } from './middleware/jwt-introspect
 import { countIntrospections, type RecordIntrospection } from './middleware/introspection-outcomes.ts';
 import { unknownRoute } from './middleware/unknown-route.ts';
 import { createTruthfulDiscovery } from './middleware/truthful-discovery.ts';
-import { dpopProofRequired } from './middleware/dpop-proof-required.ts';
+import { answerMissingDpopProofs } from './missing-dpop-proof-answer.ts';
 import { dpopFeature } from './configuration/dpop.ts';
 import { rfcErrorCorrections } from './middleware/rfc-error-corrections.ts';
 import { noteStoreFailure, oauthErrorBoundary } from './oauth-error-response.ts';
@@ -190,7 +190,7 @@ export const createProvider = (deps: OidcDeps): Provider => {
   provider.use(oauthErrorBoundary<KoaContextWithOIDC>(deps.onServerError));
   provider.use(unknownRoute);
   provider.use(rfcErrorCorrections);
-  provider.use(dpopProofRequired);
+  answerMissingDpopProofs(provider);
   provider.use(
     createTruthfulDiscovery({ apiScopes: deps.apiScopes ?? (async () => []), oidcScopes: OIDC_SCOPES }),
   );

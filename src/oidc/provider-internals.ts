@@ -98,8 +98,8 @@ export const verifiedDpopThumbprint = async (
 };
 
 /**
- * What the library's grants say when a client registered with `dpop_bound_access_tokens` sends no
- * proof (lib/helpers/sender_constraints.js, checkDpopRequired): an `invalid_grant` with this
- * description, which middleware/dpop-proof-required.ts answers as RFC 9449's `invalid_dpop_proof`.
+ * Why the library's grants refuse a client registered with `dpop_bound_access_tokens` that sends
+ * no proof (lib/helpers/sender_constraints.js, checkDpopRequired): an `invalid_grant` with this
+ * `error_detail`, which missing-dpop-proof-answer.ts answers as RFC 9449's `invalid_dpop_proof`.
  */
 export const DPOP_PROOF_MISSING_DESCRIPTION = 'DPoP proof JWT not provided';
