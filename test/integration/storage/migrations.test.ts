@@ -21,6 +21,7 @@ import {
   insertClient,
   listClientIdsUsingResource,
   listClients,
+  updateClient,
   updateClientSecretHash,
 } from '../../../src/storage/tables/clients.ts';
 import { withPostgresSchema } from '../../helpers/postgres.ts';
@@ -44,6 +45,7 @@ const MIGRATIONS = [
   '20261204020000_create_signing_keys',
   '20261204020000_create_ssf_streams',
   '20261204125000_create_ssf_removed_subjects',
+  '20261204130000_add_client_dpop',
 ];
 
 const MANAGEMENT_API = 'urn:tessera:management';
@@ -292,6 +294,7 @@ for (const [driver, open] of drivers) {
         previousSecretExpiresAt: null,
         refreshTokenAbsoluteTtl: null,
         refreshTokenIdleTtl: null,
+        dpopBoundAccessTokens: false,
       });
       assert.ok(billing.createdAt instanceof Date);
       const consoleClient = await insertClient(knex, {
@@ -347,6 +350,27 @@ for (const [driver, open] of drivers) {
 
       assert.equal(await deleteClientById(knex, auditor.clientId), true);
       assert.equal(await deleteClientById(knex, auditor.clientId), false);
+    });
+
+    it('stores whether a client must use DPoP, and changes it', async (t) => {
+      const knex = await open(t);
+      if (!knex) return;
+      await migrateLatest(knex);
+      const strict = await insertClient(knex, {
+        clientId: 'svc-strict',
+        name: 'Strict',
+        secretHash: 'hash-1',
+        grantTypes: ['client_credentials'],
+        resources: ['https://invoices.example.com'],
+        scopes: [],
+        dpopBoundAccessTokens: true,
+      });
+      assert.equal(strict.dpopBoundAccessTokens, true);
+      assert.equal((await findClientById(knex, 'svc-strict'))?.dpopBoundAccessTokens, true);
+      const relaxed = await updateClient(knex, 'svc-strict', { dpopBoundAccessTokens: false });
+      assert.equal(relaxed?.dpopBoundAccessTokens, false);
+      const renamed = await updateClient(knex, 'svc-strict', { name: 'Renamed' });
+      assert.equal(renamed?.dpopBoundAccessTokens, false, 'a change that does not name it keeps it');
     });
 
     it('answers a duplicate client_id with a conflict on that field', async (t) => {

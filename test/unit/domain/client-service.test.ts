@@ -186,6 +186,7 @@ describe('the client service', () => {
       previousSecretExpiresAt: null,
       refreshTokenAbsoluteTtl: null,
       refreshTokenIdleTtl: null,
+      dpopBoundAccessTokens: false,
     });
   });
 
