@@ -10,6 +10,7 @@ import { registerApiResourceCommands } from './commands/api-resources.ts';
 import { registerClientCommands } from './commands/clients.ts';
 import { registerKeyCommands } from './commands/keys.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
+import { registerRegistrationTokenCommands } from './commands/registration-tokens.ts';
 import { registerResourceCommands } from './commands/resources.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerTokenCommands } from './commands/tokens.ts';
@@ -55,6 +56,7 @@ registerUserCommands(program, context);
 registerResourceCommands(program, context);
 registerTokenCommands(program, context);
 registerWebhookCommands(program, context);
+registerRegistrationTokenCommands(program, context);
 
 const overrideExits = (command: Command) => {
   command.exitOverride();

@@ -118,6 +118,7 @@ export const createHttpApp = ({
       users: domain.users,
       signingKeys: domain.signingKeys,
       webhooks: domain.webhooks,
+      registrationTokens: domain.registrationTokens,
     }),
     interactions: createInteractionRoutes({
       provider: () => runtime.current().provider,

@@ -12,6 +12,11 @@ import type { Metrics } from '../metrics/create-metrics.ts';
 import { countFastLaneIntrospections } from '../oidc/middleware/introspection-outcomes.ts';
 import { observeTokenIssuance } from '../oidc/token-issuance-metrics.ts';
 import type { Services } from './open-services.ts';
+import { createPepperHash } from '../crypto/pepper-hash.ts';
+import { createMemoryAttemptCounters } from '../storage/attempt-counters.ts';
+import type { ClientRegistrationDeps } from '../oidc/configuration/client-registration.ts';
+import { createRegistrationRateLimit } from '../oidc/middleware/registration-rate-limit.ts';
+import { createMetadataDocumentClients } from '../oidc/configuration/client-id-metadata-documents.ts';
 
 /** Everything that signs or checks with the signing keys; rebuilt whole when they change. */
 export type ProviderRuntime = {
@@ -21,7 +26,8 @@ export type ProviderRuntime = {
 };
 
 export type ProviderRuntimeDeps = {
-  config: Pick<Config, 'issuer' | 'trustProxy' | 'fastLane' | 'dpopRequireNonce'>;
+  config: Pick<Config, 'issuer' | 'trustProxy' | 'fastLane' | 'dpopRequireNonce'> &
+    Partial<Pick<Config, 'registration' | 'clientIdMetadataDocuments' | 'outboundAllowHosts'>>;
   services: Services;
   logger: Logger;
   /** The server's metrics: tokens issued, introspections, the fast lane's cache, key ages. */
@@ -39,6 +45,32 @@ export const startProviderRuntime = async ({ config, services, logger, metrics }
   const pages = createProviderPages({ clients });
   const onIntrospection = metrics && introspectionCounter(metrics);
   const credentialStats = metrics && cacheStats(metrics, 'client_credentials');
+  // Made once, not per key rotation: the rate limit's windows and the registration wiring outlive a rebuild.
+  const registration: ClientRegistrationDeps | undefined =
+    config.registration && config.registration.mode !== 'off'
+      ? {
+          policy: { mode: config.registration.mode, resources: config.registration.resources },
+          clientService: domain.clients,
+          registrationTokens: domain.registrationTokens,
+          durableModels: storage.durableModels,
+        }
+      : undefined;
+  const registrationRateLimit =
+    registration &&
+    config.registration &&
+    createRegistrationRateLimit({
+      counters: storage.attemptCounters,
+      fallback: createMemoryAttemptCounters({ maxKeys: 10_000 }),
+      perMinute: config.registration.perMinute,
+      hashAddress: createPepperHash(services.secrets.pepper, 'registration-address').digest,
+    });
+  const metadataDocuments = config.clientIdMetadataDocuments
+    ? createMetadataDocumentClients({
+        enabled: true,
+        resources: config.registration?.resources ?? [],
+        apiResources,
+      })
+    : undefined;
   // Every check of a token consults the revocations Postgres records: loaded before the first request.
   await storage.revocations.start({
     onError: (error) => logger.error({ err: error }, 'reading revocations failed; retrying'),
@@ -58,7 +90,7 @@ export const startProviderRuntime = async ({ config, services, logger, metrics }
       jwks: keys.providerJwks,
       jwtAccessTokens,
       adapterFactory: storage.tokenStore,
-      clients,
+      clients: metadataDocuments ? metadataDocuments.lookup(clients) : clients,
       apiResources,
       apiScopes: async () => (await domain.apiResources.list()).flatMap((api) => api.scopes),
       secretHash,
@@ -71,6 +103,9 @@ export const startProviderRuntime = async ({ config, services, logger, metrics }
       onServerError: (error, ctx) =>
         logger.error({ err: error, path: ctx.path }, 'oidc-provider server error'),
       onIntrospection,
+      ...(registration ? { registration, registrationRateLimit } : {}),
+      ...(metadataDocuments ? { clientIdMetadataDocuments: metadataDocuments } : {}),
+      outboundAllowHosts: config.outboundAllowHosts ?? [],
     });
     if (metrics) observeTokenIssuance(provider, metrics.tokensIssued);
     const fastLane = config.fastLane

@@ -73,6 +73,25 @@ export type Config = {
     /** A delivery still failing this long after its first attempt is given up. */
     deadLetterMs: number;
   };
+  registration: {
+    /**
+     * Dynamic client registration at /reg (RFC 7591, with RFC 7592 management): `off`; with an
+     * initial access token an operator created (`tessera registration-tokens create`); or `open`
+     * to anyone, for public clients only and rate-limited per address.
+     */
+    mode: 'off' | 'initial-access-token' | 'open';
+    /** The API resources a registered client may get tokens for (their identifiers). */
+    resources: string[];
+    /** Registrations one client address may make per minute. */
+    perMinute: number;
+  };
+  /** Whether an https URL may be a client_id, its metadata fetched from there (CIMD). */
+  clientIdMetadataDocuments: boolean;
+  /**
+   * Hosts (`name` or `name:port`) the server's own fetches (client metadata documents, jwks_uri)
+   * may reach even when they resolve to a loopback or private address.
+   */
+  outboundAllowHosts: string[];
   notices: {
     /** Days before a PAT's or RAT's expiry at which `token.expiring` is sent, largest first. */
     expiryDays: number[];
@@ -236,6 +255,46 @@ const baseShape = {
     .transform(Number)
     .default(10),
   TESSERA_WEBHOOK_ALLOW_HTTP_LOOPBACK: boolean.default(false),
+  TESSERA_REGISTRATION: z
+    .enum(['off', 'initial-access-token', 'open'], {
+      message: 'must be off, initial-access-token or open',
+    })
+    .default('off'),
+  TESSERA_REGISTRATION_RESOURCES: z
+    .string()
+    .transform((value) => [...new Set(value.split(/[\s,]+/).filter(Boolean))])
+    .pipe(z.array(z.string().refine((value) => URL.canParse(value), 'must list API identifiers (URIs)')))
+    .default([]),
+  TESSERA_REGISTRATIONS_PER_MINUTE: z
+    .string()
+    .regex(/^[1-9]\d*$/, 'must be a whole number, 1 or more')
+    .transform(Number)
+    .default(10),
+  TESSERA_CLIENT_ID_METADATA_DOCUMENTS: z
+    .enum(['on', 'off'], { message: 'must be on or off' })
+    .transform((value) => value === 'on')
+    .default(false),
+  TESSERA_OUTBOUND_ALLOW_HOSTS: z
+    .string()
+    .transform((value) => [
+      ...new Set(
+        value
+          .split(/[\s,]+/)
+          .filter(Boolean)
+          .map((host) => host.toLowerCase()),
+      ),
+    ])
+    .pipe(
+      z.array(
+        z
+          .string()
+          .regex(
+            /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/,
+            'must list host names, each with an optional :port',
+          ),
+      ),
+    )
+    .default([]),
   TESSERA_WEBHOOK_TIMEOUT_SECONDS: z
     .string()
     .regex(/^[1-9]\d*$/, 'must be a whole number of seconds, 1 to 60')
@@ -403,6 +462,13 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
       timeoutMs: values.TESSERA_WEBHOOK_TIMEOUT_SECONDS * 1000,
       deadLetterMs: values.TESSERA_WEBHOOK_DEAD_LETTER_HOURS * 3_600_000,
     },
+    registration: {
+      mode: values.TESSERA_REGISTRATION,
+      resources: values.TESSERA_REGISTRATION_RESOURCES,
+      perMinute: values.TESSERA_REGISTRATIONS_PER_MINUTE,
+    },
+    clientIdMetadataDocuments: values.TESSERA_CLIENT_ID_METADATA_DOCUMENTS,
+    outboundAllowHosts: values.TESSERA_OUTBOUND_ALLOW_HOSTS,
     notices: {
       expiryDays: values.TESSERA_EXPIRY_NOTICE_DAYS,
       smtpUrl: values.TESSERA_SMTP_URL,

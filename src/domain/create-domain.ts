@@ -17,6 +17,10 @@ import { createAuthorizationService } from './authorizations/authorization-servi
 import { createPolicy, type PolicyDefinition } from './permissions/policy.ts';
 import { createPermissions } from './permissions/subject-permissions.ts';
 import { createResourceService } from './resources/resource-service.ts';
+import {
+  createRegistrationTokenService,
+  REGISTRATION_TOKEN_HASH_PURPOSE,
+} from './registration/registration-token-service.ts';
 import { createNoticeMailer } from './notices/notice-mailer.ts';
 import { createTokenNoticeRunner } from './notices/token-notice-runner.ts';
 import { createUserService } from './users/user-service.ts';
@@ -124,6 +128,12 @@ export const createDomain = (deps: DomainDeps) => {
       changes,
       secretHash: clientSecretHash,
       revocations: revocationList,
+    }),
+    /** Initial access tokens of dynamic client registration (RFC 7591). */
+    registrationTokens: createRegistrationTokenService({
+      repositories,
+      tokenHash: createPepperHash(deps.pepper, REGISTRATION_TOKEN_HASH_PURPOSE),
+      now,
     }),
     users: createUserService({ repositories, permissions, policy, now }),
     resources: createResourceService({

@@ -10,6 +10,7 @@ import type { CreateClientInput, UpdateClientInput } from './clients/client.ts';
 import type { SigningKey } from '../keys/signing-key.ts';
 import type { Domain } from './create-domain.ts';
 import type { WebhookInput } from './webhooks/webhook.ts';
+import type { CreateRegistrationTokenInput } from './registration/registration-token-service.ts';
 
 /**
  * The administrative operations, by name. The CLI runs them against its own storage, or — when an
@@ -99,6 +100,11 @@ export const operations = {
   'webhooks.deliveries': (d: Domain, a: Actor, input: { id: string; limit?: number }) =>
     d.webhooks.deliveries(a, input.id, input.limit === undefined ? {} : { limit: input.limit }),
   'webhooks.test': (d: Domain, a: Actor, input: { id: string }) => d.webhooks.sendTest(a, input.id),
+  'registration-tokens.create': (d: Domain, a: Actor, input: CreateRegistrationTokenInput) =>
+    d.registrationTokens.create(a, input),
+  'registration-tokens.list': (d: Domain, a: Actor) => d.registrationTokens.list(a),
+  'registration-tokens.revoke': (d: Domain, a: Actor, input: { id: string }) =>
+    d.registrationTokens.revoke(a, input.id),
 } as const;
 
 export type OperationName = keyof typeof operations;

@@ -2,12 +2,14 @@ import { Provider } from 'oidc-provider';
 import type { CachedLookup } from '../cache/cached-lookup.ts';
 import type { OidcAdapter } from '../storage/oidc-adapter/contract.ts';
 import type { Client } from '../domain/clients/client.ts';
+import { isMetadataDocumentId } from './configuration/client-id-metadata-documents.ts';
 import { ABSOLUTE_TTL_METADATA, IDLE_TTL_METADATA } from './configuration/refresh-token-lifetimes.ts';
 
 /**
  * oidc-provider's `Client` model reads clients through this adapter: Tessera's clients table, behind
- * the in-process cache. Clients are managed with the CLI and the management API, never through
- * the provider, so every write method refuses.
+ * the in-process cache. Clients are managed with the CLI and the management API; through the
+ * provider only when dynamic registration is on (`writes`, configuration/client-registration.ts),
+ * otherwise every write method refuses.
  *
  * A client with a secret may authenticate with client_secret_basic or client_secret_post. The
  * library accepts only the registered method, so the metadata names the method the current request
@@ -45,15 +47,21 @@ const readOnly = async (): Promise<never> => {
   throw new Error('clients are managed by Tessera, not through oidc-provider');
 };
 
-export const createClientAdapter = (clients: CachedLookup<Client>): OidcAdapter => ({
+export const createClientAdapter = (
+  clients: CachedLookup<Client>,
+  writes?: Pick<OidcAdapter, 'upsert' | 'destroy'>,
+): OidcAdapter => ({
   async find(clientId) {
+    // An https client_id is a Client ID Metadata Document's (configuration/client-id-metadata-documents.ts):
+    // the library resolves it itself when that feature is on, never from the clients table.
+    if (isMetadataDocumentId(clientId)) return undefined;
     const client = await clients.get(clientId);
     return client ? clientMetadata(client) : undefined;
   },
   findByUid: async () => undefined,
   findByUserCode: async () => undefined,
-  upsert: readOnly,
+  upsert: writes?.upsert ?? readOnly,
   consume: readOnly,
-  destroy: readOnly,
+  destroy: writes?.destroy ?? readOnly,
   revokeByGrantId: readOnly,
 });

@@ -39,6 +39,16 @@ import { compareClientSecretsByHash } from './provider-internals.ts';
 import { REFRESH_TOKEN_METADATA, refreshTokenTtls } from './configuration/refresh-token-lifetimes.ts';
 import { matchesClientSecret } from '../domain/clients/client-secret.ts';
 import { createTokenModelAdapters, TOKEN_MODELS } from './token-models-adapter.ts';
+import {
+  type ClientRegistrationDeps,
+  createRegisteredClientWrites,
+  createRegistrationModels,
+  registrationFeatures,
+} from './configuration/client-registration.ts';
+import { registrationReadSecret } from './middleware/registration-read-secret.ts';
+import { createRegistrationBody } from './middleware/registration-body.ts';
+import type { MetadataDocumentClients } from './configuration/client-id-metadata-documents.ts';
+import { outboundFetchConfiguration } from './configuration/outbound-fetch.ts';
 
 export type OidcDeps = {
   issuer: string;
@@ -69,18 +79,30 @@ export type OidcDeps = {
   onServerError: (error: unknown, ctx: KoaContextWithOIDC) => void;
   /** Hears the outcome of every introspection the library's route answers (metrics). */
   onIntrospection?: RecordIntrospection;
+  /** Dynamic client registration (RFC 7591/7592); absent: off. */
+  registration?: ClientRegistrationDeps;
+  /** Client ID Metadata Documents (https URLs as client_id); absent: off. */
+  clientIdMetadataDocuments?: MetadataDocumentClients;
+  /** Hosts the provider's own fetches may reach whatever they resolve to (outbound-fetch.ts). */
+  outboundAllowHosts?: readonly string[];
+  /** Limits registrations per address (middleware/registration-rate-limit.ts). */
+  registrationRateLimit?: (ctx: KoaContextWithOIDC, next: () => Promise<void>) => Promise<void>;
 };
 
 const SIGNING_ALGS = ['ES256', 'RS256', 'EdDSA'] as const;
 const OIDC_SCOPES = ['openid'];
 
 export const createProvider = (deps: OidcDeps): Provider => {
-  const clientAdapter = createClientAdapter(deps.clients);
+  const clientAdapter = createClientAdapter(
+    deps.clients,
+    deps.registration && createRegisteredClientWrites(deps.registration, deps.clients),
+  );
   // oidc-provider instantiates its adapter with `new Adapter(modelName)`.
   const tokenModel = createTokenModelAdapters(deps.adapterFactory);
+  const registrationModel = deps.registration ? createRegistrationModels(deps.registration) : () => undefined;
   function Adapter(this: unknown, name: string) {
     if (name === 'Client') return clientAdapter;
-    return TOKEN_MODELS.has(name) ? tokenModel(name) : deps.adapterFactory(name);
+    return registrationModel(name) ?? (TOKEN_MODELS.has(name) ? tokenModel(name) : deps.adapterFactory(name));
   }
   const policies = createTokenPolicies(deps.clients);
   const { jwtAccessTokens } = deps;
@@ -116,6 +138,8 @@ export const createProvider = (deps: OidcDeps): Provider => {
       dPoP: dpopFeature({ cookieKeys: deps.cookieKeys, requireNonce: deps.dpopRequireNonce ?? true }),
       rpInitiatedLogout: rpInitiatedLogout(deps.pages),
       clientCredentials: { enabled: true },
+      ...registrationFeatures(deps.registration?.policy ?? { mode: 'off', resources: [] }),
+      clientIdMetadataDocument: deps.clientIdMetadataDocuments?.feature ?? { enabled: false },
       introspection: {
         enabled: true,
         allowedPolicy: (_ctx, client, token) => policies.mayIntrospect(client.clientId, token),
@@ -150,6 +174,11 @@ export const createProvider = (deps: OidcDeps): Provider => {
       },
     },
     pkce: { required: () => true },
+    // Metadata documents, jwks_uri, sector_identifier_uri: fetched only through the SSRF guard.
+    ...outboundFetchConfiguration({
+      allowHosts: deps.outboundAllowHosts ?? [],
+      ...(deps.clientIdMetadataDocuments ? { inspect: deps.clientIdMetadataDocuments.inspectDocument } : {}),
+    }),
     ttl: {
       AccessToken: accessTokenTtl,
       ClientCredentials: accessTokenTtl,
@@ -191,6 +220,9 @@ export const createProvider = (deps: OidcDeps): Provider => {
   provider.use(unknownRoute);
   provider.use(rfcErrorCorrections);
   answerMissingDpopProofs(provider);
+  if (deps.registrationRateLimit) provider.use(deps.registrationRateLimit);
+  if (deps.registration) provider.use(createRegistrationBody());
+  provider.use(registrationReadSecret);
   provider.use(
     createTruthfulDiscovery({ apiScopes: deps.apiScopes ?? (async () => []), oidcScopes: OIDC_SCOPES }),
   );

@@ -7,6 +7,7 @@ declare module 'oidc-provider/lib/helpers/validate_dpop.js' {
 
   export type DpopProof = { thumbprint: string; jti: string; iat: number };
 
+  // eslint-disable-next-line no-restricted-exports -- describes the library's module, whose export is a default.
   export default function validateDpop(
     provider: Provider,
     ctx: KoaContextWithOIDC,

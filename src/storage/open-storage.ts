@@ -32,6 +32,11 @@ export type Storage = {
   hashTokenStoreId: (id: string) => string;
   /** Where oidc-provider keeps tokens, grants and sessions: Redis when configured, else SQL. */
   tokenStore: OidcAdapterFactory;
+  /**
+   * The oidc-provider models that must outlive a Redis flush (registration access tokens): the
+   * SQL model store in both profiles, keyed by the ids' hashes like the token store.
+   */
+  durableModels: OidcAdapterFactory;
   /** Rate-limit counters: shared through Redis when configured, else this process's memory. */
   attemptCounters: AttemptCounters;
   /** Deletes expired token-store rows now and then (Redis expires its keys itself). Returns a stop function. */
@@ -101,9 +106,8 @@ export const openStorage = async (
   const pingDatabase = async () => void (await database.knex.raw('select 1'));
   const hashId = createPepperHash(options.pepper, 'oidc-id').digest;
   const sealedBox = createSealedBox(options.pepper, 'oidc-payload');
-  const sqlTokenStore = redis
-    ? undefined
-    : createSqlAdapterFactory({ knex: database.knex, hashId, sealedBox });
+  const sqlModels = createSqlAdapterFactory({ knex: database.knex, hashId, sealedBox });
+  const sqlTokenStore = redis ? undefined : sqlModels;
   const tokenStore = redis
     ? createRedisAdapterFactory({ redis, keyPrefix: config.redisPrefix, hashId, sealedBox, revocations })
     : (sqlTokenStore as OidcAdapterFactory);
@@ -116,6 +120,7 @@ export const openStorage = async (
     revocations,
     hashTokenStoreId: hashId,
     tokenStore,
+    durableModels: sqlModels,
     attemptCounters: redis
       ? createRedisAttemptCounters(redis, config.redisPrefix)
       : createMemoryAttemptCounters(),

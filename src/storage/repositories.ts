@@ -8,6 +8,7 @@ import * as authorizations from './tables/authorizations.ts';
 import * as clients from './tables/clients.ts';
 import * as events from './tables/events.ts';
 import * as memberships from './tables/memberships.ts';
+import * as registrationTokens from './tables/registration-tokens.ts';
 import * as resources from './tables/resources.ts';
 import * as revocations from './tables/revocations.ts';
 import * as signingKeys from './tables/signing-keys.ts';
@@ -40,6 +41,16 @@ const bindTables = (knex: Knex) => ({
     update: (clientId: string, changes: clients.ClientChanges) =>
       clients.updateClient(knex, clientId, changes),
     listIdsUsingResource: (identifier: string) => clients.listClientIdsUsingResource(knex, identifier),
+  },
+  registrationTokens: {
+    insert: (input: registrationTokens.NewRegistrationToken) =>
+      registrationTokens.insertRegistrationToken(knex, input),
+    findLiveByHash: (tokenHash: string) =>
+      registrationTokens.findLiveRegistrationTokenByHash(knex, tokenHash),
+    findById: (id: string) => registrationTokens.findRegistrationTokenById(knex, id),
+    list: () => registrationTokens.listRegistrationTokens(knex),
+    markUsed: (id: string) => registrationTokens.markRegistrationTokenUsed(knex, id),
+    revokeById: (id: string) => registrationTokens.revokeRegistrationTokenById(knex, id),
   },
   subjects: {
     insert: (input: subjects.NewSubject) => subjects.insertSubject(knex, input),

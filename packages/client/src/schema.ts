@@ -509,6 +509,47 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/registration-tokens': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List initial access tokens */
+    get: operations['listRegistrationTokens'];
+    put?: never;
+    /**
+     * Create an initial access token for dynamic client registration
+     * @description With `TESSERA_REGISTRATION=initial-access-token`, software registers a client at the registration endpoint (RFC 7591) by presenting this token as a bearer token. The token is in this response only.
+     */
+    post: operations['createRegistrationToken'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/registration-tokens/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Revoke an initial access token
+     * @description No more clients register with it; the clients it registered stay.
+     */
+    delete: operations['revokeRegistrationToken'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/me/authorizations': {
     parameters: {
       query?: never;
@@ -945,6 +986,8 @@ export interface components {
       secret_rotated_at: string | null;
       /** @description Until when the secret replaced by the last rotation still works; null when it does not. */
       previous_secret_expires_at: string | null;
+      /** @description null: created by an administrator. `open` or `initial_access_token:<rit id>`: the client registered itself (RFC 7591). */
+      registered_via: string | null;
       /** @description The secret, shown this once; Tessera keeps only a hash. null for a public client. */
       client_secret: string | null;
     };
@@ -1009,6 +1052,8 @@ export interface components {
       secret_rotated_at: string | null;
       /** @description Until when the secret replaced by the last rotation still works; null when it does not. */
       previous_secret_expires_at: string | null;
+      /** @description null: created by an administrator. `open` or `initial_access_token:<rit id>`: the client registered itself (RFC 7591). */
+      registered_via: string | null;
     };
     /** @description The members to change; the others keep their value. The type cannot change. */
     ClientUpdate: {
@@ -1044,6 +1089,35 @@ export interface components {
        * @default 0
        */
       keep_old_for_seconds: number;
+    };
+    IssuedRegistrationToken: {
+      /** @description An initial access token id, `rit_…`. */
+      id: string;
+      name: string;
+      expires_at: string | null;
+      created_by: string;
+      /** Format: date-time */
+      created_at: string;
+      revoked_at: string | null;
+      last_used_at: string | null;
+      /** @description How many clients were registered with it. */
+      uses: number;
+      /** @description The token (`tsr_rit_…`), shown this once; Tessera keeps only a hash. Present it as `Authorization: Bearer` at the registration endpoint. */
+      token: string;
+    };
+    /** @description An initial access token (RFC 7591 §3). The token itself is never part of it. */
+    RegistrationToken: {
+      /** @description An initial access token id, `rit_…`. */
+      id: string;
+      name: string;
+      expires_at: string | null;
+      created_by: string;
+      /** Format: date-time */
+      created_at: string;
+      revoked_at: string | null;
+      last_used_at: string | null;
+      /** @description How many clients were registered with it. */
+      uses: number;
     };
     /** @description An application you allowed to act for you. */
     Authorization: {
@@ -4235,6 +4309,206 @@ export interface operations {
       };
       /** @description The body is not application/json. */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Any other error, such as 503 when storage is unavailable. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listRegistrationTokens: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Every initial access token, newest first. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['RegistrationToken'][];
+          };
+        };
+      };
+      /** @description No bearer token, or one that is malformed, unknown, expired or revoked. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The token lacks the scope this needs, or its subject may not do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Any other error, such as 503 when storage is unavailable. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  createRegistrationToken: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description Who or what the token is for. */
+          name: string;
+          /** @description Days until it stops working, 1 to 365 (30). */
+          expires_in_days?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description Created. */
+      201: {
+        headers: {
+          /** @description The URL of the new token. */
+          Location?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['IssuedRegistrationToken'];
+        };
+      };
+      /** @description The request is malformed; `errors` names each bad field or parameter. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No bearer token, or one that is malformed, unknown, expired or revoked. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The token lacks the scope this needs, or its subject may not do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is larger than 65536 bytes. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is not application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Any other error, such as 503 when storage is unavailable. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  revokeRegistrationToken: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description An initial access token id, `rit_…`. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Revoked. */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The request is malformed; `errors` names each bad field or parameter. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No bearer token, or one that is malformed, unknown, expired or revoked. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The token lacks the scope this needs, or its subject may not do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such token. */
+      404: {
         headers: {
           [name: string]: unknown;
         };

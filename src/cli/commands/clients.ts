@@ -67,6 +67,7 @@ const toJson = (client: Json<ClientView>) => ({
   updated_at: client.updatedAt,
   secret_rotated_at: client.secretRotatedAt,
   previous_secret_expires_at: client.previousSecretExpiresAt,
+  registered_via: client.registeredVia,
 });
 
 const showClient = (client: Json<ClientView>) =>
@@ -84,6 +85,7 @@ const showClient = (client: Json<ClientView>) =>
     created: client.createdAt,
     'secret rotated': client.secretRotatedAt ?? 'never',
     ...(client.previousSecretExpiresAt ? { 'old secret works until': client.previousSecretExpiresAt } : {}),
+    ...(client.registeredVia ? { 'registered via': client.registeredVia } : {}),
   });
 
 const showSecret = (created: CreatedJson, json: boolean) => {
@@ -208,7 +210,7 @@ export const registerClientCommands = (program: Command, context: CommandContext
       context.run(FLAGS, async () => {
         const clients = (await context.admin('clients.list', undefined)) as Json<ClientView>[];
         if (options.json) printJson(clients.map(toJson));
-        else printTable(clients, ['clientId', 'name', 'grantTypes', 'resources', 'scopes']);
+        else printTable(clients, ['clientId', 'name', 'grantTypes', 'resources', 'scopes', 'registeredVia']);
       }),
     );
 

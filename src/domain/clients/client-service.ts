@@ -4,7 +4,7 @@ import type { ChangeBus } from '../../storage/change-bus.ts';
 import type { Repositories } from '../../storage/repositories.ts';
 import type { Revocation, RevocationList } from '../../storage/revocations/revocation-list.ts';
 import type { Actor } from '../actors.ts';
-import { recordAudit } from '../audit/audit-log.ts';
+import { type AuditActor, recordAudit } from '../audit/audit-log.ts';
 import { refuseBuiltInClient } from '../built-ins.ts';
 import { parseInput } from '../validation.ts';
 import {
@@ -23,6 +23,8 @@ import {
   type UpdateClientInput,
 } from './client.ts';
 import { generateClientId, generateClientSecret } from './client-secret.ts';
+import { asRegistrationRefusal } from './registration-refusal.ts';
+import { type RegisteredClientInput, RegistrationRefused } from './registration-metadata.ts';
 
 export const CLIENTS_TOPIC = 'clients';
 
@@ -57,6 +59,7 @@ const viewOf = (client: Client): ClientView => ({
   refreshTokenAbsoluteTtl: client.refreshTokenAbsoluteTtl,
   refreshTokenIdleTtl: client.refreshTokenIdleTtl,
   dpopBoundAccessTokens: client.dpopBoundAccessTokens,
+  registeredVia: client.registeredVia,
 });
 
 /** The fields a client record is checked by: what create takes, read back from a stored client. */
@@ -179,6 +182,79 @@ export const createClientService = (deps: {
       return viewOf(updated);
     },
 
+    /**
+     * Stores a client that registered itself (RFC 7591), with the id and secret oidc-provider
+     * made for it: held to the same rules as a client an operator creates, and refused with an
+     * RFC 7591 error (RegistrationRefused) when it breaks one. `registration.scopes` undefined:
+     * every scope its APIs define.
+     */
+    async register(
+      actor: AuditActor,
+      registration: {
+        clientId: string;
+        clientSecret: string | null;
+        input: RegisteredClientInput;
+        registeredVia: string;
+      },
+    ): Promise<Client> {
+      const { confidential, scopes, ...fields } = registration.input;
+      const values = await asRegistrationRefusal(async () => {
+        const apis = new Map((await apiResources.list()).map((api) => [api.identifier, api]));
+        const defined = (fields.resources ?? []).flatMap((identifier) => apis.get(identifier)?.scopes ?? []);
+        const parsed = parseInput(createClientInput, { ...fields, scopes: scopes ?? defined });
+        await checkReferences(parsed);
+        return parsed;
+      });
+      const existing = await clients.findById(registration.clientId);
+      const columns = {
+        name: values.name,
+        grantTypes: values.grantTypes,
+        resources: values.resources,
+        scopes: values.scopes,
+        introspects: [],
+        redirectUris: values.redirectUris,
+        postLogoutRedirectUris: values.postLogoutRedirectUris,
+        dpopBoundAccessTokens: values.dpopBoundAccessTokens,
+      };
+      let stored: Client | undefined;
+      if (existing && (existing.secretHash !== null) !== confidential)
+        throw new RegistrationRefused({
+          error: 'invalid_client_metadata',
+          description: `token_endpoint_auth_method cannot change: the client is ${existing.secretHash ? 'confidential' : 'public'}`,
+        });
+      if (existing) {
+        // An RFC 7592 update: the type and the secret stay what registration made them.
+        if (existing.registeredVia === null)
+          throw conflict(`client ${registration.clientId} was not registered through RFC 7591`);
+        stored = await clients.update(registration.clientId, columns);
+        if (!stored) throw notFound(`no client with id ${registration.clientId}`);
+      } else {
+        stored = await clients.insert({
+          ...columns,
+          clientId: registration.clientId,
+          applicationType: values.type,
+          secretHash: registration.clientSecret ? deps.secretHash.digest(registration.clientSecret) : null,
+          tokenEndpointAuthMethod: confidential ? 'client_secret_basic' : 'none',
+          registeredVia: registration.registeredVia,
+        });
+      }
+      await recordAudit(deps.repositories, actor, {
+        action: existing ? 'client.update' : 'client.register',
+        target: { type: 'client', id: stored.clientId },
+        details: {
+          registered_via: stored.registeredVia,
+          name: stored.name,
+          type: stored.applicationType,
+          grant_types: stored.grantTypes,
+          redirect_uris: stored.redirectUris,
+          resources: stored.resources,
+          scopes: stored.scopes,
+        },
+      });
+      await deps.changes.publish(CLIENTS_TOPIC, stored.clientId);
+      return stored;
+    },
+
     list: async (): Promise<ClientView[]> => (await clients.list()).map(viewOf),
 
     get: async (clientId: string): Promise<ClientView> => viewOf(await existing(clientId)),
@@ -221,7 +297,7 @@ export const createClientService = (deps: {
      * Deletes the client and revokes every token and grant issued to it so far: recorded in
      * Postgres with the deletion, so no token of it comes back whatever Redis keeps.
      */
-    async remove(actor: Actor, clientId: string): Promise<void> {
+    async remove(actor: Actor | AuditActor, clientId: string): Promise<void> {
       refuseBuiltInClient(clientId, 'deleted');
       const current = await existing(clientId);
       // The revocation must outlive the longest-lived token of the client: its refresh tokens.

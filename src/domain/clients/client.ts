@@ -68,6 +68,11 @@ export type Client = {
   refreshTokenIdleTtl: number | null;
   /** RFC 9449 §5.2 `dpop_bound_access_tokens`: every token request must carry a DPoP proof. */
   dpopBoundAccessTokens: boolean;
+  /**
+   * How the client came to be: null when an operator created it; `open` or
+   * `initial_access_token:<rit id>` when it registered itself (RFC 7591, client-registration.ts).
+   */
+  registeredVia: string | null;
 };
 
 /** A client as operators see it (CLI, control socket): not even the secret's hash leaves the domain. */
@@ -90,6 +95,7 @@ export type ClientView = Pick<
   | 'refreshTokenAbsoluteTtl'
   | 'refreshTokenIdleTtl'
   | 'dpopBoundAccessTokens'
+  | 'registeredVia'
 >;
 
 /** What `clients create` and `clients rotate-secret` return: the only time the secret is shown. */

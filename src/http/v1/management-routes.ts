@@ -8,6 +8,7 @@ import type { ResourceService } from '../../domain/resources/resource.ts';
 import type { KeyService } from '../../keys/key-service.ts';
 import type { UserService } from '../../domain/users/user-service.ts';
 import type { WebhookService } from '../../domain/webhooks/webhook.ts';
+import type { RegistrationTokenService } from '../../domain/registration/registration-token-service.ts';
 import type { Route } from './define-route.ts';
 import { createOpenApiDocument, type OpenApiDocument } from './openapi-document.ts';
 import { createAuditEventRoutes } from './routes/audit-event-routes.ts';
@@ -22,6 +23,7 @@ import { createResourceRoutes } from './routes/resource-routes.ts';
 import { createResourceTokenRoutes } from './routes/resource-token-routes.ts';
 import { createSigningKeyRoutes } from './routes/signing-key-routes.ts';
 import { createWebhookRoutes } from './routes/webhook-routes.ts';
+import { createRegistrationTokenRoutes } from './routes/registration-token-routes.ts';
 
 export type ManagementRouteDeps = {
   accessTokens: AccessTokenService;
@@ -35,6 +37,8 @@ export type ManagementRouteDeps = {
   users: Pick<UserService, 'describe' | 'create' | 'list' | 'setDisabled'>;
   signingKeys: KeyService;
   webhooks: WebhookService;
+  /** Initial access tokens for dynamic client registration (RFC 7591). */
+  registrationTokens: RegistrationTokenService;
   /** The operator's token lifetime policy and the clock: the token create bodies check them. */
   tokenRules?: TokenRequestRules | undefined;
   /** Where the API is reached: `Location` headers and the document's server are under `<issuer>/v1`. */
@@ -53,6 +57,7 @@ export const createManagementRoutes = (deps: ManagementRouteDeps): Route[] => {
     ...createWebhookRoutes(deps),
     ...createApiResourceRoutes(deps),
     ...createClientRoutes(deps),
+    ...createRegistrationTokenRoutes(deps),
     ...createAuthorizationRoutes(deps),
     ...createUserRoutes(deps),
   ];

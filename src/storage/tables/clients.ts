@@ -28,6 +28,8 @@ export type ClientRow = {
   refreshTokenIdleTtl: number | null;
   /** RFC 9449 §5.2: every token request of this client must carry a DPoP proof. */
   dpopBoundAccessTokens: boolean;
+  /** Null: created by an operator; `open` or `initial_access_token:<rit id>`: registered itself (RFC 7591). */
+  registeredVia: string | null;
 };
 
 export type NewClient = {
@@ -46,6 +48,7 @@ export type NewClient = {
   refreshTokenAbsoluteTtl?: number | null;
   refreshTokenIdleTtl?: number | null;
   dpopBoundAccessTokens?: boolean;
+  registeredVia?: string | null;
 };
 
 /** What PATCH may change; the application type and the secret are not among it. */
@@ -86,6 +89,7 @@ type ClientRecord = {
   refresh_token_absolute_ttl: number | null;
   refresh_token_idle_ttl: number | null;
   dpop_bound_access_tokens: boolean;
+  registered_via: string | null;
 };
 
 const TABLE = 'clients';
@@ -111,6 +115,7 @@ const toRow = (record: ClientRecord): ClientRow => ({
   refreshTokenAbsoluteTtl: record.refresh_token_absolute_ttl,
   refreshTokenIdleTtl: record.refresh_token_idle_ttl,
   dpopBoundAccessTokens: record.dpop_bound_access_tokens,
+  registeredVia: record.registered_via ?? null,
 });
 
 const CONFLICTS = {
@@ -139,6 +144,7 @@ export const insertClient = async (knex: Knex, input: NewClient): Promise<Client
         refresh_token_absolute_ttl: input.refreshTokenAbsoluteTtl ?? null,
         refresh_token_idle_ttl: input.refreshTokenIdleTtl ?? null,
         dpop_bound_access_tokens: input.dpopBoundAccessTokens ?? false,
+        registered_via: input.registeredVia ?? null,
       })
       .returning('*');
     return toRow(record as ClientRecord);

@@ -340,3 +340,38 @@ describe('loading the configuration', () => {
     rejects({ TESSERA_JWKS_CACHE_SECONDS: '1.5' }, 'TESSERA_JWKS_CACHE_SECONDS', /1 to 86400/);
   });
 });
+
+describe('dynamic registration and outbound fetch settings', () => {
+  test('are off, with no allowlist, by default', () => {
+    const config = loadConfig({});
+    assert.deepEqual(config.registration, { mode: 'off', resources: [], perMinute: 10 });
+    assert.equal(config.clientIdMetadataDocuments, false);
+    assert.deepEqual(config.outboundAllowHosts, []);
+  });
+
+  test('are read and checked', () => {
+    const config = loadConfig({
+      TESSERA_REGISTRATION: 'open',
+      TESSERA_REGISTRATION_RESOURCES: 'https://a.test, https://b.test',
+      TESSERA_REGISTRATIONS_PER_MINUTE: '3',
+      TESSERA_CLIENT_ID_METADATA_DOCUMENTS: 'on',
+      TESSERA_OUTBOUND_ALLOW_HOSTS: 'Metadata.Internal:8443 10.0.0.5',
+    });
+    assert.deepEqual(config.registration, {
+      mode: 'open',
+      resources: ['https://a.test', 'https://b.test'],
+      perMinute: 3,
+    });
+    assert.equal(config.clientIdMetadataDocuments, true);
+    assert.deepEqual(config.outboundAllowHosts, ['metadata.internal:8443', '10.0.0.5']);
+    rejects({ TESSERA_REGISTRATION: 'yes' }, 'TESSERA_REGISTRATION', /off, initial-access-token or open/);
+    rejects({ TESSERA_REGISTRATIONS_PER_MINUTE: '0' }, 'TESSERA_REGISTRATIONS_PER_MINUTE');
+    rejects(
+      { TESSERA_CLIENT_ID_METADATA_DOCUMENTS: 'true' },
+      'TESSERA_CLIENT_ID_METADATA_DOCUMENTS',
+      /on or off/,
+    );
+    rejects({ TESSERA_OUTBOUND_ALLOW_HOSTS: 'https://x.test/' }, 'TESSERA_OUTBOUND_ALLOW_HOSTS');
+    rejects({ TESSERA_REGISTRATION_RESOURCES: 'not-a-uri' }, 'TESSERA_REGISTRATION_RESOURCES');
+  });
+});

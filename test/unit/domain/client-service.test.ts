@@ -69,6 +69,7 @@ const setup = () => {
           firstParty: false,
           ...input,
           dpopBoundAccessTokens: input.dpopBoundAccessTokens ?? false,
+          registeredVia: input.registeredVia ?? null,
           applicationType: input.applicationType ?? 'service',
           refreshTokenAbsoluteTtl: input.refreshTokenAbsoluteTtl ?? null,
           refreshTokenIdleTtl: input.refreshTokenIdleTtl ?? null,
@@ -187,6 +188,7 @@ describe('the client service', () => {
       refreshTokenAbsoluteTtl: null,
       refreshTokenIdleTtl: null,
       dpopBoundAccessTokens: false,
+      registeredVia: null,
     });
   });
 

@@ -18,6 +18,7 @@ const client = (clientId: string, introspects: string[] = []): Client => ({
   introspects,
   redirectUris: [],
   postLogoutRedirectUris: [],
+  registeredVia: null,
   tokenEndpointAuthMethod: 'client_secret_basic',
   firstParty: false,
   createdAt: T,

@@ -142,6 +142,12 @@ export const clientSchema = z
     previous_secret_expires_at: timestampSchema
       .nullable()
       .describe('Until when the secret replaced by the last rotation still works; null when it does not.'),
+    registered_via: z
+      .string()
+      .nullable()
+      .describe(
+        'null: created by an administrator. `open` or `initial_access_token:<rit id>`: the client registered itself (RFC 7591).',
+      ),
   })
   .meta({ id: 'Client', description: 'An OAuth client. Its secret is never part of it.' });
 
@@ -175,6 +181,7 @@ export const presentClient = (view: ClientView): z.input<typeof clientSchema> =>
   updated_at: toTimestamp(view.updatedAt),
   secret_rotated_at: toOptionalTimestamp(view.secretRotatedAt),
   previous_secret_expires_at: toOptionalTimestamp(view.previousSecretExpiresAt),
+  registered_via: view.registeredVia,
 });
 
 export const presentIssuedClient = (issued: RegisteredClient): z.input<typeof issuedClientSchema> => ({

@@ -8,6 +8,7 @@ import type {
   IssuedAccessToken,
 } from '../../../../src/domain/access-tokens/access-token.ts';
 import type { Actor } from '../../../../src/domain/actors.ts';
+import type { RegistrationTokenService } from '../../../../src/domain/registration/registration-token-service.ts';
 import type { AuditEventView, AuditService } from '../../../../src/domain/audit/audit-event.ts';
 import type { ApiResourceService } from '../../../../src/domain/api-resources/api-resource-service.ts';
 import type { AuthorizationService } from '../../../../src/domain/authorizations/authorization-service.ts';
@@ -46,6 +47,7 @@ export const personalView = (overrides: Partial<AccessTokenView> = {}): AccessTo
 export const clientView = (overrides: Partial<ClientView> = {}): ClientView => ({
   clientId: 'cl_web0001',
   name: 'Web app',
+  registeredVia: null,
   applicationType: 'web',
   tokenEndpointAuthMethod: 'client_secret_basic',
   grantTypes: ['authorization_code', 'refresh_token'],
@@ -322,8 +324,11 @@ export const createFakeServices = () => {
       record('rotateSecret', actor, clientId, input);
       return { clientId, clientSecret: 'tsr_cs_new', client: clientView({ clientId }) };
     },
+    register: async () => {
+      throw new Error('the management API never registers clients (RFC 7591 does)');
+    },
     remove: async (actor, clientId) => {
-      record('remove', actor, clientId);
+      record('remove', actor as Actor, clientId);
     },
   };
 
@@ -362,6 +367,41 @@ export const createFakeServices = () => {
     },
   };
 
+  const registrationTokens: RegistrationTokenService = {
+    create: async (actor, input) => {
+      record('createRegistrationToken', actor, input);
+      return {
+        token: 'tsr_rit_token',
+        registrationToken: {
+          id: 'rit_0001',
+          name: String(input.name),
+          expiresAt: T,
+          createdBy: actor.id,
+          createdAt: T,
+          revokedAt: null,
+          lastUsedAt: null,
+          uses: 0,
+        },
+      };
+    },
+    list: async () => [],
+    revoke: async (actor, id) => {
+      record('revokeRegistrationToken', actor, id);
+      return {
+        id,
+        name: 'ci',
+        expiresAt: T,
+        createdBy: actor.id,
+        createdAt: T,
+        revokedAt: T,
+        lastUsedAt: null,
+        uses: 0,
+      };
+    },
+    findLive: async () => undefined,
+    markUsed: async () => {},
+  };
+
   return {
     accessTokens,
     resources,
@@ -370,6 +410,7 @@ export const createFakeServices = () => {
     signingKeys,
     keyStore,
     webhooks,
+    registrationTokens,
     clients,
     apiResources,
     authorizations,

@@ -1,0 +1,270 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import * as oidc from 'openid-client';
+import type { Browser } from 'playwright-core';
+import { chromiumSkipReason, launchChromium } from '../helpers/browser.ts';
+import { createUser } from '../helpers/platform-setup.ts';
+import {
+  cliJson,
+  startTessera,
+  suiteScope,
+  testEnv,
+  type TesseraInstance,
+} from '../helpers/tessera-process.ts';
+import { postForm, type RegisteredClient } from '../helpers/tessera-setup.ts';
+
+/**
+ * Client ID Metadata Documents, end to end: an MCP client whose client_id is the https URL of its
+ * metadata, served by a local https server (a self-signed certificate made with openssl, trusted
+ * by Tessera through NODE_EXTRA_CA_CERTS; its loopback host allowed by
+ * TESSERA_OUTBOUND_ALLOW_HOSTS). openid-client signs alice in with it through the real pages. The
+ * server's fetch refuses what an attacker would point it at: a name resolving to the loopback, the
+ * cloud metadata address, an oversize document.
+ */
+const API = 'https://orders.example.test';
+const CALLBACK = 'https://mcp.example.test/callback';
+const PASSWORD = 'correct horse battery staple';
+
+describe('client ID metadata documents', { skip: chromiumSkipReason() }, () => {
+  const scope = suiteScope(after);
+  let tessera: TesseraInstance;
+  let browser: Browser;
+  let origin: string;
+  let port: number;
+  let resourceServer: RegisteredClient;
+  const documents = new Map<string, () => { status?: number; body: string }>();
+  const fetched: string[] = [];
+
+  const document = (path: string, overrides: Record<string, unknown> = {}) =>
+    JSON.stringify({
+      client_id: `${origin}${path}`,
+      client_name: 'Metadata MCP client',
+      redirect_uris: [CALLBACK],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+      scope: 'groups:read-only',
+      ...overrides,
+    });
+
+  before(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-cimd-'));
+    scope.after(() => rmSync(dir, { recursive: true, force: true }));
+    const key = join(dir, 'key.pem');
+    const cert = join(dir, 'cert.pem');
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      ],
+      { stdio: 'ignore' },
+    );
+    const server = createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (request, response) => {
+      fetched.push(String(request.url));
+      const answer = documents.get(String(request.url));
+      if (!answer) {
+        response.writeHead(404).end();
+        return;
+      }
+      const { status = 200, body } = answer();
+      response.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'max-age=60' });
+      response.end(body);
+    });
+    await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+    scope.after(() => new Promise<void>((closed) => server.close(() => closed())));
+    port = (server.address() as AddressInfo).port;
+    origin = `https://127.0.0.1:${port}`;
+    documents.set('/mcp-client.json', () => ({ body: document('/mcp-client.json') }));
+    documents.set('/oversize.json', () => ({
+      body: document('/oversize.json', { client_name: 'x'.repeat(6 * 1024) }),
+    }));
+    documents.set('/machine.json', () => ({
+      body: document('/machine.json', { grant_types: ['client_credentials'], response_types: [] }),
+    }));
+    documents.set('/plain-http.json', () => ({
+      body: document('/plain-http.json', {
+        redirect_uris: ['https://mcp.example.test/cb', 'http://mcp.example.test/cb'],
+      }),
+    }));
+    documents.set('/redirect.json', () => ({ status: 302, body: '' }));
+
+    const env = testEnv(scope, {
+      TESSERA_CLIENT_ID_METADATA_DOCUMENTS: 'on',
+      TESSERA_REGISTRATION_RESOURCES: API,
+      TESSERA_OUTBOUND_ALLOW_HOSTS: `127.0.0.1:${port}`,
+      NODE_EXTRA_CA_CERTS: cert,
+    });
+    await cliJson(env, [
+      'api-resources',
+      'create',
+      '--identifier',
+      API,
+      '--name',
+      'Orders API',
+      '--format',
+      'opaque',
+      '--scopes',
+      'groups:read-only groups:read-write',
+    ]);
+    await createUser(env, 'alice');
+    resourceServer = await cliJson<RegisteredClient>(env, [
+      'clients',
+      'create',
+      '--name',
+      'orders-api',
+      '--grant-types',
+      'client_credentials',
+      '--resources',
+      API,
+      '--introspects',
+      API,
+    ]);
+    tessera = await startTessera(scope, env);
+    browser = await launchChromium(scope);
+  });
+
+  /** What /auth answers a program for this client_id (the library's JSON error, when refused). */
+  const authorize = async (clientId: string) => {
+    const url = new URL(`${tessera.url}/auth`);
+    url.search = new URLSearchParams({
+      client_id: clientId,
+      response_type: 'code',
+      redirect_uri: CALLBACK,
+      scope: 'openid',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+    }).toString();
+    const response = await fetch(url, { headers: { accept: 'application/json' }, redirect: 'manual' });
+    const text = await response.text();
+    return {
+      status: response.status,
+      body: text.startsWith('{') ? (JSON.parse(text) as Record<string, string>) : {},
+    };
+  };
+
+  test('discovery says client ID metadata documents are supported', async () => {
+    const metadata = (await (
+      await fetch(`${tessera.url}/.well-known/oauth-authorization-server`)
+    ).json()) as Record<string, unknown>;
+    assert.equal(metadata.client_id_metadata_document_supported, true);
+    assert.equal(metadata.registration_endpoint, undefined, 'registration stays off');
+  });
+
+  test('an https URL is the client_id: alice signs in with the code and PKCE', async () => {
+    const clientId = `${origin}/mcp-client.json`;
+    const config = await oidc.discovery(
+      new URL(tessera.url),
+      clientId,
+      { redirect_uris: [CALLBACK] },
+      oidc.None(),
+      {
+        execute: [oidc.allowInsecureRequests],
+      },
+    );
+    const verifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const authorizationUrl = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: CALLBACK,
+      scope: 'openid groups:read-only',
+      resource: API,
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+    });
+    const context = await browser.newContext();
+    scope.after(() => context.close());
+    const page = await context.newPage();
+    let callback: URL | undefined;
+    await page.route(`${CALLBACK}**`, async (route) => {
+      callback = new URL(route.request().url());
+      await route.fulfill({ status: 200, contentType: 'text/plain', body: 'signed in' });
+    });
+    await page.goto(authorizationUrl.href);
+    await page.getByLabel('Username').fill('alice');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Allow access?' }).waitFor();
+    const consent = await page.locator('main').innerText();
+    assert.match(consent, /Metadata MCP client/, 'the consent page names the client as its document does');
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForURL(`${CALLBACK}**`);
+    assert.ok(callback);
+
+    const tokens = await oidc.authorizationCodeGrant(
+      config,
+      callback,
+      { pkceCodeVerifier: verifier, expectedState: state },
+      { resource: API },
+    );
+    const introspection = (await (
+      await postForm(`${tessera.url}/token/introspection`, resourceServer, { token: tokens.access_token })
+    ).json()) as Record<string, unknown>;
+    assert.equal(introspection.active, true);
+    assert.equal(introspection.client_id, clientId);
+    assert.equal(introspection.aud, API);
+    assert.equal(introspection.scope, 'groups:read-only');
+    assert.ok(fetched.includes('/mcp-client.json'));
+  });
+
+  test('a metadata URL on a loopback or link-local address is refused without an allowlist entry', async () => {
+    // localhost is the same server, but only 127.0.0.1:<port> is allowed: the name resolves to the loopback.
+    for (const clientId of [
+      `https://localhost:${port}/mcp-client.json`,
+      'https://169.254.169.254/latest/meta-data.json',
+      'https://10.0.0.1/client.json',
+      'https://[::1]/client.json',
+    ]) {
+      const before = fetched.length;
+      const answer = await authorize(clientId);
+      assert.equal(answer.status, 400, clientId);
+      assert.equal(answer.body.error, 'invalid_client', `${clientId}: ${JSON.stringify(answer.body)}`);
+      assert.equal(fetched.length, before, `${clientId} was never fetched`);
+    }
+  });
+
+  test('oversize, redirected and non-public documents are refused', async () => {
+    for (const path of [
+      '/oversize.json',
+      '/redirect.json',
+      '/machine.json',
+      '/plain-http.json',
+      '/missing.json',
+    ]) {
+      const answer = await authorize(`${origin}${path}`);
+      assert.equal(answer.status, 400, path);
+      assert.equal(answer.body.error, 'invalid_client', `${path}: ${JSON.stringify(answer.body)}`);
+      assert.ok(fetched.includes(path), `${path} was fetched, then refused`);
+    }
+    // Tessera's own rules say why; the library's fetch failures do not (size, status, redirect).
+    assert.match(
+      (await authorize(`${origin}/machine.json`)).body.error_description ?? '',
+      /client_credentials/,
+    );
+    assert.match(
+      (await authorize(`${origin}/plain-http.json`)).body.error_description ?? '',
+      /must use https/,
+    );
+  });
+});
