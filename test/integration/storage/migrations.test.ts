@@ -46,6 +46,7 @@ const MIGRATIONS = [
   '20261204020000_create_ssf_streams',
   '20261204125000_create_ssf_removed_subjects',
   '20261204130000_add_client_dpop',
+  '20261204130200_create_registration_tokens',
 ];
 
 const MANAGEMENT_API = 'urn:tessera:management';
@@ -104,6 +105,7 @@ for (const [driver, open] of drivers) {
         'events',
         'memberships',
         'oidc_models',
+        'registration_tokens',
         'resources',
         'revocations',
         'signing_keys',
@@ -295,6 +297,7 @@ for (const [driver, open] of drivers) {
         refreshTokenAbsoluteTtl: null,
         refreshTokenIdleTtl: null,
         dpopBoundAccessTokens: false,
+        registeredVia: null,
       });
       assert.ok(billing.createdAt instanceof Date);
       const consoleClient = await insertClient(knex, {
