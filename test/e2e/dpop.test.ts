@@ -266,6 +266,34 @@ describe(
       assert.deepEqual(answer.cnf, { jkt });
     });
 
+    test('the management API, which takes Bearer tokens only, refuses a DPoP-bound token presented as one', async () => {
+      const automation = await cliJson<RegisteredClient>(production.env, [
+        'clients',
+        'create',
+        '--name',
+        'automation',
+        '--grant-types',
+        'client_credentials',
+        '--resources',
+        'urn:tessera:management',
+        '--scopes',
+        'tokens:read',
+      ]);
+      const config = await configFor(automation);
+      const me = (token: string) =>
+        fetch(`${tessera.url}/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+      const bearer = await oidc.clientCredentialsGrant(config, { resource: 'urn:tessera:management' });
+      assert.equal(bearer.token_type, 'bearer');
+      assert.notEqual((await me(bearer.access_token)).status, 401, 'a Bearer token is accepted');
+      const bound = await oidc.clientCredentialsGrant(
+        config,
+        { resource: 'urn:tessera:management' },
+        { DPoP: oidc.getDPoPHandle(config, await oidc.randomDPoPKeyPair()) },
+      );
+      assert.equal(bound.token_type, 'dpop');
+      assert.equal((await me(bound.access_token)).status, 401);
+    });
+
     test('a client registered with --require-dpop gets no token without a proof, fast lane or not', async () => {
       const strict = await cliJson<RegisteredClient & { dpop_bound_access_tokens: boolean }>(production.env, [
         'clients',
