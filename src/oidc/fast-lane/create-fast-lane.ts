@@ -31,6 +31,15 @@ export type FastLaneDeps = ClientCredentialsDeps &
 
 type Lane = (request: LaneRequest) => Promise<Record<string, unknown> | undefined>;
 
+/**
+ * The headers the library's CORS exposes on each endpoint (lib/helpers/initialize_app.js): the
+ * token endpoint adds `DPoP-Nonce`, since DPoP with server nonces is on (configuration/dpop.ts).
+ */
+const EXPOSED_HEADERS = new Map([
+  ['/token', 'DPoP-Nonce,WWW-Authenticate'],
+  ['/token/introspection', 'WWW-Authenticate'],
+]);
+
 export const createFastLane = (deps: FastLaneDeps, provider: Provider): FastLane => {
   const authenticate = createClientAuthenticator(deps);
   const lanes = new Map<string, Lane>([
@@ -68,7 +77,7 @@ export const createFastLane = (deps: FastLaneDeps, provider: Provider): FastLane
     ctx.set('Cache-Control', 'no-store');
     ctx.vary('Origin');
     ctx.set('Access-Control-Allow-Origin', '*');
-    ctx.set('Access-Control-Expose-Headers', 'WWW-Authenticate');
+    ctx.set('Access-Control-Expose-Headers', EXPOSED_HEADERS.get(ctx.path) ?? 'WWW-Authenticate');
     ctx.body = body;
     return true;
   };
