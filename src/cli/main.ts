@@ -6,16 +6,7 @@ import { AppError } from '../errors.ts';
 import { runAdmin } from './admin-session.ts';
 import { reportError, usageError, wantsJson } from './cli-error.ts';
 import { type CommandContext, runCommandBody } from './command-context.ts';
-import { registerApiResourceCommands } from './commands/api-resources.ts';
-import { registerClientCommands } from './commands/clients.ts';
-import { registerKeyCommands } from './commands/keys.ts';
-import { registerMigrateCommand } from './commands/migrate.ts';
-import { registerRegistrationTokenCommands } from './commands/registration-tokens.ts';
-import { registerResourceCommands } from './commands/resources.ts';
-import { registerServeCommand } from './commands/serve.ts';
-import { registerTokenCommands } from './commands/tokens.ts';
-import { registerUserCommands } from './commands/users.ts';
-import { registerWebhookCommands } from './commands/webhooks.ts';
+import { registerCommands } from './register-commands.ts';
 
 let config: Config | undefined;
 const context: CommandContext = {
@@ -47,16 +38,7 @@ const program = new Command('tessera')
 const json = wantsJson();
 if (json) program.configureOutput({ outputError: () => {}, writeErr: () => {} });
 
-registerServeCommand(program, context);
-registerMigrateCommand(program, context);
-registerApiResourceCommands(program, context);
-registerClientCommands(program, context);
-registerKeyCommands(program, context);
-registerUserCommands(program, context);
-registerResourceCommands(program, context);
-registerTokenCommands(program, context);
-registerWebhookCommands(program, context);
-registerRegistrationTokenCommands(program, context);
+registerCommands(program, context);
 
 const overrideExits = (command: Command) => {
   command.exitOverride();

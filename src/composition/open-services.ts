@@ -79,6 +79,7 @@ export const openServices = async (config: Config, options: OpenServicesOptions)
     tokenMaxLifetimeDays: config.tokenMaxLifetimeDays,
     onBackgroundError: options.onBackgroundError,
     webhooks: config.webhooks,
+    outboundAllowHosts: config.outboundAllowHosts,
     notices: config.notices,
   });
   return {

@@ -69,6 +69,8 @@ export type DomainDeps = {
   /** Lifetime of cached permissions; changes arrive over the bus before it runs out. */
   cacheTtlMs?: number | undefined;
   webhooks?: Partial<WebhookSettings> | undefined;
+  /** Hosts the server may fetch from whatever they resolve to (TESSERA_OUTBOUND_ALLOW_HOSTS). */
+  outboundAllowHosts?: readonly string[] | undefined;
   /** Expiry and idle notices (configuration: TESSERA_EXPIRY_NOTICE_DAYS, TESSERA_SMTP_*, TESSERA_IDLE_*). */
   notices?: NoticeSettings | undefined;
   now?: () => Date;
@@ -128,6 +130,7 @@ export const createDomain = (deps: DomainDeps) => {
       changes,
       secretHash: clientSecretHash,
       revocations: revocationList,
+      outboundAllowHosts: deps.outboundAllowHosts,
     }),
     /** Initial access tokens of dynamic client registration (RFC 7591). */
     registrationTokens: createRegistrationTokenService({

@@ -7,6 +7,7 @@ import type { ResourceRef } from '@tessera/verify';
 import type { Actor } from './actors.ts';
 import type { CreateApiResourceInput } from './api-resources/api-resource.ts';
 import type { CreateClientInput, UpdateClientInput } from './clients/client.ts';
+import type { ClientKeysInput } from './clients/client-keys.ts';
 import type { SigningKey } from '../keys/signing-key.ts';
 import type { Domain } from './create-domain.ts';
 import type { WebhookInput } from './webhooks/webhook.ts';
@@ -26,12 +27,16 @@ export const operations = {
   'api-resources.delete': (d: Domain, a: Actor, input: { identifier: string }) =>
     d.apiResources.remove(a, input.identifier),
 
-  'clients.create': (d: Domain, a: Actor, input: CreateClientInput) => d.clients.create(a, input),
+  'clients.create': (d: Domain, a: Actor, input: CreateClientInput & ClientKeysInput) =>
+    d.clients.create(a, input),
   'clients.list': (d: Domain) => d.clients.list(),
   'clients.get': (d: Domain, _a: Actor, input: { clientId: string }) => d.clients.get(input.clientId),
   'clients.delete': (d: Domain, a: Actor, input: { clientId: string }) => d.clients.remove(a, input.clientId),
-  'clients.update': (d: Domain, a: Actor, input: { clientId: string; changes: UpdateClientInput }) =>
-    d.clients.update(a, input.clientId, input.changes),
+  'clients.update': (
+    d: Domain,
+    a: Actor,
+    input: { clientId: string; changes: UpdateClientInput & ClientKeysInput },
+  ) => d.clients.update(a, input.clientId, input.changes),
   'clients.rotate-secret': (d: Domain, a: Actor, input: { clientId: string; keepOldForSeconds?: number }) =>
     d.clients.rotateSecret(a, input.clientId, { keepOldForSeconds: input.keepOldForSeconds }),
 

@@ -3,6 +3,7 @@ import type { CachedLookup } from '../cache/cached-lookup.ts';
 import type { OidcAdapter } from '../storage/oidc-adapter/contract.ts';
 import type { Client } from '../domain/clients/client.ts';
 import { isMetadataDocumentId } from './configuration/client-id-metadata-documents.ts';
+import { PRIVATE_KEY_JWT } from '../domain/clients/client-keys.ts';
 import { ABSOLUTE_TTL_METADATA, IDLE_TTL_METADATA } from './configuration/refresh-token-lifetimes.ts';
 
 /**
@@ -15,10 +16,16 @@ import { ABSOLUTE_TTL_METADATA, IDLE_TTL_METADATA } from './configuration/refres
  * library accepts only the registered method, so the metadata names the method the current request
  * uses (`Provider.ctx` is the library's documented request context); the library caches one built
  * client per distinct metadata, so this costs nothing after the first request of each style.
+ * A client with keys (private_key_jwt, RFC 7523) has no secret and authenticates only with them.
  */
 const requestAuthMethod = (): 'client_secret_basic' | 'client_secret_post' => {
   const authorization = Provider.ctx?.get('authorization') ?? '';
   return /^basic /i.test(authorization) ? 'client_secret_basic' : 'client_secret_post';
+};
+
+const authMethodOf = (client: Client): string => {
+  if (client.tokenEndpointAuthMethod === PRIVATE_KEY_JWT) return PRIVATE_KEY_JWT;
+  return client.secretHash ? requestAuthMethod() : 'none';
 };
 
 export const clientMetadata = (client: Client) => ({
@@ -33,7 +40,10 @@ export const clientMetadata = (client: Client) => ({
   response_types: client.grantTypes.includes('authorization_code') ? ['code'] : [],
   redirect_uris: client.redirectUris,
   post_logout_redirect_uris: client.postLogoutRedirectUris,
-  token_endpoint_auth_method: client.secretHash ? requestAuthMethod() : 'none',
+  token_endpoint_auth_method: authMethodOf(client),
+  // private_key_jwt: the library verifies client assertions against these keys (or fetches them).
+  ...(client.jwks ? { jwks: client.jwks } : {}),
+  ...(client.jwksUri ? { jwks_uri: client.jwksUri } : {}),
   // Read by the synchronous TTL functions (configuration/refresh-token-lifetimes.ts).
   ...(client.refreshTokenAbsoluteTtl !== null
     ? { [ABSOLUTE_TTL_METADATA]: client.refreshTokenAbsoluteTtl }

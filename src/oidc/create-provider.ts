@@ -49,6 +49,7 @@ import { registrationReadSecret } from './middleware/registration-read-secret.ts
 import { createRegistrationBody } from './middleware/registration-body.ts';
 import type { MetadataDocumentClients } from './configuration/client-id-metadata-documents.ts';
 import { outboundFetchConfiguration } from './configuration/outbound-fetch.ts';
+import { CLIENT_ASSERTION_ALGS } from '../domain/clients/client-keys.ts';
 
 export type OidcDeps = {
   issuer: string;
@@ -116,7 +117,8 @@ export const createProvider = (deps: OidcDeps): Provider => {
     clients: [],
     jwks: deps.jwks as Configuration['jwks'],
     cookies: { keys: deps.cookieKeys },
-    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
+    // private_key_jwt (RFC 7523): clients registered with keys (domain/clients/client-keys.ts).
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
     extraClientMetadata: { properties: REFRESH_TOKEN_METADATA },
     responseTypes: ['code'],
     // Refresh tokens follow the client's registration (the refresh_token grant), not offline_access.
@@ -126,7 +128,7 @@ export const createProvider = (deps: OidcDeps): Provider => {
       userinfoSigningAlgValues: SIGNING_ALGS,
       introspectionSigningAlgValues: SIGNING_ALGS,
       authorizationSigningAlgValues: SIGNING_ALGS,
-      clientAuthSigningAlgValues: [],
+      clientAuthSigningAlgValues: CLIENT_ASSERTION_ALGS,
       requestObjectSigningAlgValues: SIGNING_ALGS,
     },
     features: {

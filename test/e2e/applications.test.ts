@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { exportJWK, generateKeyPair } from 'jose';
 import * as oidc from 'openid-client';
 import type { Browser, Page } from 'playwright-core';
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.ts';
@@ -595,6 +596,60 @@ const applicationsSuite = (profile: Profile, skip: string | false) =>
       );
       assert.equal((await introspect(another.access_token)).active, false);
       works('revocation_endpoint_auth_methods_supported', 'client_secret_basic');
+    });
+
+    test('a web app with keys signs alice in with private_key_jwt, then introspects and revokes with it', async () => {
+      const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+      const registered = await v1('POST', '/clients', {
+        name: 'Shop web app',
+        type: 'web',
+        grant_types: ['authorization_code'],
+        redirect_uris: [CALLBACK],
+        resources: [API],
+        scopes: ['groups:read-only'],
+        token_endpoint_auth_method: 'private_key_jwt',
+        jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'shop-1', alg: 'ES256' }] },
+      });
+      assert.equal(registered.status, 201);
+      const app = registered.body as ClientJson;
+      assert.equal(app.token_endpoint_auth_method, 'private_key_jwt');
+      assert.equal(app.client_secret, null, 'a client with keys gets no secret');
+
+      const config = await oidc.discovery(
+        new URL(tessera.url),
+        app.client_id,
+        { redirect_uris: [CALLBACK] },
+        oidc.PrivateKeyJwt({ key: privateKey, kid: 'shop-1' }),
+        { execute: [oidc.allowInsecureRequests] },
+      );
+      const verifier = oidc.randomPKCECodeVerifier();
+      const state = oidc.randomState();
+      // The pushed authorization request is authenticated with the key too.
+      const authorizationUrl = await oidc.buildAuthorizationUrlWithPAR(config, {
+        redirect_uri: CALLBACK,
+        scope: 'openid groups:read-only',
+        resource: API,
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+        state,
+      });
+      const { callback } = await signInAndConsent(authorizationUrl, CALLBACK);
+      const tokens = await oidc.authorizationCodeGrant(
+        config,
+        callback,
+        { pkceCodeVerifier: verifier, expectedState: state },
+        { resource: API },
+      );
+      assert.equal(tokens.claims()?.sub, aliceId);
+      works('token_endpoint_auth_methods_supported', 'private_key_jwt');
+
+      const own = await oidc.tokenIntrospection(config, tokens.access_token);
+      assert.equal(own.active, true);
+      assert.equal(own.client_id, app.client_id);
+      works('introspection_endpoint_auth_methods_supported', 'private_key_jwt');
+      await oidc.tokenRevocation(config, tokens.access_token);
+      assert.equal((await introspect(tokens.access_token)).active, false);
+      works('revocation_endpoint_auth_methods_supported', 'private_key_jwt');
     });
 
     test('discovery advertises only what the tests above showed working, and no userinfo', async () => {

@@ -226,6 +226,12 @@ describe('client ID metadata documents', { skip: chromiumSkipReason() }, () => {
     assert.equal(introspection.aud, API);
     assert.equal(introspection.scope, 'groups:read-only');
     assert.ok(fetched.includes('/mcp-client.json'));
+
+    // alice sees it among her applications, named by its URL, and can revoke it there.
+    await page.goto(`${tessera.url}/console/applications`);
+    await page.getByRole('heading', { name: 'Applications', level: 1 }).waitFor();
+    const card = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: clientId }) });
+    assert.match(await card.innerText(), /groups:read-only/);
   });
 
   test('a metadata URL on a loopback or link-local address is refused without an allowlist entry', async () => {

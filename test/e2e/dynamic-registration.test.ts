@@ -119,8 +119,7 @@ describe('dynamic client registration (RFC 7591/7592)', { skip }, () => {
       TESSERA_REGISTRATION_RESOURCES: API,
       TESSERA_REGISTRATIONS_PER_MINUTE: String(PER_MINUTE),
     };
-    [open, gated, off] = await Promise.all([
-      startTessera(scope, { ...production.env, ...registration, TESSERA_REGISTRATION: 'open' }),
+    [gated, off] = await Promise.all([
       startTessera(scope, {
         ...production.env,
         ...registration,
@@ -128,11 +127,14 @@ describe('dynamic client registration (RFC 7591/7592)', { skip }, () => {
       }),
       startTessera(scope, production.env),
     ]);
+    // Last: every instance writes the console's redirect URIs for its own issuer at start, and the
+    // console is visited on this one.
+    open = await startTessera(scope, { ...production.env, ...registration, TESSERA_REGISTRATION: 'open' });
     browser = await launchChromium(scope);
   });
 
   /** Signs alice in and allows the consent in Chromium; answers the URL the browser came back to. */
-  const signIn = async (authorizationUrl: URL, appName: string): Promise<URL> => {
+  const signIn = async (authorizationUrl: URL, appName: string): Promise<{ callback: URL; page: Page }> => {
     const context = await browser.newContext();
     scope.after(() => context.close());
     const page: Page = await context.newPage();
@@ -152,7 +154,7 @@ describe('dynamic client registration (RFC 7591/7592)', { skip }, () => {
     await page.getByRole('button', { name: 'Allow' }).click();
     await page.waitForURL(`${CALLBACK}**`);
     assert.ok(callback, 'the browser came back to the redirect URI');
-    return callback;
+    return { callback, page };
   };
 
   test('discovery names the registration endpoint only where registration is on', async () => {
@@ -201,7 +203,7 @@ describe('dynamic client registration (RFC 7591/7592)', { skip }, () => {
       code_challenge_method: 'S256',
       state,
     });
-    const callback = await signIn(authorizationUrl, 'MCP inspector');
+    const { callback, page } = await signIn(authorizationUrl, 'MCP inspector');
     const tokens = await oidc.authorizationCodeGrant(
       config,
       callback,
@@ -217,7 +219,13 @@ describe('dynamic client registration (RFC 7591/7592)', { skip }, () => {
     assert.equal(introspection.client_id, metadata.client_id);
     assert.equal(introspection.scope, 'groups:read-only');
 
-    // An application like any other: in the CLI, /v1 and the audit log.
+    // An application like any other: in alice's console, the CLI, /v1 and the audit log.
+    await page.goto(`${open.url}/console/applications`);
+    await page.getByRole('heading', { name: 'Applications', level: 1 }).waitFor();
+    const card = page
+      .getByRole('listitem')
+      .filter({ has: page.getByRole('heading', { name: 'MCP inspector' }) });
+    assert.match(await card.innerText(), /groups:read-only/);
     const listed = await cliJson<{ client_id: string; registered_via: string | null; type: string }[]>(
       production.env,
       ['clients', 'list'],

@@ -455,7 +455,7 @@ export interface paths {
     put?: never;
     /**
      * Register a client
-     * @description A `web` app or a `service` gets a `client_secret`, shown in this answer only; an `spa` or `native` app is a public client (`token_endpoint_auth_method: none`) that must use PKCE.
+     * @description A `web` app or a `service` gets a `client_secret`, shown in this answer only — unless it is registered with `token_endpoint_auth_method: private_key_jwt` and its public keys (`jwks` or `jwks_uri`), when it has no secret and signs JWT assertions (RFC 7523) instead; an `spa` or `native` app is a public client (`token_endpoint_auth_method: none`) that must use PKCE.
      */
     post: operations['createClient'];
     delete?: never;
@@ -967,7 +967,7 @@ export interface components {
       name: string;
       /** @enum {string} */
       type: 'service' | 'web' | 'spa' | 'native';
-      /** @description `client_secret_basic` (or `_post`) for a client with a secret; `none` for a public client. */
+      /** @description `client_secret_basic` (or `_post`) for a client with a secret; `private_key_jwt` for a client with keys; `none` for a public client. */
       token_endpoint_auth_method: string;
       grant_types: string[];
       redirect_uris: string[];
@@ -979,6 +979,12 @@ export interface components {
       refresh_token_idle_ttl: number | null;
       /** @description Whether every token request must carry a DPoP proof. */
       dpop_bound_access_tokens: boolean;
+      /** @description private_key_jwt: the public keys registered inline; null otherwise. */
+      jwks: {
+        keys: Record<string, never>[];
+      } | null;
+      /** @description private_key_jwt: where the client serves its keys; null otherwise. */
+      jwks_uri: string | null;
       /** Format: date-time */
       created_at: string;
       /** Format: date-time */
@@ -988,7 +994,7 @@ export interface components {
       previous_secret_expires_at: string | null;
       /** @description null: created by an administrator. `open` or `initial_access_token:<rit id>`: the client registered itself (RFC 7591). */
       registered_via: string | null;
-      /** @description The secret, shown this once; Tessera keeps only a hash. null for a public client. */
+      /** @description The secret, shown this once; Tessera keeps only a hash. null for a public client or one with keys (private_key_jwt). */
       client_secret: string | null;
     };
     ClientCreate: {
@@ -1021,11 +1027,25 @@ export interface components {
        */
       dpop_bound_access_tokens: boolean;
       /**
+       * @description `client_secret_basic` (the default for `service` and `web`): a secret, shown once. `private_key_jwt` (RFC 7523): no secret; the client signs a JWT assertion with its private key, checked against `jwks` or `jwks_uri`. A change to `private_key_jwt` ends the secret.
+       * @enum {string}
+       */
+      token_endpoint_auth_method?: 'client_secret_basic' | 'private_key_jwt';
+      /** @description private_key_jwt: the client's public JSON Web Key Set (RSA, EC or OKP signing keys). A key carrying private members (`d`, `p`, …) or a symmetric key is refused. Not with `jwks_uri`. */
+      jwks?: components['schemas']['PublicJwks'];
+      /** @description private_key_jwt: the https URL the client serves its public JWKS at, fetched under the same rules as webhooks (public addresses only). Not with `jwks`. */
+      jwks_uri?: string;
+      /**
        * @description `service`: gets tokens for itself; `web`: signs people in and keeps a secret; `spa`, `native`: sign people in without a secret (public, PKCE).
        * @default service
        * @enum {string}
        */
       type: 'service' | 'web' | 'spa' | 'native';
+    };
+    PublicJwks: {
+      keys: {
+        [key: string]: unknown;
+      }[];
     };
     /** @description An OAuth client. Its secret is never part of it. */
     Client: {
@@ -1033,7 +1053,7 @@ export interface components {
       name: string;
       /** @enum {string} */
       type: 'service' | 'web' | 'spa' | 'native';
-      /** @description `client_secret_basic` (or `_post`) for a client with a secret; `none` for a public client. */
+      /** @description `client_secret_basic` (or `_post`) for a client with a secret; `private_key_jwt` for a client with keys; `none` for a public client. */
       token_endpoint_auth_method: string;
       grant_types: string[];
       redirect_uris: string[];
@@ -1045,6 +1065,12 @@ export interface components {
       refresh_token_idle_ttl: number | null;
       /** @description Whether every token request must carry a DPoP proof. */
       dpop_bound_access_tokens: boolean;
+      /** @description private_key_jwt: the public keys registered inline; null otherwise. */
+      jwks: {
+        keys: Record<string, never>[];
+      } | null;
+      /** @description private_key_jwt: where the client serves its keys; null otherwise. */
+      jwks_uri: string | null;
       /** Format: date-time */
       created_at: string;
       /** Format: date-time */
@@ -1082,6 +1108,15 @@ export interface components {
       refresh_token_idle_ttl?: number | null;
       /** @description RFC 9449 §5.2: every token request must carry a DPoP proof, so every token the client gets is bound to its key. */
       dpop_bound_access_tokens?: boolean;
+      /**
+       * @description `client_secret_basic` (the default for `service` and `web`): a secret, shown once. `private_key_jwt` (RFC 7523): no secret; the client signs a JWT assertion with its private key, checked against `jwks` or `jwks_uri`. A change to `private_key_jwt` ends the secret.
+       * @enum {string}
+       */
+      token_endpoint_auth_method?: 'client_secret_basic' | 'private_key_jwt';
+      /** @description private_key_jwt: the client's public JSON Web Key Set (RSA, EC or OKP signing keys). A key carrying private members (`d`, `p`, …) or a symmetric key is refused. Not with `jwks_uri`. */
+      jwks?: components['schemas']['PublicJwks'];
+      /** @description private_key_jwt: the https URL the client serves its public JWKS at, fetched under the same rules as webhooks (public addresses only). Not with `jwks`. */
+      jwks_uri?: string;
     };
     ClientSecretRotation: {
       /**
@@ -4289,7 +4324,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description A public client has no secret. */
+      /** @description A public client, or one with keys (private_key_jwt), has no secret. */
       409: {
         headers: {
           [name: string]: unknown;

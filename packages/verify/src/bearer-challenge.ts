@@ -1,6 +1,5 @@
 import { VerifyError } from './errors.ts';
 import { impliedScopes, type Principal, type ResourceTarget } from './principal.ts';
-import type { Verifier } from './verifier.ts';
 
 /**
  * What the koa and express middleware share: reading the bearer token (RFC 6750 §2.1) and answering
@@ -11,9 +10,6 @@ export type Answer = {
   headers: Record<string, string>;
   body: Record<string, string>;
 };
-
-// RFC 6750 §2.1: `Bearer` (any case), one or more spaces, a b64token.
-const AUTHORIZATION = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 /** Where requireToken leaves its realm, so requireScope can answer in the same one. */
 export const REALM: unique symbol = Symbol('tessera.verify.realm');
@@ -60,26 +56,6 @@ export type TokenOptions = {
    * the API's business, not the caller's.
    */
   onError?: (error: VerifyError) => void;
-};
-
-/** Reads and verifies the Authorization header: a principal, or the answer to send. */
-export const authenticate = async (
-  verifier: Verifier,
-  authorization: string | undefined,
-  realm: string,
-  onError: TokenOptions['onError'],
-): Promise<{ principal: Principal } | { answer: Answer }> => {
-  // A missing header, or another scheme (Basic, …), means the request brought no bearer token.
-  if (!authorization || !/^bearer(\s|$)/i.test(authorization)) return { answer: missingToken(realm) };
-  const match = AUTHORIZATION.exec(authorization);
-  try {
-    if (!match?.[1]) throw new VerifyError('invalid_token', 'the Authorization header is malformed');
-    return { principal: await verifier.verify(match[1]) };
-  } catch (error) {
-    if (!(error instanceof VerifyError)) throw error;
-    onError?.(error);
-    return { answer: failed(error, realm) };
-  }
 };
 
 export type ScopeOptions<Request> = {

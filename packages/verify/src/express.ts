@@ -1,13 +1,28 @@
 import {
   type Answer,
-  authenticate,
   authorize,
   missingPrincipal,
   REALM,
   type ScopeOptions,
   type TokenOptions,
 } from './bearer-challenge.ts';
+import {
+  authenticateRequest,
+  checkPublicUrl,
+  dpopAlgorithmsFor,
+  inScheme,
+  type PublicUrlOptions,
+  type RequestFacts,
+  requestUrl,
+  SCHEME,
+} from './dpop-challenge.ts';
 import type { Principal } from './principal.ts';
+import {
+  CHALLENGE_ATTRIBUTES,
+  resourceMetadataAttributes,
+  type ResourceMetadataOptions,
+  withChallengeAttributes,
+} from './protected-resource-metadata.ts';
 import type { Verifier } from './verifier.ts';
 
 /**
@@ -16,9 +31,20 @@ import type { Verifier } from './verifier.ts';
  * express or @types/express, and express's Request and Response fit it.
  */
 export type RequestLike = {
-  headers: { authorization?: string | undefined };
+  headers: {
+    authorization?: string | undefined;
+    dpop?: string | string[] | undefined;
+    host?: string | undefined;
+  };
   principal?: Principal | undefined;
   [REALM]?: string;
+  [SCHEME]?: readonly string[] | undefined;
+  [CHALLENGE_ATTRIBUTES]?: Record<string, string>;
+  // What a DPoP proof is checked against; express sets all of them, connect the last two.
+  protocol?: string;
+  originalUrl?: string;
+  method?: string | undefined;
+  url?: string | undefined;
 };
 
 export type ResponseLike = {
@@ -27,7 +53,8 @@ export type ResponseLike = {
   end(body: string): unknown;
 };
 
-export type { ScopeOptions, TokenOptions };
+export type { PublicUrlOptions, ResourceMetadataOptions, ScopeOptions, TokenOptions };
+export { serveProtectedResourceMetadata } from './express-resource-metadata.ts';
 
 export type NextLike = (error?: unknown) => void;
 
@@ -47,17 +74,42 @@ const send = (res: ResponseLike, answer: Answer): void => {
   res.end(JSON.stringify(answer.body));
 };
 
+/** The headers, method and URL a DPoP proof is checked against. */
+const facts = (req: RequestLike, publicUrl: string | undefined): RequestFacts => {
+  const path = req.originalUrl ?? req.url ?? '/';
+  const { dpop } = req.headers;
+  return {
+    authorization: req.headers.authorization,
+    // Repeated DPoP headers are refused; joined like node joins them, the proof check sees the comma.
+    dpop: Array.isArray(dpop) ? dpop.join(', ') : dpop,
+    method: req.method ?? 'GET',
+    url: () =>
+      requestUrl(
+        publicUrl,
+        () => `${req.protocol ?? 'http'}://${req.headers.host ?? 'localhost'}${path}`,
+        path,
+      ),
+  };
+};
+
 /**
  * Answers 401 (no token, or an invalid one) or 503 (Tessera unreachable), and otherwise puts the
  * principal on `req.principal`.
  */
-export const requireToken = (verifier: Verifier, options: TokenOptions = {}) => {
+export const requireToken = (
+  verifier: Verifier,
+  options: TokenOptions & PublicUrlOptions & ResourceMetadataOptions = {},
+) => {
   const realm = options.realm ?? verifier.audience;
+  const extra = resourceMetadataAttributes(options.resourceMetadata);
+  checkPublicUrl(options.publicUrl);
   return (req: RequestLike, res: ResponseLike, next: NextLike): void => {
-    authenticate(verifier, req.headers.authorization, realm, options.onError).then((result) => {
-      if ('answer' in result) return send(res, result.answer);
+    authenticateRequest(verifier, facts(req, options.publicUrl), realm, options.onError).then((result) => {
+      if ('answer' in result) return send(res, withChallengeAttributes(result.answer, extra));
       req.principal = result.principal;
       req[REALM] = realm;
+      req[SCHEME] = dpopAlgorithmsFor(verifier, result.scheme);
+      req[CHALLENGE_ATTRIBUTES] = extra;
       next();
     }, next);
   };
@@ -76,7 +128,10 @@ export const requireScope = <Request extends RequestLike = RequestLike & { param
     if (!principal) return next(missingPrincipal());
     const realm = options.realm ?? req[REALM] ?? 'api';
     authorize(principal, scope, options, req, realm).then(
-      (answer) => (answer ? send(res, answer) : next()),
+      (answer) =>
+        answer
+          ? send(res, withChallengeAttributes(inScheme(answer, req[SCHEME]), req[CHALLENGE_ATTRIBUTES]))
+          : next(),
       next,
     );
   };

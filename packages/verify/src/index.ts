@@ -11,3 +11,14 @@ export {
   type RevocationFeedOptions,
   type RevokedToken,
 } from './revocation-feed.ts';
+export type { DPoPOptions, DPoPPresentation } from './dpop-binding.ts';
+export { createDPoPNonces, type DPoPNonceSource } from './dpop-nonce.ts';
+export { createMemoryReplayStore, type DPoPReplayStore } from './dpop-replay.ts';
+export {
+  protectedResourceMetadata,
+  protectedResourceMetadataPath,
+  protectedResourceMetadataUrl,
+  type ProtectedResourceMetadata,
+  type ProtectedResourceMetadataOptions,
+  WELL_KNOWN_PROTECTED_RESOURCE,
+} from './protected-resource-metadata.ts';

@@ -109,7 +109,8 @@ export const checkIntrospection = (
   if (answer.active !== true) throw invalidToken('the token is not active (unknown, expired or revoked)');
   if (answer.iss !== undefined && answer.iss !== expected.issuer)
     throw invalidToken('the token was issued by another issuer');
-  if (typeof answer.token_type === 'string' && answer.token_type.toLowerCase() !== 'bearer')
+  // RFC 9449 §6.2: a DPoP-bound token is introspected as token_type DPoP (checked by the caller).
+  if (typeof answer.token_type === 'string' && !['bearer', 'dpop'].includes(answer.token_type.toLowerCase()))
     throw invalidToken('the token is not an access token');
   // Tessera names the audience of every token it vouches for: a client token's one resource, and
   // for a PAT or RAT made without an audience, the APIs the asking resource server is registered

@@ -1,13 +1,28 @@
 import {
   type Answer,
-  authenticate,
   authorize,
   missingPrincipal,
   REALM,
   type ScopeOptions,
   type TokenOptions,
 } from './bearer-challenge.ts';
+import {
+  authenticateRequest,
+  checkPublicUrl,
+  dpopAlgorithmsFor,
+  inScheme,
+  type PublicUrlOptions,
+  type RequestFacts,
+  requestUrl,
+  SCHEME,
+} from './dpop-challenge.ts';
 import type { Principal } from './principal.ts';
+import {
+  CHALLENGE_ATTRIBUTES,
+  resourceMetadataAttributes,
+  type ResourceMetadataOptions,
+  withChallengeAttributes,
+} from './protected-resource-metadata.ts';
 import type { Verifier } from './verifier.ts';
 
 /**
@@ -20,9 +35,13 @@ export type KoaContextLike = {
   status: number;
   body: unknown;
   state: Record<PropertyKey, unknown>;
+  method: string;
+  href: string;
+  originalUrl: string;
 };
 
-export type { ScopeOptions, TokenOptions };
+export type { PublicUrlOptions, ResourceMetadataOptions, ScopeOptions, TokenOptions };
+export { serveProtectedResourceMetadata } from './koa-resource-metadata.ts';
 
 export type KoaNext = () => Promise<unknown>;
 
@@ -32,23 +51,33 @@ const send = (ctx: KoaContextLike, answer: Answer): void => {
   ctx.body = answer.body;
 };
 
+/** The headers, method and URL a DPoP proof is checked against. */
+const facts = (ctx: KoaContextLike, publicUrl: string | undefined): RequestFacts => ({
+  authorization: ctx.get('authorization') || undefined,
+  dpop: ctx.get('dpop') || undefined,
+  method: ctx.method,
+  url: () => requestUrl(publicUrl, () => ctx.href, ctx.originalUrl),
+});
+
 /**
  * Answers 401 (no token, or an invalid one) or 503 (Tessera unreachable), and otherwise puts the
  * principal on `ctx.state.principal` (read it typed with `principalOf(ctx)`).
  */
-export const requireToken = (verifier: Verifier, options: TokenOptions = {}) => {
+export const requireToken = (
+  verifier: Verifier,
+  options: TokenOptions & PublicUrlOptions & ResourceMetadataOptions = {},
+) => {
   const realm = options.realm ?? verifier.audience;
+  const extra = resourceMetadataAttributes(options.resourceMetadata);
+  checkPublicUrl(options.publicUrl);
   // Generic in the context, so routers infer their own context types instead of ours.
   return async <C extends KoaContextLike>(ctx: C, next: KoaNext): Promise<void> => {
-    const result = await authenticate(
-      verifier,
-      ctx.get('authorization') || undefined,
-      realm,
-      options.onError,
-    );
-    if ('answer' in result) return send(ctx, result.answer);
+    const result = await authenticateRequest(verifier, facts(ctx, options.publicUrl), realm, options.onError);
+    if ('answer' in result) return send(ctx, withChallengeAttributes(result.answer, extra));
     ctx.state.principal = result.principal;
     ctx.state[REALM] = realm;
+    ctx.state[SCHEME] = dpopAlgorithmsFor(verifier, result.scheme);
+    ctx.state[CHALLENGE_ATTRIBUTES] = extra;
     await next();
   };
 };
@@ -69,7 +98,12 @@ export const requireScope = <
     if (!principal) throw missingPrincipal();
     const realm = options.realm ?? (ctx.state[REALM] as string | undefined) ?? 'api';
     const answer = await authorize(principal, scope, options, ctx, realm);
-    if (answer) return send(ctx, answer);
+    const extra = ctx.state[CHALLENGE_ATTRIBUTES] as Record<string, string> | undefined;
+    if (answer)
+      return send(
+        ctx,
+        withChallengeAttributes(inScheme(answer, ctx.state[SCHEME] as readonly string[] | undefined), extra),
+      );
     await next();
   };
 };

@@ -1,5 +1,6 @@
 import { principalFields } from './claims.ts';
 import { createDiscovery, type FetchLike } from './discovery.ts';
+import { createDPoPBinding, type DPoPOptions, type DPoPPresentation } from './dpop-binding.ts';
 import { invalidToken } from './errors.ts';
 import { checkIntrospection, createIntrospector } from './introspection.ts';
 import { ASYMMETRIC_ALGORITHMS, createJwtChecker } from './jwt.ts';
@@ -51,13 +52,26 @@ export type VerifierOptions = {
   fetch?: FetchLike;
   /** The clock, in epoch milliseconds (as Date.now). */
   now?: () => number;
+  /**
+   * Refuse tokens that are not DPoP-bound (RFC 9449). Off by default: bound tokens always need their
+   * DPoP proof, and unbound ones are accepted as bearer tokens.
+   */
+  requireDPoP?: boolean;
+  /** How DPoP proofs are checked: algorithms, `iat` window, replay store, nonces. */
+  dpop?: DPoPOptions;
 };
 
 export type Verifier = {
   readonly issuer: string;
   readonly audience: string;
-  /** Resolves with the token's principal, or rejects with a VerifyError. */
-  verify(bearer: string): Promise<Principal>;
+  /**
+   * Resolves with the token's principal, or rejects with a VerifyError. `dpop` is given when the
+   * request used `Authorization: DPoP`: then the token must be DPoP-bound and the proof valid;
+   * without it the token is taken as a bearer token, and a DPoP-bound one is refused.
+   */
+  verify(token: string, dpop?: DPoPPresentation): Promise<Principal>;
+  /** What the middleware advertise in DPoP challenges (RFC 9449 §7.1); absent: bearer only. */
+  readonly dpop?: { readonly algorithms: readonly string[]; readonly required: boolean };
 };
 
 const DEFAULT_ALGORITHMS = ['ES256', 'RS256', 'EdDSA'];
@@ -102,6 +116,7 @@ export const createVerifier = (options: VerifierOptions): Verifier => {
   const fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const now = options.now ?? Date.now;
   const discovery = createDiscovery(issuer, fetchImpl, timeoutMs);
+  const binding = createDPoPBinding(options.dpop, options.requireDPoP === true, now);
 
   const checkJwt = createJwtChecker({
     issuer,
@@ -151,7 +166,8 @@ export const createVerifier = (options: VerifierOptions): Verifier => {
   return {
     issuer,
     audience,
-    async verify(bearer: string): Promise<Principal> {
+    dpop: { algorithms: binding.algorithms, required: binding.required },
+    async verify(bearer: string, dpop?: DPoPPresentation): Promise<Principal> {
       if (typeof bearer !== 'string' || bearer === '') throw invalidToken('no bearer token');
       if (bearer.length > MAX_TOKEN_LENGTH) throw invalidToken('the token is too long');
 
@@ -162,16 +178,21 @@ export const createVerifier = (options: VerifierOptions): Verifier => {
           throw invalidToken(
             'the token is not a well-formed Tessera access token (bad prefix, length or checksum)',
           );
-        return createPrincipal(principalFields(await introspect(bearer), kind));
+        const answer = await introspect(bearer);
+        await binding.enforce(bearer, answer, dpop);
+        return createPrincipal(principalFields(answer, kind));
       }
       if (COMPACT_JWS.test(bearer)) {
         const claims = await checkJwt(bearer);
         if (options.revocations?.isRevoked(claims)) throw invalidToken('the token has been revoked');
         if (options.introspectJwts && introspector) await introspect(bearer);
+        await binding.enforce(bearer, claims, dpop);
         return createPrincipal(principalFields(claims));
       }
       if (!B64TOKEN.test(bearer)) throw invalidToken('the token is malformed');
-      return createPrincipal(principalFields(await introspect(bearer)));
+      const answer = await introspect(bearer);
+      await binding.enforce(bearer, answer, dpop);
+      return createPrincipal(principalFields(answer));
     },
   };
 };

@@ -1,4 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { CLIENT_AUTH_METHODS, type ClientKeysInput } from '../../domain/clients/client-keys.ts';
+import { usageError } from '../cli-error.ts';
 import {
   APPLICATION_TYPES,
   type ApplicationType,
@@ -27,10 +30,40 @@ const FLAGS = {
   refreshTokenIdleTtl: '--refresh-token-idle-ttl',
   keepOldForSeconds: '--keep-old-for',
   dpopBoundAccessTokens: '--require-dpop',
+  tokenEndpointAuthMethod: '--auth-method',
+  jwks: '--jwks-file',
+  jwksUri: '--jwks-uri',
 };
 
 const REQUIRE_DPOP_HELP =
   'every token request must carry a DPoP proof (RFC 9449), so all its tokens are bound to its key';
+
+const AUTH_METHOD_HELP = `${CLIENT_AUTH_METHODS.join(' | ')}: a secret (the default), or signed JWT assertions (RFC 7523) checked against the client's public keys (--jwks-file or --jwks-uri)`;
+
+/** The public JWKS in the file --jwks-file names; the domain checks what it holds. */
+const readJwksFile = async (path: string | undefined): Promise<unknown> => {
+  if (path === undefined) return undefined;
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw usageError(
+      `--jwks-file ${path} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw usageError(`--jwks-file ${path} is not JSON: it must hold a JSON Web Key Set ({"keys": [...]})`);
+  }
+};
+
+/** The key options of create and update, as the domain takes them. */
+const keyOptions = async (options: { authMethod?: string; jwksFile?: string; jwksUri?: string }) => ({
+  tokenEndpointAuthMethod: options.authMethod,
+  jwks: await readJwksFile(options.jwksFile),
+  jwksUri: options.jwksUri,
+});
 
 /** Applications sign people in; services get tokens for themselves. */
 const defaultGrantTypes = (type: string): string =>
@@ -63,6 +96,8 @@ const toJson = (client: Json<ClientView>) => ({
   refresh_token_absolute_ttl: client.refreshTokenAbsoluteTtl,
   refresh_token_idle_ttl: client.refreshTokenIdleTtl,
   dpop_bound_access_tokens: client.dpopBoundAccessTokens,
+  ...(client.jwks ? { jwks: client.jwks } : {}),
+  ...(client.jwksUri ? { jwks_uri: client.jwksUri } : {}),
   created_at: client.createdAt,
   updated_at: client.updatedAt,
   secret_rotated_at: client.secretRotatedAt,
@@ -76,6 +111,8 @@ const showClient = (client: Json<ClientView>) =>
     name: client.name,
     type: client.applicationType,
     'token auth': client.tokenEndpointAuthMethod,
+    ...(client.jwks ? { 'public keys': client.jwks.keys.map((key) => String(key.kid ?? key.kty)) } : {}),
+    ...(client.jwksUri ? { 'jwks uri': client.jwksUri } : {}),
     'grant types': client.grantTypes,
     'redirect uris': client.redirectUris,
     resources: client.resources,
@@ -83,7 +120,9 @@ const showClient = (client: Json<ClientView>) =>
     introspects: client.introspects,
     'requires DPoP': client.dpopBoundAccessTokens ? 'yes' : 'no',
     created: client.createdAt,
-    'secret rotated': client.secretRotatedAt ?? 'never',
+    ...(client.tokenEndpointAuthMethod === 'private_key_jwt'
+      ? {}
+      : { 'secret rotated': client.secretRotatedAt ?? 'never' }),
     ...(client.previousSecretExpiresAt ? { 'old secret works until': client.previousSecretExpiresAt } : {}),
     ...(client.registeredVia ? { 'registered via': client.registeredVia } : {}),
   });
@@ -95,6 +134,12 @@ const showSecret = (created: CreatedJson, json: boolean) => {
     return;
   }
   showClient(created.client);
+  if (created.clientSecret === null && created.client.tokenEndpointAuthMethod === 'private_key_jwt') {
+    process.stdout.write(
+      `\nclient_id: ${created.clientId}\n\nNo secret: the client authenticates with JWTs signed by its private key (private_key_jwt).\n`,
+    );
+    return;
+  }
   if (created.clientSecret === null) {
     process.stdout.write(
       `\nclient_id: ${created.clientId}\n\nA public client: no secret. It signs people in with authorization code + PKCE.\n`,
@@ -144,6 +189,12 @@ export const registerClientCommands = (program: Command, context: CommandContext
     )
     .option('--refresh-token-idle-ttl <duration>', 'how long an unused refresh token lives, e.g. 7d')
     .option('--require-dpop', REQUIRE_DPOP_HELP)
+    .option('--auth-method <method>', AUTH_METHOD_HELP)
+    .option(
+      '--jwks-file <path>',
+      "private_key_jwt: a file holding the client's public JWKS (never its private key)",
+    )
+    .option('--jwks-uri <uri>', 'private_key_jwt: the https URL the client serves its public JWKS at')
     .option('--json', 'print JSON')
     .action(async (options) =>
       context.run(FLAGS, async () => {
@@ -160,6 +211,7 @@ export const registerClientCommands = (program: Command, context: CommandContext
           refreshTokenAbsoluteTtl: seconds(options.refreshTokenTtl, FLAGS.refreshTokenAbsoluteTtl) ?? null,
           refreshTokenIdleTtl: seconds(options.refreshTokenIdleTtl, FLAGS.refreshTokenIdleTtl) ?? null,
           dpopBoundAccessTokens: options.requireDpop === true,
+          ...(await keyOptions(options)),
         })) as CreatedJson;
         showSecret(created, options.json);
       }),
@@ -180,10 +232,20 @@ export const registerClientCommands = (program: Command, context: CommandContext
     .option('--refresh-token-idle-ttl <duration>', 'how long an unused refresh token lives, e.g. 7d')
     .option('--require-dpop', REQUIRE_DPOP_HELP)
     .option('--no-require-dpop', 'token requests without a DPoP proof get Bearer tokens again')
+    .option(
+      '--auth-method <method>',
+      'private_key_jwt: authenticate with signed JWTs instead of the secret (which stops working)',
+    )
+    .option(
+      '--jwks-file <path>',
+      "private_key_jwt: a file holding the client's public JWKS (replaces its keys)",
+    )
+    .option('--jwks-uri <uri>', 'private_key_jwt: the https URL the client serves its public JWKS at')
     .option('--json', 'print JSON')
     .action(async (clientId: string, options) =>
       context.run(FLAGS, async () => {
-        const changes: UpdateClientInput = {
+        const changes: UpdateClientInput & ClientKeysInput = {
+          ...(await keyOptions(options)),
           name: options.name,
           grantTypes:
             options.grantTypes === undefined ? undefined : (list(options.grantTypes) as GrantType[]),

@@ -51,11 +51,14 @@ export const createAuthorizationService = (deps: {
       const byClient = new Map<string, AuthorizedApplication>();
       for (const row of rows) {
         const client = clients.get(row.clientId);
+        // A client whose id is the https URL of its metadata document (CIMD) has no row: it is
+        // named by that URL, which is what the person saw it claim to be.
+        const byDocument = /^https:\/\//i.test(row.clientId);
         // A deleted client's tokens are revoked with it: nothing left to show or revoke.
-        if (!client) continue;
+        if (!client && !byDocument) continue;
         const entry = byClient.get(row.clientId) ?? {
           clientId: row.clientId,
-          clientName: client.name,
+          clientName: client?.name ?? row.clientId,
           resources: [],
           scopes: [],
           authorizedAt: row.createdAt,

@@ -25,6 +25,7 @@ import {
 import { generateClientId, generateClientSecret } from './client-secret.ts';
 import { asRegistrationRefusal } from './registration-refusal.ts';
 import { type RegisteredClientInput, RegistrationRefused } from './registration-metadata.ts';
+import { checkClientKeys, type ClientKeysInput, PRIVATE_KEY_JWT } from './client-keys.ts';
 
 export const CLIENTS_TOPIC = 'clients';
 
@@ -60,6 +61,8 @@ const viewOf = (client: Client): ClientView => ({
   refreshTokenIdleTtl: client.refreshTokenIdleTtl,
   dpopBoundAccessTokens: client.dpopBoundAccessTokens,
   registeredVia: client.registeredVia,
+  jwks: client.jwks,
+  jwksUri: client.jwksUri,
 });
 
 /** The fields a client record is checked by: what create takes, read back from a stored client. */
@@ -82,7 +85,10 @@ export const createClientService = (deps: {
   changes: ChangeBus;
   secretHash: PepperHash;
   revocations: RevocationList;
+  /** Hosts a client's jwks_uri may name whatever they resolve to (TESSERA_OUTBOUND_ALLOW_HOSTS). */
+  outboundAllowHosts?: readonly string[] | undefined;
 }) => {
+  const outboundAllowHosts = deps.outboundAllowHosts ?? [];
   const { clients, apiResources } = deps.repositories;
 
   /** Every named API must exist, and every scope must be defined by one of the client's APIs. */
@@ -122,17 +128,27 @@ export const createClientService = (deps: {
     findMany: (clientIds: string[]): Promise<Map<string, Client>> => clients.findByIds(clientIds),
 
     /** Registers a client; a confidential one gets a secret, shown here once and never again. */
-    async create(actor: Actor, input: CreateClientInput): Promise<RegisteredClient> {
-      const values = parseInput(createClientInput, input);
+    async create(actor: Actor, input: CreateClientInput & ClientKeysInput): Promise<RegisteredClient> {
+      const { tokenEndpointAuthMethod, jwks, jwksUri, ...fields } = input;
+      const values = parseInput(createClientInput, fields);
+      const keys = await checkClientKeys(
+        { tokenEndpointAuthMethod, jwks, jwksUri },
+        values.type,
+        outboundAllowHosts,
+      );
       await checkReferences(values);
       const confidential = !isPublicType(values.type);
-      const clientSecret = confidential ? generateClientSecret() : null;
+      // A client with keys proves itself with them: it gets no secret at all.
+      const clientSecret = confidential && !keys ? generateClientSecret() : null;
       const created = await clients.insert({
         clientId: generateClientId(),
         name: values.name,
         applicationType: values.type,
         secretHash: clientSecret ? deps.secretHash.digest(clientSecret) : null,
-        tokenEndpointAuthMethod: confidential ? 'client_secret_basic' : 'none',
+        tokenEndpointAuthMethod:
+          keys?.tokenEndpointAuthMethod ?? (confidential ? 'client_secret_basic' : 'none'),
+        jwks: keys?.jwks ?? null,
+        jwksUri: keys?.jwksUri ?? null,
         grantTypes: values.grantTypes,
         resources: values.resources,
         scopes: values.scopes,
@@ -154,6 +170,8 @@ export const createClientService = (deps: {
           resources: created.resources,
           scopes: created.scopes,
           introspects: created.introspects,
+          token_endpoint_auth_method: created.tokenEndpointAuthMethod,
+          ...(created.jwksUri ? { jwks_uri: created.jwksUri } : {}),
         },
       });
       await deps.changes.publish(CLIENTS_TOPIC, created.clientId);
@@ -164,19 +182,32 @@ export const createClientService = (deps: {
      * Changes a client. The result is checked by the same rules as a new client, so a change
      * cannot leave behind a record no create would have made (a web app without redirect URIs…).
      */
-    async update(actor: Actor, clientId: string, input: UpdateClientInput): Promise<ClientView> {
+    async update(
+      actor: Actor,
+      clientId: string,
+      input: UpdateClientInput & ClientKeysInput,
+    ): Promise<ClientView> {
       refuseBuiltInClient(clientId, 'changed');
-      const changes = parseInput(updateClientInput, input);
+      const { tokenEndpointAuthMethod, jwks, jwksUri, ...fields } = input;
+      const changes = parseInput(updateClientInput, fields);
       const current = await existing(clientId);
       const merged = parseInput(createClientInput, { ...fieldsOf(current), ...definedOnly(changes) });
+      // Moving to private_key_jwt (or new keys for it) drops the secret: a client has one credential.
+      const keys = await checkClientKeys(
+        { tokenEndpointAuthMethod, jwks, jwksUri },
+        current.applicationType,
+        outboundAllowHosts,
+        current,
+      );
       await checkReferences(merged);
       const { type: _type, ...columns } = merged;
-      const updated = await clients.update(clientId, columns);
+      const updated = await clients.update(clientId, { ...columns, ...(keys ? { keys } : {}) });
       if (!updated) throw notFound(`no client with id ${clientId}`);
+      const keyChanges = definedOnly({ tokenEndpointAuthMethod, jwks, jwksUri: jwksUri ?? undefined });
       await recordAudit(deps.repositories, actor, {
         action: 'client.update',
         target: { type: 'client', id: clientId },
-        details: { changed: Object.keys(definedOnly(changes)) },
+        details: { changed: [...Object.keys(definedOnly(changes)), ...Object.keys(keyChanges)] },
       });
       await deps.changes.publish(CLIENTS_TOPIC, clientId);
       return viewOf(updated);
@@ -272,6 +303,10 @@ export const createClientService = (deps: {
       refuseBuiltInClient(clientId, 'given a secret (it is a public client, protected by PKCE)');
       const { keepOldForSeconds } = parseInput(rotateSecretInput, input);
       const current = await existing(clientId);
+      if (current.tokenEndpointAuthMethod === PRIVATE_KEY_JWT)
+        throw conflict(
+          `client ${clientId} authenticates with ${PRIVATE_KEY_JWT}: it has no secret to rotate (give it new keys instead)`,
+        );
       if (!current.secretHash)
         throw conflict(
           `client ${clientId} is a public client (${current.applicationType}): it has no secret to rotate`,

@@ -73,6 +73,10 @@ export type Client = {
    * `initial_access_token:<rit id>` when it registered itself (RFC 7591, client-registration.ts).
    */
   registeredVia: string | null;
+  /** private_key_jwt: the client's public keys, registered inline (client-keys.ts); else null. */
+  jwks: { keys: Record<string, unknown>[] } | null;
+  /** private_key_jwt: the https URL the client serves its public keys at; else null. */
+  jwksUri: string | null;
 };
 
 /** A client as operators see it (CLI, control socket): not even the secret's hash leaves the domain. */
@@ -96,6 +100,8 @@ export type ClientView = Pick<
   | 'refreshTokenIdleTtl'
   | 'dpopBoundAccessTokens'
   | 'registeredVia'
+  | 'jwks'
+  | 'jwksUri'
 >;
 
 /** What `clients create` and `clients rotate-secret` return: the only time the secret is shown. */

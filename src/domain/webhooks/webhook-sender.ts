@@ -1,8 +1,8 @@
-import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from 'node:dns';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { guardedLookup } from './guarded-lookup.ts';
 import { mayConnect, type WebhookUrlPolicy } from './webhook-url.ts';
 
 /**
@@ -36,34 +36,7 @@ export const createWebhookSender =
         finish(null, `refused to connect to ${host}: not a public address`);
         return;
       }
-      const lookup = (
-        hostname: string,
-        options: LookupAllOptions,
-        callback: (
-          error: NodeJS.ErrnoException | null,
-          address: string | LookupAddress[],
-          family?: number,
-        ) => void,
-      ) => {
-        dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
-          if (error) return callback(error, []);
-          const allowed = addresses.filter((entry) => mayConnect(entry.address, target.protocol, policy));
-          if (allowed.length === 0) {
-            return callback(
-              Object.assign(
-                new Error(`refused to connect to ${hostname}: it resolves to no public address`),
-                {
-                  code: 'EADDRNOTALLOWED',
-                },
-              ),
-              [],
-            );
-          }
-          if (options.all) return callback(null, allowed);
-          const first = allowed[0] as LookupAddress;
-          return callback(null, first.address, first.family);
-        });
-      };
+      const lookup = guardedLookup(target.protocol, policy);
       const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
       const request = send(target, {
         method: 'POST',

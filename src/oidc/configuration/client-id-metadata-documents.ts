@@ -118,6 +118,8 @@ export const createMetadataDocumentClients = (policy: MetadataDocumentPolicy): M
       refreshTokenAbsoluteTtl: null,
       refreshTokenIdleTtl: null,
       registeredVia: 'client_id_metadata_document',
+      jwks: null,
+      jwksUri: null,
     };
   };
 

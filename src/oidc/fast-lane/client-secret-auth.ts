@@ -3,12 +3,14 @@ import { CACHED_LOOKUP_MAX_ENTRIES, type CachedLookup, type CacheStats } from '.
 import type { PepperHash } from '../../crypto/pepper-hash.ts';
 import type { Client } from '../../domain/clients/client.ts';
 import { presentedClientSecret } from '../../domain/clients/client-secret.ts';
+import { PRIVATE_KEY_JWT } from '../../domain/clients/client-keys.ts';
 
 /**
  * client_secret_basic and client_secret_post, read by the library's rules (lib/shared/client_auth.js):
  * Basic credentials are form-urlencoded (RFC 6749 §2.3.1) and limited to visible ASCII. Anything
  * the library would answer with an error — or treat as another method — yields undefined, so that
- * the library answers it.
+ * the library answers it. A client assertion (private_key_jwt) is not among the lanes' parameters
+ * (`onlyParameters`): such a request always goes to the library, which verifies it.
  */
 export const CLIENT_AUTH_PARAMETERS = ['client_id', 'client_secret'];
 
@@ -117,7 +119,8 @@ export const createClientAuthenticator = (deps: ClientAuthDeps) => {
     const credentials = readClientCredentials(authorization, params);
     if (!credentials) return undefined;
     const client = await deps.clients.get(credentials.clientId);
-    if (!client?.secretHash) return undefined;
+    // A client with keys (private_key_jwt) authenticates only with them, whatever a record holds.
+    if (!client?.secretHash || client.tokenEndpointAuthMethod === PRIVATE_KEY_JWT) return undefined;
     const which = presentedClientSecret(client, credentials.secret, deps.secretHash);
     if (!which) return undefined;
     if (passed.size >= rememberAtMost) passed.delete(passed.keys().next().value as string);

@@ -30,7 +30,14 @@ export type ClientRow = {
   dpopBoundAccessTokens: boolean;
   /** Null: created by an operator; `open` or `initial_access_token:<rit id>`: registered itself (RFC 7591). */
   registeredVia: string | null;
+  /** private_key_jwt: the client's public JWKS, registered inline (or null). */
+  jwks: ClientJwks | null;
+  /** private_key_jwt: where the client publishes its JWKS (or null). */
+  jwksUri: string | null;
 };
+
+/** A public JSON Web Key Set, as registered (the domain checked it holds no private key). */
+export type ClientJwks = { keys: Record<string, unknown>[] };
 
 export type NewClient = {
   clientId: string;
@@ -49,6 +56,8 @@ export type NewClient = {
   refreshTokenIdleTtl?: number | null;
   dpopBoundAccessTokens?: boolean;
   registeredVia?: string | null;
+  jwks?: ClientJwks | null;
+  jwksUri?: string | null;
 };
 
 /** What PATCH may change; the application type and the secret are not among it. */
@@ -66,7 +75,16 @@ export type ClientChanges = Partial<
     | 'refreshTokenIdleTtl'
     | 'dpopBoundAccessTokens'
   >
->;
+> &
+  ClientKeyChanges;
+
+/**
+ * A move to private_key_jwt, or new keys for it: the keys and the method change together, and the
+ * secret goes (a client with keys has none).
+ */
+export type ClientKeyChanges = {
+  keys?: { tokenEndpointAuthMethod: string; jwks: ClientJwks | null; jwksUri: string | null };
+};
 
 type ClientRecord = {
   client_id: string;
@@ -90,6 +108,8 @@ type ClientRecord = {
   refresh_token_idle_ttl: number | null;
   dpop_bound_access_tokens: boolean;
   registered_via: string | null;
+  jwks: ClientJwks | null;
+  jwks_uri: string | null;
 };
 
 const TABLE = 'clients';
@@ -116,6 +136,8 @@ const toRow = (record: ClientRecord): ClientRow => ({
   refreshTokenIdleTtl: record.refresh_token_idle_ttl,
   dpopBoundAccessTokens: record.dpop_bound_access_tokens,
   registeredVia: record.registered_via ?? null,
+  jwks: record.jwks ?? null,
+  jwksUri: record.jwks_uri ?? null,
 });
 
 const CONFLICTS = {
@@ -145,6 +167,8 @@ export const insertClient = async (knex: Knex, input: NewClient): Promise<Client
         refresh_token_idle_ttl: input.refreshTokenIdleTtl ?? null,
         dpop_bound_access_tokens: input.dpopBoundAccessTokens ?? false,
         registered_via: input.registeredVia ?? null,
+        jwks: input.jwks ?? null,
+        jwks_uri: input.jwksUri ?? null,
       })
       .returning('*');
     return toRow(record as ClientRecord);
@@ -272,6 +296,16 @@ export const updateClient = async (
       : {}),
     ...(changes.dpopBoundAccessTokens !== undefined
       ? { dpop_bound_access_tokens: changes.dpopBoundAccessTokens }
+      : {}),
+    ...(changes.keys
+      ? {
+          token_endpoint_auth_method: changes.keys.tokenEndpointAuthMethod,
+          jwks: changes.keys.jwks,
+          jwks_uri: changes.keys.jwksUri,
+          secret_hash: null,
+          previous_secret_hash: null,
+          previous_secret_expires_at: null,
+        }
       : {}),
   };
   const [record] = await knex<ClientRecord>(TABLE)

@@ -46,6 +46,7 @@ const MIGRATIONS = [
   '20261204020000_create_ssf_streams',
   '20261204125000_create_ssf_removed_subjects',
   '20261204130000_add_client_dpop',
+  '20261204130100_add_client_jwks',
   '20261204130200_create_registration_tokens',
 ];
 
@@ -298,6 +299,8 @@ for (const [driver, open] of drivers) {
         refreshTokenIdleTtl: null,
         dpopBoundAccessTokens: false,
         registeredVia: null,
+        jwks: null,
+        jwksUri: null,
       });
       assert.ok(billing.createdAt instanceof Date);
       const consoleClient = await insertClient(knex, {
@@ -374,6 +377,48 @@ for (const [driver, open] of drivers) {
       assert.equal(relaxed?.dpopBoundAccessTokens, false);
       const renamed = await updateClient(knex, 'svc-strict', { name: 'Renamed' });
       assert.equal(renamed?.dpopBoundAccessTokens, false, 'a change that does not name it keeps it');
+    });
+
+    it('moves a client to private_key_jwt: its keys are stored, its secret and the one before are gone', async (t) => {
+      const knex = await open(t);
+      if (!knex) return;
+      await migrateLatest(knex);
+      await insertClient(knex, {
+        clientId: 'svc-keys',
+        name: 'Keys',
+        secretHash: 'hash-1',
+        grantTypes: ['client_credentials'],
+        resources: [],
+        scopes: [],
+      });
+      await updateClientSecretHash(knex, 'svc-keys', 'hash-2', new Date(Date.now() + 3_600_000));
+      const jwks = {
+        keys: [{ kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo' }],
+      };
+      const moved = await updateClient(knex, 'svc-keys', {
+        keys: { tokenEndpointAuthMethod: 'private_key_jwt', jwks, jwksUri: null },
+      });
+      assert.equal(moved?.tokenEndpointAuthMethod, 'private_key_jwt');
+      assert.deepEqual(moved?.jwks, jwks);
+      assert.equal(moved?.secretHash, null);
+      assert.equal(moved?.previousSecretHash, null);
+      assert.equal(moved?.previousSecretExpiresAt, null);
+      const byUri = await updateClient(knex, 'svc-keys', {
+        keys: {
+          tokenEndpointAuthMethod: 'private_key_jwt',
+          jwks: null,
+          jwksUri: 'https://keys.example.com/jwks',
+        },
+      });
+      assert.equal(byUri?.jwks, null);
+      assert.equal(byUri?.jwksUri, 'https://keys.example.com/jwks');
+      // The keys come from one place: the table itself refuses both.
+      await assert.rejects(
+        knex('clients')
+          .where({ client_id: 'svc-keys' })
+          .update({ jwks: JSON.stringify(jwks) }),
+        { code: '23514' },
+      );
     });
 
     it('answers a duplicate client_id with a conflict on that field', async (t) => {

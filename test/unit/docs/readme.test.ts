@@ -7,15 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Command } from 'commander';
 import type { CommandContext } from '../../../src/cli/command-context.ts';
-import { registerApiResourceCommands } from '../../../src/cli/commands/api-resources.ts';
-import { registerClientCommands } from '../../../src/cli/commands/clients.ts';
-import { registerKeyCommands } from '../../../src/cli/commands/keys.ts';
-import { registerMigrateCommand } from '../../../src/cli/commands/migrate.ts';
-import { registerResourceCommands } from '../../../src/cli/commands/resources.ts';
-import { registerServeCommand } from '../../../src/cli/commands/serve.ts';
-import { registerTokenCommands } from '../../../src/cli/commands/tokens.ts';
-import { registerUserCommands } from '../../../src/cli/commands/users.ts';
-import { registerWebhookCommands } from '../../../src/cli/commands/webhooks.ts';
+import { registerCommands } from '../../../src/cli/register-commands.ts';
 import { CONFIG_VARIABLES } from '../../../src/config/load-config.ts';
 
 /**
@@ -45,19 +37,7 @@ const firstCells = (text: string): string[] =>
 const commandTree = (): Command => {
   const program = new Command('tessera');
   const context = {} as CommandContext; // only the commands' actions use it, and none runs here
-  for (const register of [
-    registerServeCommand,
-    registerMigrateCommand,
-    registerApiResourceCommands,
-    registerClientCommands,
-    registerKeyCommands,
-    registerUserCommands,
-    registerResourceCommands,
-    registerTokenCommands,
-    registerWebhookCommands,
-  ]) {
-    register(program, context);
-  }
+  registerCommands(program, context);
   return program;
 };
 

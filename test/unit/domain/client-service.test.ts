@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { exportJWK, generateKeyPair } from 'jose';
 import { describe, test } from 'node:test';
 import { createPepperHash } from '../../../src/crypto/pepper-hash.ts';
 import {
@@ -73,6 +74,8 @@ const setup = () => {
           applicationType: input.applicationType ?? 'service',
           refreshTokenAbsoluteTtl: input.refreshTokenAbsoluteTtl ?? null,
           refreshTokenIdleTtl: input.refreshTokenIdleTtl ?? null,
+          jwks: input.jwks ?? null,
+          jwksUri: input.jwksUri ?? null,
           createdAt: T,
           updatedAt: T,
           secretRotatedAt: null,
@@ -189,6 +192,35 @@ describe('the client service', () => {
       refreshTokenIdleTtl: null,
       dpopBoundAccessTokens: false,
       registeredVia: null,
+      jwks: null,
+      jwksUri: null,
+    });
+  });
+
+  test('registers a client with keys (private_key_jwt) without a secret, and refuses to rotate one', async () => {
+    const { service, clients, audits } = setup();
+    const { publicKey } = await generateKeyPair('ES256', { extractable: true });
+    const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: 'k1' }] };
+    const created = await service.create(OPERATOR, {
+      ...input(),
+      tokenEndpointAuthMethod: 'private_key_jwt',
+      jwks,
+    });
+    assert.equal(created.clientSecret, null);
+    assert.equal(created.client.tokenEndpointAuthMethod, 'private_key_jwt');
+    assert.deepEqual(created.client.jwks, jwks);
+    const stored = clients.get(created.clientId);
+    assert.equal(stored?.secretHash, null, 'no secret, not even a hash');
+    assert.equal(stored?.tokenEndpointAuthMethod, 'private_key_jwt');
+    assert.equal(
+      (audits.at(-1) as { details: Record<string, unknown> }).details.token_endpoint_auth_method,
+      'private_key_jwt',
+    );
+    await assert.rejects(service.rotateSecret(OPERATOR, created.clientId), (error) => {
+      assert.ok(error instanceof AppError);
+      assert.equal(error.code, 'conflict');
+      assert.match(error.message, /authenticates with private_key_jwt: it has no secret to rotate/);
+      return true;
     });
   });
 

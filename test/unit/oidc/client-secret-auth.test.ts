@@ -163,4 +163,14 @@ describe('client secret authentication in the fast lane', () => {
     await present('cl_a');
     assert.equal(counting.checks, 4, 'the oldest was forgotten and checked again');
   });
+
+  test('never authenticates a client with keys (private_key_jwt) by a secret, even a matching one', async () => {
+    const withKeys = { ...rowWith('right'), tokenEndpointAuthMethod: 'private_key_jwt' } as Client;
+    const authenticate = createClientAuthenticator({ clients: clientsHolding(withKeys).lookup, secretHash });
+    assert.equal(await authenticate(basic('cl_billing', 'right'), {}), undefined);
+    assert.equal(
+      await authenticate(undefined, { client_id: 'cl_billing', client_secret: 'right' }),
+      undefined,
+    );
+  });
 });

@@ -30,6 +30,8 @@ const client = (clientId: string, introspects: string[] = []): Client => ({
   refreshTokenAbsoluteTtl: null,
   refreshTokenIdleTtl: null,
   dpopBoundAccessTokens: false,
+  jwks: null,
+  jwksUri: null,
 });
 
 /** Policies over a fixed set of clients: a worker, the orders API's resource server, and a bystander. */

@@ -26,7 +26,7 @@ const NODES = { 'Node 20': '/usr/bin/node', 'this Node': process.execPath };
 
 /** The core: every kind of token, checked offline (JWT) or by introspection (opaque, PAT). */
 const CORE_CONSUMER = `
-import { createVerifier, VerifyError } from '@tessera/verify';
+import { createVerifier, protectedResourceMetadata, protectedResourceMetadataUrl, VerifyError } from '@tessera/verify';
 
 const input = JSON.parse(process.env.CASE);
 const verifier = (audience) => createVerifier({ issuer: input.issuer, audience, introspection: input.introspection });
@@ -45,6 +45,8 @@ console.log(JSON.stringify({
   pat: await outcome(input.jwtApi, input.pat),
   forged: await outcome(input.jwtApi, 'tsr_pat_not-a-real-token'),
   offlineOnly: await createVerifier({ issuer: input.issuer, audience: input.jwtApi }).verify(input.pat).then(() => 'accepted', (error) => error.code),
+  metadata: protectedResourceMetadata({ verifier: verifier(input.jwtApi + '/mcp'), scopesSupported: ['mcp:tools'] }),
+  metadataUrl: protectedResourceMetadataUrl(input.jwtApi + '/mcp'),
 }));
 `;
 
@@ -215,6 +217,15 @@ describe('@tessera/verify installed from its packed tarball', { timeout: 300_000
         assert.deepEqual(answer.forged, { refused: 'invalid_token' });
         // Without introspection credentials a PAT cannot be checked, and is refused.
         assert.equal(answer.offlineOnly, 'invalid_token');
+        // RFC 9728 metadata, built with nothing newer than Node 20 has.
+        const api = input.jwtApi as string;
+        assert.deepEqual(answer.metadata, {
+          resource: `${api}/mcp`,
+          authorization_servers: [input.issuer],
+          scopes_supported: ['mcp:tools'],
+          bearer_methods_supported: ['header'],
+        });
+        assert.equal(answer.metadataUrl, `${new URL(api).origin}/.well-known/oauth-protected-resource/mcp`);
         if (label === 'Node 20') assert.equal(answer.node, '20');
       });
   });

@@ -32,7 +32,7 @@ export const createClientRoutes = (deps: { clients: ClientService; issuer: strin
       operationId: 'createClient',
       summary: 'Register a client',
       description:
-        'A `web` app or a `service` gets a `client_secret`, shown in this answer only; an `spa` or `native` app is a public client (`token_endpoint_auth_method: none`) that must use PKCE.',
+        'A `web` app or a `service` gets a `client_secret`, shown in this answer only — unless it is registered with `token_endpoint_auth_method: private_key_jwt` and its public keys (`jwks` or `jwks_uri`), when it has no secret and signs JWT assertions (RFC 7523) instead; an `spa` or `native` app is a public client (`token_endpoint_auth_method: none`) that must use PKCE.',
       tags: TAGS,
       auth: ADMIN,
       body: createClientBodySchema,
@@ -123,7 +123,7 @@ export const createClientRoutes = (deps: { clients: ClientService; issuer: strin
         200: { description: 'The new secret.', schema: issuedClientSchema },
         403: builtIn,
         404: notFound,
-        409: { description: 'A public client has no secret.' },
+        409: { description: 'A public client, or one with keys (private_key_jwt), has no secret.' },
       },
       handler: async ({ actor, params, body }) => ({
         status: 200,

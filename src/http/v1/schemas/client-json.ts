@@ -9,6 +9,7 @@ import {
   type RegisteredClient,
   type UpdateClientInput,
 } from '../../../domain/clients/client.ts';
+import { CLIENT_AUTH_METHODS, type ClientKeysInput } from '../../../domain/clients/client-keys.ts';
 import { displayNameSchema, scopeSchema } from './identifiers.ts';
 import { timestampSchema, toOptionalTimestamp, toTimestamp } from './timestamp.ts';
 
@@ -64,6 +65,23 @@ const writableMembers = {
     .describe(
       'RFC 9449 §5.2: every token request must carry a DPoP proof, so every token the client gets is bound to its key.',
     ),
+  token_endpoint_auth_method: z
+    .enum(CLIENT_AUTH_METHODS)
+    .describe(
+      '`client_secret_basic` (the default for `service` and `web`): a secret, shown once. `private_key_jwt` (RFC 7523): no secret; the client signs a JWT assertion with its private key, checked against `jwks` or `jwks_uri`. A change to `private_key_jwt` ends the secret.',
+    ),
+  jwks: z
+    .object({ keys: z.array(z.record(z.string(), z.unknown())).max(10) })
+    .meta({ id: 'PublicJwks' })
+    .describe(
+      "private_key_jwt: the client's public JSON Web Key Set (RSA, EC or OKP signing keys). A key carrying private members (`d`, `p`, …) or a symmetric key is refused. Not with `jwks_uri`.",
+    ),
+  jwks_uri: z
+    .string()
+    .max(2048)
+    .describe(
+      'private_key_jwt: the https URL the client serves its public JWKS at, fetched under the same rules as webhooks (public addresses only). Not with `jwks`.',
+    ),
 };
 
 export const createClientBodySchema = z
@@ -84,6 +102,9 @@ export const createClientBodySchema = z
     refresh_token_absolute_ttl: writableMembers.refresh_token_absolute_ttl.optional(),
     refresh_token_idle_ttl: writableMembers.refresh_token_idle_ttl.optional(),
     dpop_bound_access_tokens: writableMembers.dpop_bound_access_tokens.default(false),
+    token_endpoint_auth_method: writableMembers.token_endpoint_auth_method.optional(),
+    jwks: writableMembers.jwks.optional(),
+    jwks_uri: writableMembers.jwks_uri.optional(),
   })
   .meta({ id: 'ClientCreate' });
 
@@ -99,6 +120,9 @@ export const updateClientBodySchema = z
     refresh_token_absolute_ttl: writableMembers.refresh_token_absolute_ttl.optional(),
     refresh_token_idle_ttl: writableMembers.refresh_token_idle_ttl.optional(),
     dpop_bound_access_tokens: writableMembers.dpop_bound_access_tokens.optional(),
+    token_endpoint_auth_method: writableMembers.token_endpoint_auth_method.optional(),
+    jwks: writableMembers.jwks.optional(),
+    jwks_uri: writableMembers.jwks_uri.optional(),
   })
   .meta({
     id: 'ClientUpdate',
@@ -126,7 +150,9 @@ export const clientSchema = z
     type: z.enum(APPLICATION_TYPES),
     token_endpoint_auth_method: z
       .string()
-      .describe('`client_secret_basic` (or `_post`) for a client with a secret; `none` for a public client.'),
+      .describe(
+        '`client_secret_basic` (or `_post`) for a client with a secret; `private_key_jwt` for a client with keys; `none` for a public client.',
+      ),
     grant_types: z.array(z.string()),
     redirect_uris: z.array(z.string()),
     post_logout_redirect_uris: z.array(z.string()),
@@ -136,6 +162,14 @@ export const clientSchema = z
     refresh_token_absolute_ttl: z.number().int().nullable(),
     refresh_token_idle_ttl: z.number().int().nullable(),
     dpop_bound_access_tokens: z.boolean().describe('Whether every token request must carry a DPoP proof.'),
+    jwks: z
+      .object({ keys: z.array(z.record(z.string(), z.unknown())) })
+      .nullable()
+      .describe('private_key_jwt: the public keys registered inline; null otherwise.'),
+    jwks_uri: z
+      .string()
+      .nullable()
+      .describe('private_key_jwt: where the client serves its keys; null otherwise.'),
     created_at: timestampSchema,
     updated_at: timestampSchema,
     secret_rotated_at: timestampSchema.nullable(),
@@ -156,7 +190,9 @@ export const issuedClientSchema = clientSchema
     client_secret: z
       .string()
       .nullable()
-      .describe('The secret, shown this once; Tessera keeps only a hash. null for a public client.'),
+      .describe(
+        'The secret, shown this once; Tessera keeps only a hash. null for a public client or one with keys (private_key_jwt).',
+      ),
   })
   .meta({
     id: 'IssuedClient',
@@ -177,6 +213,8 @@ export const presentClient = (view: ClientView): z.input<typeof clientSchema> =>
   refresh_token_absolute_ttl: view.refreshTokenAbsoluteTtl,
   refresh_token_idle_ttl: view.refreshTokenIdleTtl,
   dpop_bound_access_tokens: view.dpopBoundAccessTokens,
+  jwks: view.jwks,
+  jwks_uri: view.jwksUri,
   created_at: toTimestamp(view.createdAt),
   updated_at: toTimestamp(view.updatedAt),
   secret_rotated_at: toOptionalTimestamp(view.secretRotatedAt),
@@ -189,7 +227,12 @@ export const presentIssuedClient = (issued: RegisteredClient): z.input<typeof is
   client_secret: issued.clientSecret,
 });
 
-export const toCreateClientInput = (body: z.output<typeof createClientBodySchema>): CreateClientInput => ({
+export const toCreateClientInput = (
+  body: z.output<typeof createClientBodySchema>,
+): CreateClientInput & ClientKeysInput => ({
+  tokenEndpointAuthMethod: body.token_endpoint_auth_method,
+  jwks: body.jwks,
+  jwksUri: body.jwks_uri,
   name: body.name,
   type: body.type,
   grantTypes: body.grant_types,
@@ -203,7 +246,12 @@ export const toCreateClientInput = (body: z.output<typeof createClientBodySchema
   dpopBoundAccessTokens: body.dpop_bound_access_tokens,
 });
 
-export const toUpdateClientInput = (body: z.output<typeof updateClientBodySchema>): UpdateClientInput => ({
+export const toUpdateClientInput = (
+  body: z.output<typeof updateClientBodySchema>,
+): UpdateClientInput & ClientKeysInput => ({
+  tokenEndpointAuthMethod: body.token_endpoint_auth_method,
+  jwks: body.jwks,
+  jwksUri: body.jwks_uri,
   name: body.name,
   grantTypes: body.grant_types,
   redirectUris: body.redirect_uris,

@@ -63,6 +63,8 @@ export const clientView = (overrides: Partial<ClientView> = {}): ClientView => (
   updatedAt: T,
   secretRotatedAt: null,
   previousSecretExpiresAt: null,
+  jwks: null,
+  jwksUri: null,
   ...overrides,
 });
 
