@@ -26,7 +26,7 @@ export type ProviderRuntime = {
 };
 
 export type ProviderRuntimeDeps = {
-  config: Pick<Config, 'issuer' | 'trustProxy' | 'fastLane'> &
+  config: Pick<Config, 'issuer' | 'trustProxy' | 'fastLane' | 'dpopRequireNonce'> &
     Partial<Pick<Config, 'registration' | 'clientIdMetadataDocuments' | 'outboundAllowHosts'>>;
   services: Services;
   logger: Logger;
@@ -86,6 +86,7 @@ export const startProviderRuntime = async ({ config, services, logger, metrics }
     const provider = createProvider({
       issuer: config.issuer,
       cookieKeys: services.secrets.cookieKeys,
+      dpopRequireNonce: config.dpopRequireNonce,
       jwks: keys.providerJwks,
       jwtAccessTokens,
       adapterFactory: storage.tokenStore,

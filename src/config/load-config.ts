@@ -47,6 +47,8 @@ export type Config = {
   trustProxy: boolean;
   /** Whether plain token and introspection requests take the fast lane (src/oidc/fast-lane/). */
   fastLane: boolean;
+  /** Whether a DPoP proof must carry a server nonce (RFC 9449 §8), src/oidc/configuration/dpop.ts. */
+  dpopRequireNonce: boolean;
   /**
    * Seconds between SIGTERM and closing the listener: /readyz answers 503 and every response closes
    * its connection, so load balancers move traffic away before anything is refused.
@@ -213,6 +215,7 @@ const baseShape = {
     .default('info'),
   TESSERA_TRUST_PROXY: boolean.default(false),
   TESSERA_FAST_LANE: boolean.default(true),
+  TESSERA_DPOP_REQUIRE_NONCE: boolean.default(true),
   TESSERA_DRAIN_SECONDS: z
     .string()
     .regex(/^\d+$/, 'must be a whole number of seconds, 0 to 300')
@@ -443,6 +446,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     logLevel: values.LOG_LEVEL,
     trustProxy: values.TESSERA_TRUST_PROXY,
     fastLane: values.TESSERA_FAST_LANE,
+    dpopRequireNonce: values.TESSERA_DPOP_REQUIRE_NONCE,
     drainSeconds: values.TESSERA_DRAIN_SECONDS,
     shutdownGraceSeconds: values.TESSERA_SHUTDOWN_GRACE_SECONDS,
     tokenMaxLifetimeDays: values.TESSERA_TOKEN_MAX_LIFETIME_DAYS,

@@ -45,6 +45,9 @@ export const createBearerAuthenticator = (deps: {
     const jwts = deps.jwtAccessTokens();
     const claims = await jwts.verify(bearer);
     if (!claims || (await jwts.isRevoked(claims))) return undefined;
+    // A DPoP-bound token (RFC 9449) is worth nothing without a proof by its key, and the management
+    // API takes Bearer tokens only: presented as one, it is someone else's copy (§7.2), refused.
+    if (claims.cnf?.jkt !== undefined) return undefined;
     const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
     if (!audiences.includes(MANAGEMENT_API)) return undefined;
     const scopes = (claims.scope ?? '').split(' ').filter(Boolean);

@@ -49,6 +49,8 @@ export const clientMetadata = (client: Client) => ({
     ? { [ABSOLUTE_TTL_METADATA]: client.refreshTokenAbsoluteTtl }
     : {}),
   ...(client.refreshTokenIdleTtl !== null ? { [IDLE_TTL_METADATA]: client.refreshTokenIdleTtl } : {}),
+  // RFC 9449 §5.2: the library's grants refuse a token request without a DPoP proof.
+  ...(client.dpopBoundAccessTokens ? { dpop_bound_access_tokens: true } : {}),
 });
 
 const readOnly = async (): Promise<never> => {

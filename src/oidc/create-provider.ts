@@ -31,7 +31,8 @@ import { createJwtIntrospectionAndRevocation } from './middleware/jwt-introspect
 import { countIntrospections, type RecordIntrospection } from './middleware/introspection-outcomes.ts';
 import { unknownRoute } from './middleware/unknown-route.ts';
 import { createTruthfulDiscovery } from './middleware/truthful-discovery.ts';
-import { refuseDpop } from './middleware/refuse-dpop.ts';
+import { answerMissingDpopProofs } from './missing-dpop-proof-answer.ts';
+import { dpopFeature } from './configuration/dpop.ts';
 import { rfcErrorCorrections } from './middleware/rfc-error-corrections.ts';
 import { noteStoreFailure, oauthErrorBoundary } from './oauth-error-response.ts';
 import { compareClientSecretsByHash } from './provider-internals.ts';
@@ -53,6 +54,8 @@ import { CLIENT_ASSERTION_ALGS } from '../domain/clients/client-keys.ts';
 export type OidcDeps = {
   issuer: string;
   cookieKeys: string[];
+  /** Whether DPoP proofs must carry a server nonce (configuration/dpop.ts); default true. */
+  dpopRequireNonce?: boolean;
   /** Private JWKS, each algorithm's current signer first. */
   jwks: JSONWebKeySet;
   /** Verifies Tessera's own JWT access tokens at introspection and revocation. */
@@ -133,8 +136,8 @@ export const createProvider = (deps: OidcDeps): Provider => {
       // Tokens are issued for an API (RFC 8707 `resource`, the client's first API by default), and
       // the library's userinfo answers only tokens for itself: discovery must not offer it.
       userinfo: { enabled: false },
-      // Not yet: no grant binds tokens to a key, so discovery must not claim it (refuse-dpop.ts).
-      dPoP: { enabled: false },
+      // RFC 9449: every grant, Tessera's own included (grants/dpop-binding.ts), binds to the proof key.
+      dPoP: dpopFeature({ cookieKeys: deps.cookieKeys, requireNonce: deps.dpopRequireNonce ?? true }),
       rpInitiatedLogout: rpInitiatedLogout(deps.pages),
       clientCredentials: { enabled: true },
       ...registrationFeatures(deps.registration?.policy ?? { mode: 'off', resources: [] }),
@@ -210,7 +213,7 @@ export const createProvider = (deps: OidcDeps): Provider => {
   );
   provider.registerGrantType(
     TOKEN_EXCHANGE_GRANT,
-    createTokenExchangeGrant(deps),
+    createTokenExchangeGrant(provider, deps),
     TOKEN_EXCHANGE_PARAMETERS,
     TOKEN_EXCHANGE_DUPLICATES,
   );
@@ -218,7 +221,7 @@ export const createProvider = (deps: OidcDeps): Provider => {
   provider.use(oauthErrorBoundary<KoaContextWithOIDC>(deps.onServerError));
   provider.use(unknownRoute);
   provider.use(rfcErrorCorrections);
-  provider.use(refuseDpop);
+  answerMissingDpopProofs(provider);
   if (deps.registrationRateLimit) provider.use(deps.registrationRateLimit);
   if (deps.registration) provider.use(createRegistrationBody());
   provider.use(registrationReadSecret);

@@ -56,12 +56,15 @@ export const clientCredentialsAnswer = (
   };
 };
 
-/** A JWT access token Tessera signed and still vouches for: its claims, as signed. */
+/**
+ * A JWT access token Tessera signed and still vouches for: its claims, as signed — a DPoP-bound
+ * one's `cnf.jkt` among them — and `token_type` `DPoP` when it is bound (RFC 9449 §6.2).
+ */
 export const jwtAnswer = (claims: AccessTokenClaims): IntrospectionAnswer => ({
   ...claims,
   aud: audienceClaim(claims.aud),
   active: true,
-  token_type: 'Bearer',
+  token_type: typeof claims.cnf?.jkt === 'string' ? 'DPoP' : 'Bearer',
 });
 
 /** The answer for a PAT or RAT: RFC 7662 members plus Tessera's own. */

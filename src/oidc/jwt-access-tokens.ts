@@ -22,6 +22,8 @@ export type AccessTokenClaims = JWTPayload & {
   exp: number;
   scope?: string;
   token_id?: string;
+  /** RFC 9449 §6.1: the thumbprint of the key a DPoP-bound token is bound to. */
+  cnf?: { jkt?: string };
 };
 
 export type JwtAccessTokens = ReturnType<typeof createJwtAccessTokens>;

@@ -4,7 +4,8 @@
  * re-check: test/unit/oidc/provider-internals.test.ts checks every one of them against the library.
  */
 import type { IncomingMessage } from 'node:http';
-import type { Provider } from 'oidc-provider';
+import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
+import validateDpop, { checkDpopReplay } from 'oidc-provider/lib/helpers/validate_dpop.js';
 
 /**
  * Client secrets are stored as HMAC(pepper, secret), so the registered `client_secret` the library
@@ -75,3 +76,30 @@ export const newClientCredentials = (
   new provider.ClientCredentials({ clientId, scope } as unknown as ConstructorParameters<
     Provider['ClientCredentials']
   >[0]);
+
+/**
+ * The library's DPoP proof check (lib/helpers/validate_dpop.js, the `validateDpop` and
+ * `checkDpopReplay` its own grants are handed): signature, `typ`, `htm`, `htu`, `iat`, server
+ * nonce — setting the `DPoP-Nonce` header and raising `use_dpop_nonce` as configured — and the
+ * `jti` replay check. Tessera's own grants (client_credentials, token exchange) are registered with
+ * `registerGrantType`, which hands them no helpers, so they reach the same two functions here:
+ * a proof is judged by one piece of code whatever the grant. Resolves to the proof key's
+ * thumbprint (RFC 7638), or undefined when the request carries no `DPoP` header.
+ */
+export const verifiedDpopThumbprint = async (
+  provider: Provider,
+  ctx: KoaContextWithOIDC,
+  clientId: string,
+): Promise<string | undefined> => {
+  const proof = await validateDpop(provider, ctx);
+  if (!proof) return undefined;
+  await checkDpopReplay(provider, ctx, proof, clientId);
+  return proof.thumbprint;
+};
+
+/**
+ * Why the library's grants refuse a client registered with `dpop_bound_access_tokens` that sends
+ * no proof (lib/helpers/sender_constraints.js, checkDpopRequired): an `invalid_grant` with this
+ * `error_detail`, which missing-dpop-proof-answer.ts answers as RFC 9449's `invalid_dpop_proof`.
+ */
+export const DPOP_PROOF_MISSING_DESCRIPTION = 'DPoP proof JWT not provided';

@@ -14,6 +14,7 @@ import {
   type TesseraInstance,
 } from '../helpers/tessera-process.ts';
 import { basicAuth, postForm, type RegisteredClient } from '../helpers/tessera-setup.ts';
+import { signInAndAllow } from '../helpers/sign-in-flow.ts';
 
 /**
  * Applications people sign in to, end to end: registered through /v1/clients as an administrator
@@ -129,28 +130,16 @@ const applicationsSuite = (profile: Profile, skip: string | false) =>
       redirectPrefix: string,
       appName = 'Shop web app',
     ): Promise<{ callback: URL; page: Page }> => {
-      const context = await browser.newContext();
-      scope.after(() => context.close());
-      const page: Page = await context.newPage();
-      let callback: URL | undefined;
-      // The application's callback is not served anywhere: the browser's request to it is the answer.
-      await page.route(`${redirectPrefix}**`, async (route) => {
-        callback = new URL(route.request().url());
-        await route.fulfill({ status: 200, contentType: 'text/plain', body: 'signed in' });
-      });
-      await page.goto(authorizationUrl.href);
-      await page.getByLabel('Username').fill('alice');
-      await page.getByLabel('Password').fill(PASSWORD);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByRole('heading', { name: 'Allow access?' }).waitFor();
+      const { callback, page, consent } = await signInAndAllow(
+        browser,
+        scope,
+        authorizationUrl,
+        redirectPrefix,
+      );
       // The consent page names the application, the API and what each scope allows, in words.
-      const consent = await page.locator('main').innerText();
       assert.ok(consent.includes(appName), consent);
       assert.match(consent, /Orders API/);
       assert.match(consent, /groups:read-only/);
-      await page.getByRole('button', { name: 'Allow' }).click();
-      await page.waitForURL(`${redirectPrefix}**`);
-      assert.ok(callback, 'the browser came back to the redirect URI');
       return { callback, page };
     };
 

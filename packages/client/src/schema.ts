@@ -977,6 +977,8 @@ export interface components {
       introspects: string[];
       refresh_token_absolute_ttl: number | null;
       refresh_token_idle_ttl: number | null;
+      /** @description Whether every token request must carry a DPoP proof. */
+      dpop_bound_access_tokens: boolean;
       /** @description private_key_jwt: the public keys registered inline; null otherwise. */
       jwks: {
         keys: Record<string, never>[];
@@ -1020,6 +1022,11 @@ export interface components {
       /** @description How long an unused refresh token lives. In seconds; null: the default. */
       refresh_token_idle_ttl?: number | null;
       /**
+       * @description RFC 9449 §5.2: every token request must carry a DPoP proof, so every token the client gets is bound to its key.
+       * @default false
+       */
+      dpop_bound_access_tokens: boolean;
+      /**
        * @description `client_secret_basic` (the default for `service` and `web`): a secret, shown once. `private_key_jwt` (RFC 7523): no secret; the client signs a JWT assertion with its private key, checked against `jwks` or `jwks_uri`. A change to `private_key_jwt` ends the secret.
        * @enum {string}
        */
@@ -1056,6 +1063,8 @@ export interface components {
       introspects: string[];
       refresh_token_absolute_ttl: number | null;
       refresh_token_idle_ttl: number | null;
+      /** @description Whether every token request must carry a DPoP proof. */
+      dpop_bound_access_tokens: boolean;
       /** @description private_key_jwt: the public keys registered inline; null otherwise. */
       jwks: {
         keys: Record<string, never>[];
@@ -1097,6 +1106,8 @@ export interface components {
       refresh_token_absolute_ttl?: number | null;
       /** @description How long an unused refresh token lives. In seconds; null: the default. */
       refresh_token_idle_ttl?: number | null;
+      /** @description RFC 9449 §5.2: every token request must carry a DPoP proof, so every token the client gets is bound to its key. */
+      dpop_bound_access_tokens?: boolean;
       /**
        * @description `client_secret_basic` (the default for `service` and `web`): a secret, shown once. `private_key_jwt` (RFC 7523): no secret; the client signs a JWT assertion with its private key, checked against `jwks` or `jwks_uri`. A change to `private_key_jwt` ends the secret.
        * @enum {string}

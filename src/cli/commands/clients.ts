@@ -29,10 +29,14 @@ const FLAGS = {
   refreshTokenAbsoluteTtl: '--refresh-token-ttl',
   refreshTokenIdleTtl: '--refresh-token-idle-ttl',
   keepOldForSeconds: '--keep-old-for',
+  dpopBoundAccessTokens: '--require-dpop',
   tokenEndpointAuthMethod: '--auth-method',
   jwks: '--jwks-file',
   jwksUri: '--jwks-uri',
 };
+
+const REQUIRE_DPOP_HELP =
+  'every token request must carry a DPoP proof (RFC 9449), so all its tokens are bound to its key';
 
 const AUTH_METHOD_HELP = `${CLIENT_AUTH_METHODS.join(' | ')}: a secret (the default), or signed JWT assertions (RFC 7523) checked against the client's public keys (--jwks-file or --jwks-uri)`;
 
@@ -91,6 +95,7 @@ const toJson = (client: Json<ClientView>) => ({
   introspects: client.introspects,
   refresh_token_absolute_ttl: client.refreshTokenAbsoluteTtl,
   refresh_token_idle_ttl: client.refreshTokenIdleTtl,
+  dpop_bound_access_tokens: client.dpopBoundAccessTokens,
   ...(client.jwks ? { jwks: client.jwks } : {}),
   ...(client.jwksUri ? { jwks_uri: client.jwksUri } : {}),
   created_at: client.createdAt,
@@ -113,6 +118,7 @@ const showClient = (client: Json<ClientView>) =>
     resources: client.resources,
     scopes: client.scopes,
     introspects: client.introspects,
+    'requires DPoP': client.dpopBoundAccessTokens ? 'yes' : 'no',
     created: client.createdAt,
     ...(client.tokenEndpointAuthMethod === 'private_key_jwt'
       ? {}
@@ -182,6 +188,7 @@ export const registerClientCommands = (program: Command, context: CommandContext
       'absolute refresh-token lifetime from sign-in, e.g. 30d (default 14d)',
     )
     .option('--refresh-token-idle-ttl <duration>', 'how long an unused refresh token lives, e.g. 7d')
+    .option('--require-dpop', REQUIRE_DPOP_HELP)
     .option('--auth-method <method>', AUTH_METHOD_HELP)
     .option(
       '--jwks-file <path>',
@@ -203,6 +210,7 @@ export const registerClientCommands = (program: Command, context: CommandContext
           introspects: list(options.introspects),
           refreshTokenAbsoluteTtl: seconds(options.refreshTokenTtl, FLAGS.refreshTokenAbsoluteTtl) ?? null,
           refreshTokenIdleTtl: seconds(options.refreshTokenIdleTtl, FLAGS.refreshTokenIdleTtl) ?? null,
+          dpopBoundAccessTokens: options.requireDpop === true,
           ...(await keyOptions(options)),
         })) as CreatedJson;
         showSecret(created, options.json);
@@ -222,6 +230,8 @@ export const registerClientCommands = (program: Command, context: CommandContext
     .option('--introspects <uris>', 'comma-separated API identifiers whose tokens it may introspect')
     .option('--refresh-token-ttl <duration>', 'absolute refresh-token lifetime, e.g. 30d')
     .option('--refresh-token-idle-ttl <duration>', 'how long an unused refresh token lives, e.g. 7d')
+    .option('--require-dpop', REQUIRE_DPOP_HELP)
+    .option('--no-require-dpop', 'token requests without a DPoP proof get Bearer tokens again')
     .option(
       '--auth-method <method>',
       'private_key_jwt: authenticate with signed JWTs instead of the secret (which stops working)',
@@ -246,6 +256,7 @@ export const registerClientCommands = (program: Command, context: CommandContext
           introspects: options.introspects === undefined ? undefined : list(options.introspects),
           refreshTokenAbsoluteTtl: seconds(options.refreshTokenTtl, FLAGS.refreshTokenAbsoluteTtl),
           refreshTokenIdleTtl: seconds(options.refreshTokenIdleTtl, FLAGS.refreshTokenIdleTtl),
+          dpopBoundAccessTokens: options.requireDpop as boolean | undefined,
         };
         const client = (await context.admin('clients.update', { clientId, changes })) as Json<ClientView>;
         if (options.json) printJson(toJson(client));

@@ -59,6 +59,7 @@ const viewOf = (client: Client): ClientView => ({
       : null,
   refreshTokenAbsoluteTtl: client.refreshTokenAbsoluteTtl,
   refreshTokenIdleTtl: client.refreshTokenIdleTtl,
+  dpopBoundAccessTokens: client.dpopBoundAccessTokens,
   registeredVia: client.registeredVia,
   jwks: client.jwks,
   jwksUri: client.jwksUri,
@@ -76,6 +77,7 @@ const fieldsOf = (client: Client): CreateClientInput => ({
   postLogoutRedirectUris: client.postLogoutRedirectUris,
   refreshTokenAbsoluteTtl: client.refreshTokenAbsoluteTtl,
   refreshTokenIdleTtl: client.refreshTokenIdleTtl,
+  dpopBoundAccessTokens: client.dpopBoundAccessTokens,
 });
 
 export const createClientService = (deps: {
@@ -155,6 +157,7 @@ export const createClientService = (deps: {
         postLogoutRedirectUris: values.postLogoutRedirectUris,
         refreshTokenAbsoluteTtl: values.refreshTokenAbsoluteTtl,
         refreshTokenIdleTtl: values.refreshTokenIdleTtl,
+        dpopBoundAccessTokens: values.dpopBoundAccessTokens,
       });
       await recordAudit(deps.repositories, actor, {
         action: 'client.create',
@@ -242,6 +245,7 @@ export const createClientService = (deps: {
         introspects: [],
         redirectUris: values.redirectUris,
         postLogoutRedirectUris: values.postLogoutRedirectUris,
+        dpopBoundAccessTokens: values.dpopBoundAccessTokens,
       };
       let stored: Client | undefined;
       if (existing && (existing.secretHash !== null) !== confidential)

@@ -66,6 +66,8 @@ export type Client = {
   refreshTokenAbsoluteTtl: number | null;
   /** Seconds a refresh token lives unused; null: as long as the absolute lifetime. */
   refreshTokenIdleTtl: number | null;
+  /** RFC 9449 §5.2 `dpop_bound_access_tokens`: every token request must carry a DPoP proof. */
+  dpopBoundAccessTokens: boolean;
   /**
    * How the client came to be: null when an operator created it; `open` or
    * `initial_access_token:<rit id>` when it registered itself (RFC 7591, client-registration.ts).
@@ -96,6 +98,7 @@ export type ClientView = Pick<
   | 'previousSecretExpiresAt'
   | 'refreshTokenAbsoluteTtl'
   | 'refreshTokenIdleTtl'
+  | 'dpopBoundAccessTokens'
   | 'registeredVia'
   | 'jwks'
   | 'jwksUri'
@@ -133,6 +136,7 @@ const clientFields = z.object({
   postLogoutRedirectUris: uniqueList(z.string()).default([]),
   refreshTokenAbsoluteTtl: ttl.nullable().default(null),
   refreshTokenIdleTtl: ttl.nullable().default(null),
+  dpopBoundAccessTokens: z.boolean().default(false),
 });
 
 type ClientFields = z.output<typeof clientFields>;
@@ -208,6 +212,7 @@ export const updateClientInput = clientFields
     postLogoutRedirectUris: uniqueList(z.string()).optional(),
     refreshTokenAbsoluteTtl: ttl.nullable().optional(),
     refreshTokenIdleTtl: ttl.nullable().optional(),
+    dpopBoundAccessTokens: z.boolean().optional(),
     name: displayName.optional(),
   })
   .strict();

@@ -44,6 +44,8 @@ export type RegistrationMetadata = {
   post_logout_redirect_uris?: unknown;
   application_type?: unknown;
   scope?: unknown;
+  /** RFC 9449 §5.2; the library has checked it is a boolean. */
+  dpop_bound_access_tokens?: unknown;
 };
 
 const strings = (value: unknown): string[] =>
@@ -102,6 +104,7 @@ export const registrationInput = (
     scopes,
     redirectUris: strings(metadata.redirect_uris),
     postLogoutRedirectUris: strings(metadata.post_logout_redirect_uris),
+    dpopBoundAccessTokens: metadata.dpop_bound_access_tokens === true,
     confidential,
   };
 };

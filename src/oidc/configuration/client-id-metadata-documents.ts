@@ -107,6 +107,8 @@ export const createMetadataDocumentClients = (policy: MetadataDocumentPolicy): M
       postLogoutRedirectUris: client.postLogoutRedirectUris ?? [],
       tokenEndpointAuthMethod: 'none',
       firstParty: false,
+      // RFC 9449 §5.2, as the document says (the library has checked it).
+      dpopBoundAccessTokens: (client as { dpopBoundAccessTokens?: unknown }).dpopBoundAccessTokens === true,
       createdAt: at,
       updatedAt: at,
       secretRotatedAt: null,

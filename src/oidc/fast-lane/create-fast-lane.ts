@@ -31,6 +31,15 @@ export type FastLaneDeps = ClientCredentialsDeps &
 
 type Lane = (request: LaneRequest) => Promise<Record<string, unknown> | undefined>;
 
+/**
+ * The headers the library's CORS exposes on each endpoint (lib/helpers/initialize_app.js): the
+ * token endpoint adds `DPoP-Nonce`, since DPoP with server nonces is on (configuration/dpop.ts).
+ */
+const EXPOSED_HEADERS = new Map([
+  ['/token', 'DPoP-Nonce,WWW-Authenticate'],
+  ['/token/introspection', 'WWW-Authenticate'],
+]);
+
 export const createFastLane = (deps: FastLaneDeps, provider: Provider): FastLane => {
   const authenticate = createClientAuthenticator(deps);
   const lanes = new Map<string, Lane>([
@@ -76,7 +85,7 @@ export const createFastLane = (deps: FastLaneDeps, provider: Provider): FastLane
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Vary', 'Origin');
     res.setHeader('Access-Control-Allow-Origin', '*');
-    res.setHeader('Access-Control-Expose-Headers', 'WWW-Authenticate');
+    res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS.get(ctx.path) ?? 'WWW-Authenticate');
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
     res.setHeader('Content-Length', Buffer.byteLength(json));
     res.end(json);

@@ -7,6 +7,7 @@ import type { Client } from '../../domain/clients/client.ts';
 import { allowedScopesFor, resourceServerInfo } from '../configuration/resource-server-info.ts';
 import { accessTokenSignerFor } from '../access-token-signer.ts';
 import { newClientCredentials } from '../provider-internals.ts';
+import { dpopBinding, tokenTypeFor } from './dpop-binding.ts';
 
 /**
  * Tessera's client_credentials grant, registered in place of the library's. It keeps the RFC
@@ -27,12 +28,17 @@ export type ClientCredentialsDeps = {
   jwks: JSONWebKeySet;
 };
 
-export type ClientCredentialsRequest = { resource?: string | string[]; scope?: string };
+export type ClientCredentialsRequest = {
+  resource?: string | string[];
+  scope?: string;
+  /** The thumbprint of the verified DPoP proof's key (dpop-binding.ts): the token is bound to it. */
+  jkt?: string;
+};
 
 export type TokenResponse = {
   access_token: string;
   expires_in: number;
-  token_type: 'Bearer';
+  token_type: 'Bearer' | 'DPoP';
   scope?: string;
 };
 
@@ -71,11 +77,13 @@ export const issueClientCredentialsToken = async (
 
   const token = newClientCredentials(provider, registered.clientId, scopes.join(' ') || undefined);
   token.resourceServer = new provider.ResourceServer(identifier, resourceServerInfo(api, allowed));
+  // Kept in the stored payload of an opaque token (introspection's cnf.jkt), signed into a JWT's.
+  if (request.jkt) token.setThumbprint('jkt', request.jkt);
   const accessToken = api.format === 'jwt' ? signJwt(provider, deps.jwks, token, api) : await token.save();
   const body: TokenResponse = {
     access_token: accessToken,
     expires_in: token.expiration,
-    token_type: 'Bearer',
+    token_type: tokenTypeFor(token.jkt),
     ...(token.scope ? { scope: token.scope } : {}),
   };
   return { token, body };
@@ -110,6 +118,8 @@ const signJwt = (
     client_id: token.clientId,
     iss: provider.issuer,
     aud: token.aud,
+    // RFC 9449 §6.1, where the library's JWT format puts it (lib/models/formats/jwt.js).
+    ...(token.jkt ? { cnf: { jkt: token.jkt } } : {}),
   });
   // The event the library's save() emits; its name is worked out per call, so only when listened to.
   if (provider.listenerCount('client_credentials.issued') > 0) token.emit('issued');
@@ -122,10 +132,12 @@ export const createClientCredentialsGrant =
     const client = ctx.oidc.client;
     const registered = client && (await deps.clients.get(client.clientId));
     if (!client || !registered) throw new errors.InvalidClient('client authentication failed');
+    const jkt = await dpopBinding(provider, ctx, registered);
 
     const { token, body } = await issueClientCredentialsToken(provider, deps, registered, {
       resource: ctx.oidc.params?.resource as string | string[] | undefined,
       scope: ctx.oidc.params?.scope as string | undefined,
+      ...(jkt ? { jkt } : {}),
     });
     ctx.oidc.entity('ClientCredentials', token);
     ctx.body = body;

@@ -1,5 +1,5 @@
 import type { JSONWebKeySet } from 'jose';
-import { errors, type KoaContextWithOIDC } from 'oidc-provider';
+import { errors, type KoaContextWithOIDC, type Provider } from 'oidc-provider';
 import { randomToken } from '../../crypto/random.ts';
 import type {
   AccessTokenResolver,
@@ -9,6 +9,7 @@ import type { ApiResource } from '../../domain/api-resources/api-resource.ts';
 import type { CachedLookup } from '../../cache/cached-lookup.ts';
 import type { Client } from '../../domain/clients/client.ts';
 import { accessTokenSignerFor } from '../access-token-signer.ts';
+import { dpopBinding, tokenTypeFor } from './dpop-binding.ts';
 
 /**
  * RFC 8693 token exchange: a client registered for this grant trades a personal or resource access
@@ -127,12 +128,13 @@ export const exchangedClaims = (input: {
   };
 };
 
-export const createTokenExchangeGrant = (deps: Deps) => {
+export const createTokenExchangeGrant = (provider: Provider, deps: Deps) => {
   const signer = accessTokenSignerFor(deps.jwks);
   return async (ctx: KoaContextWithOIDC): Promise<void> => {
     const client = ctx.oidc.client;
     const registered = client && (await deps.clients.get(client.clientId));
     if (!client || !registered) throw new errors.InvalidClient('client authentication failed');
+    const jkt = await dpopBinding(provider, ctx, registered);
     const params = (ctx.oidc.params ?? {}) as Record<string, unknown>;
 
     const subjectToken = required(params, 'subject_token');
@@ -176,12 +178,13 @@ export const createTokenExchangeGrant = (deps: Deps) => {
       exp,
       jti: randomToken(16),
     });
-    const accessToken = signer.sign(api.signingAlg, claims);
+    // RFC 9449 §6.1: a bound token names its key, as the library's JWTs do.
+    const accessToken = signer.sign(api.signingAlg, jkt ? { ...claims, cnf: { jkt } } : claims);
 
     ctx.body = {
       access_token: accessToken,
       issued_token_type: ACCESS_TOKEN_TYPE,
-      token_type: 'Bearer',
+      token_type: tokenTypeFor(jkt),
       expires_in: exp - iat,
       scope: claims.scope,
     };

@@ -26,6 +26,8 @@ export type ClientRow = {
   previousSecretExpiresAt: Date | null;
   refreshTokenAbsoluteTtl: number | null;
   refreshTokenIdleTtl: number | null;
+  /** RFC 9449 §5.2: every token request of this client must carry a DPoP proof. */
+  dpopBoundAccessTokens: boolean;
   /** Null: created by an operator; `open` or `initial_access_token:<rit id>`: registered itself (RFC 7591). */
   registeredVia: string | null;
   /** private_key_jwt: the client's public JWKS, registered inline (or null). */
@@ -52,6 +54,7 @@ export type NewClient = {
   applicationType?: string;
   refreshTokenAbsoluteTtl?: number | null;
   refreshTokenIdleTtl?: number | null;
+  dpopBoundAccessTokens?: boolean;
   registeredVia?: string | null;
   jwks?: ClientJwks | null;
   jwksUri?: string | null;
@@ -70,6 +73,7 @@ export type ClientChanges = Partial<
     | 'postLogoutRedirectUris'
     | 'refreshTokenAbsoluteTtl'
     | 'refreshTokenIdleTtl'
+    | 'dpopBoundAccessTokens'
   >
 > &
   ClientKeyChanges;
@@ -102,6 +106,7 @@ type ClientRecord = {
   previous_secret_expires_at: Date | null;
   refresh_token_absolute_ttl: number | null;
   refresh_token_idle_ttl: number | null;
+  dpop_bound_access_tokens: boolean;
   registered_via: string | null;
   jwks: ClientJwks | null;
   jwks_uri: string | null;
@@ -129,6 +134,7 @@ const toRow = (record: ClientRecord): ClientRow => ({
   previousSecretExpiresAt: record.previous_secret_expires_at,
   refreshTokenAbsoluteTtl: record.refresh_token_absolute_ttl,
   refreshTokenIdleTtl: record.refresh_token_idle_ttl,
+  dpopBoundAccessTokens: record.dpop_bound_access_tokens,
   registeredVia: record.registered_via ?? null,
   jwks: record.jwks ?? null,
   jwksUri: record.jwks_uri ?? null,
@@ -159,6 +165,7 @@ export const insertClient = async (knex: Knex, input: NewClient): Promise<Client
         application_type: input.applicationType ?? 'service',
         refresh_token_absolute_ttl: input.refreshTokenAbsoluteTtl ?? null,
         refresh_token_idle_ttl: input.refreshTokenIdleTtl ?? null,
+        dpop_bound_access_tokens: input.dpopBoundAccessTokens ?? false,
         registered_via: input.registeredVia ?? null,
         jwks: input.jwks ?? null,
         jwks_uri: input.jwksUri ?? null,
@@ -286,6 +293,9 @@ export const updateClient = async (
       : {}),
     ...(changes.refreshTokenIdleTtl !== undefined
       ? { refresh_token_idle_ttl: changes.refreshTokenIdleTtl }
+      : {}),
+    ...(changes.dpopBoundAccessTokens !== undefined
+      ? { dpop_bound_access_tokens: changes.dpopBoundAccessTokens }
       : {}),
     ...(changes.keys
       ? {

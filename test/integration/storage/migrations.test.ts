@@ -45,6 +45,7 @@ const MIGRATIONS = [
   '20261204020000_create_signing_keys',
   '20261204020000_create_ssf_streams',
   '20261204125000_create_ssf_removed_subjects',
+  '20261204130000_add_client_dpop',
   '20261204130100_add_client_jwks',
   '20261204130200_create_registration_tokens',
 ];
@@ -296,6 +297,7 @@ for (const [driver, open] of drivers) {
         previousSecretExpiresAt: null,
         refreshTokenAbsoluteTtl: null,
         refreshTokenIdleTtl: null,
+        dpopBoundAccessTokens: false,
         registeredVia: null,
         jwks: null,
         jwksUri: null,
@@ -354,6 +356,27 @@ for (const [driver, open] of drivers) {
 
       assert.equal(await deleteClientById(knex, auditor.clientId), true);
       assert.equal(await deleteClientById(knex, auditor.clientId), false);
+    });
+
+    it('stores whether a client must use DPoP, and changes it', async (t) => {
+      const knex = await open(t);
+      if (!knex) return;
+      await migrateLatest(knex);
+      const strict = await insertClient(knex, {
+        clientId: 'svc-strict',
+        name: 'Strict',
+        secretHash: 'hash-1',
+        grantTypes: ['client_credentials'],
+        resources: ['https://invoices.example.com'],
+        scopes: [],
+        dpopBoundAccessTokens: true,
+      });
+      assert.equal(strict.dpopBoundAccessTokens, true);
+      assert.equal((await findClientById(knex, 'svc-strict'))?.dpopBoundAccessTokens, true);
+      const relaxed = await updateClient(knex, 'svc-strict', { dpopBoundAccessTokens: false });
+      assert.equal(relaxed?.dpopBoundAccessTokens, false);
+      const renamed = await updateClient(knex, 'svc-strict', { name: 'Renamed' });
+      assert.equal(renamed?.dpopBoundAccessTokens, false, 'a change that does not name it keeps it');
     });
 
     it('moves a client to private_key_jwt: its keys are stored, its secret and the one before are gone', async (t) => {

@@ -95,6 +95,8 @@ describe('loading the configuration', () => {
     assert.equal(loadConfig({ TESSERA_TRUST_PROXY: '0' }).trustProxy, false);
     assert.equal(loadConfig({}).fastLane, true);
     assert.equal(loadConfig({ TESSERA_FAST_LANE: 'false' }).fastLane, false);
+    assert.equal(loadConfig({}).dpopRequireNonce, true);
+    assert.equal(loadConfig({ TESSERA_DPOP_REQUIRE_NONCE: 'false' }).dpopRequireNonce, false);
   });
 
   test('rejects a PORT that is not a port number', () => {

@@ -138,6 +138,29 @@ describe('client_credentials JWT access tokens', () => {
     });
   }
 
+  test('a DPoP-bound token: cnf.jkt where the library puts it, token_type DPoP', async () => {
+    const api = APIS[0] as ApiResource;
+    const jkt = 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs';
+    const ours = await issueClientCredentialsToken(provider, deps(), registered, {
+      resource: api.identifier,
+      scope: 'reports:read',
+      jkt,
+    });
+    const bound = newClientCredentials(provider, CLIENT_ID, 'reports:read');
+    bound.resourceServer = new provider.ResourceServer(
+      api.identifier,
+      resourceServerInfo(api, ['reports:read']),
+    );
+    bound.setThumbprint('jkt', jkt);
+    const theirs = segments(await bound.save());
+    const mine = segments(ours.body.access_token);
+    assert.deepEqual(Object.keys(mine.payload), Object.keys(theirs.payload), 'the claims, in order');
+    assert.deepEqual(mine.payload.cnf, { jkt });
+    assert.deepEqual(theirs.payload.cnf, { jkt });
+    assert.equal(ours.body.token_type, 'DPoP');
+    assert.equal(ours.token.jkt, jkt);
+  });
+
   test('the library is told a token was issued, as its own save() does for a JWT', async () => {
     const api = APIS[0] as ApiResource;
     const issued: string[] = [];

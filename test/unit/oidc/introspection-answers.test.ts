@@ -85,6 +85,23 @@ describe('introspection answers', () => {
     assert.deepEqual(several.aud, [ORDERS, BILLING]);
   });
 
+  test('a DPoP-bound JWT: its cnf as signed, and token_type DPoP (RFC 9449 §6.2)', () => {
+    const claims = {
+      iss: ISSUER,
+      sub: 'cl_billing',
+      aud: ORDERS,
+      jti: 'j2',
+      client_id: 'cl_billing',
+      exp: 200,
+      cnf: { jkt: 'thumb' },
+    };
+    assert.deepEqual(jwtAnswer(claims as AccessTokenClaims), {
+      ...claims,
+      active: true,
+      token_type: 'DPoP',
+    });
+  });
+
   test('a PAT: one audience is a string, several an array, restricted or not', () => {
     const scopes = ['groups:read-only'];
     assert.equal(accessTokenAnswer(resolved([ORDERS]), { audience: [ORDERS], scopes }).aud, ORDERS);

@@ -4,13 +4,16 @@ import type { AddressInfo } from 'node:net';
 import { describe, test, type TestContext } from 'node:test';
 import { Provider } from 'oidc-provider';
 import { createPepperHash } from '../../../src/crypto/pepper-hash.ts';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import {
   compareClientSecretsByHash,
+  DPOP_PROOF_MISSING_DESCRIPTION,
   GRANT_NOT_ALLOWED_DESCRIPTION,
   NO_CLIENT_AUTHENTICATION_DESCRIPTION,
   newClientCredentials,
   replayRequestBody,
   STRUCTURED_TOKEN_ERROR,
+  verifiedDpopThumbprint,
 } from '../../../src/oidc/provider-internals.ts';
 
 /**
@@ -70,7 +73,78 @@ const asSvc = (params: Record<string, string>, secret = SECRET) => ({
   ...params,
 });
 
+/** A bare provider with DPoP on (no nonces), a client that must use it, and a grant that reports the proof's key. */
+const dpopProvider = () => {
+  const provider = new Provider('http://127.0.0.1', {
+    clients: [
+      {
+        client_id: 'strict',
+        client_secret: 'a-long-enough-test-secret-for-strict',
+        grant_types: ['client_credentials', 'urn:test:jkt'],
+        redirect_uris: [],
+        response_types: [],
+        token_endpoint_auth_method: 'client_secret_post',
+        dpop_bound_access_tokens: true,
+      },
+    ],
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      dPoP: { enabled: true },
+    },
+  });
+  provider.registerGrantType('urn:test:jkt', async (ctx) => {
+    ctx.body = { jkt: await verifiedDpopThumbprint(provider, ctx, 'strict') };
+  });
+  return provider;
+};
+
 describe("oidc-provider's internals Tessera relies on", () => {
+  test('DPOP_PROOF_MISSING_DESCRIPTION: the error_detail of the invalid_grant for a DPoP-bound client without a proof', async (t) => {
+    const provider = dpopProvider();
+    const details: unknown[] = [];
+    provider.on('grant.error', (_ctx, error) =>
+      details.push((error as { error_detail?: string }).error_detail),
+    );
+    const url = await serve(t, provider.callback());
+    const { status, body } = await post(`${url}/token`, {
+      client_id: 'strict',
+      client_secret: 'a-long-enough-test-secret-for-strict',
+      grant_type: 'client_credentials',
+    });
+    assert.equal(status, 400);
+    assert.equal(body.error, 'invalid_grant');
+    assert.deepEqual(details, [DPOP_PROOF_MISSING_DESCRIPTION]);
+  });
+
+  test("verifiedDpopThumbprint: a registered grant gets the proof key's thumbprint, or invalid_dpop_proof, from the library's check", async (t) => {
+    const url = await serve(t, dpopProvider().callback());
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    const jwk = await exportJWK(publicKey);
+    const proof = (htu: string, jti: string) =>
+      new SignJWT({ htm: 'POST', htu, jti })
+        .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk })
+        .setIssuedAt()
+        .sign(privateKey);
+    const send = async (dpop: string | undefined) => {
+      const response = await fetch(`${url}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...(dpop ? { dpop } : {}) },
+        body: new URLSearchParams({
+          client_id: 'strict',
+          client_secret: 'a-long-enough-test-secret-for-strict',
+          grant_type: 'urn:test:jkt',
+        }),
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    const good = await proof(`${url}/token`, 'one');
+    assert.deepEqual(await send(good), { status: 200, body: { jkt: await calculateJwkThumbprint(jwk) } });
+    assert.equal((await send(good)).body.error, 'invalid_grant', 'a replayed proof (same jti) is refused');
+    assert.equal((await send(await proof(`${url}/elsewhere`, 'two'))).body.error, 'invalid_dpop_proof');
+    assert.deepEqual(await send(undefined), { status: 200, body: {} });
+  });
+
   test('compareClientSecretsByHash: the library accepts the secret whose hash is registered, never the hash', async (t) => {
     const url = await serve(t, bareProvider().callback());
     const granted = await post(`${url}/token`, asSvc({ grant_type: 'client_credentials' }));

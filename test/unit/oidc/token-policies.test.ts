@@ -29,6 +29,7 @@ const client = (clientId: string, introspects: string[] = []): Client => ({
   previousSecretExpiresAt: null,
   refreshTokenAbsoluteTtl: null,
   refreshTokenIdleTtl: null,
+  dpopBoundAccessTokens: false,
   jwks: null,
   jwksUri: null,
 });

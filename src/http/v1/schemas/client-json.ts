@@ -60,6 +60,11 @@ const writableMembers = {
     'How long refresh tokens (and the sign-in behind them) live at most.',
   ),
   refresh_token_idle_ttl: ttlSeconds('How long an unused refresh token lives.'),
+  dpop_bound_access_tokens: z
+    .boolean()
+    .describe(
+      'RFC 9449 §5.2: every token request must carry a DPoP proof, so every token the client gets is bound to its key.',
+    ),
   token_endpoint_auth_method: z
     .enum(CLIENT_AUTH_METHODS)
     .describe(
@@ -96,6 +101,7 @@ export const createClientBodySchema = z
     introspects: writableMembers.introspects.optional(),
     refresh_token_absolute_ttl: writableMembers.refresh_token_absolute_ttl.optional(),
     refresh_token_idle_ttl: writableMembers.refresh_token_idle_ttl.optional(),
+    dpop_bound_access_tokens: writableMembers.dpop_bound_access_tokens.default(false),
     token_endpoint_auth_method: writableMembers.token_endpoint_auth_method.optional(),
     jwks: writableMembers.jwks.optional(),
     jwks_uri: writableMembers.jwks_uri.optional(),
@@ -113,6 +119,7 @@ export const updateClientBodySchema = z
     introspects: writableMembers.introspects.optional(),
     refresh_token_absolute_ttl: writableMembers.refresh_token_absolute_ttl.optional(),
     refresh_token_idle_ttl: writableMembers.refresh_token_idle_ttl.optional(),
+    dpop_bound_access_tokens: writableMembers.dpop_bound_access_tokens.optional(),
     token_endpoint_auth_method: writableMembers.token_endpoint_auth_method.optional(),
     jwks: writableMembers.jwks.optional(),
     jwks_uri: writableMembers.jwks_uri.optional(),
@@ -154,6 +161,7 @@ export const clientSchema = z
     introspects: z.array(z.string()),
     refresh_token_absolute_ttl: z.number().int().nullable(),
     refresh_token_idle_ttl: z.number().int().nullable(),
+    dpop_bound_access_tokens: z.boolean().describe('Whether every token request must carry a DPoP proof.'),
     jwks: z
       .object({ keys: z.array(z.record(z.string(), z.unknown())) })
       .nullable()
@@ -204,6 +212,7 @@ export const presentClient = (view: ClientView): z.input<typeof clientSchema> =>
   introspects: view.introspects,
   refresh_token_absolute_ttl: view.refreshTokenAbsoluteTtl,
   refresh_token_idle_ttl: view.refreshTokenIdleTtl,
+  dpop_bound_access_tokens: view.dpopBoundAccessTokens,
   jwks: view.jwks,
   jwks_uri: view.jwksUri,
   created_at: toTimestamp(view.createdAt),
@@ -234,6 +243,7 @@ export const toCreateClientInput = (
   introspects: body.introspects,
   refreshTokenAbsoluteTtl: body.refresh_token_absolute_ttl,
   refreshTokenIdleTtl: body.refresh_token_idle_ttl,
+  dpopBoundAccessTokens: body.dpop_bound_access_tokens,
 });
 
 export const toUpdateClientInput = (
@@ -251,4 +261,5 @@ export const toUpdateClientInput = (
   introspects: body.introspects,
   refreshTokenAbsoluteTtl: body.refresh_token_absolute_ttl,
   refreshTokenIdleTtl: body.refresh_token_idle_ttl,
+  dpopBoundAccessTokens: body.dpop_bound_access_tokens,
 });

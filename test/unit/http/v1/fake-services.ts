@@ -58,6 +58,7 @@ export const clientView = (overrides: Partial<ClientView> = {}): ClientView => (
   introspects: [],
   refreshTokenAbsoluteTtl: null,
   refreshTokenIdleTtl: null,
+  dpopBoundAccessTokens: false,
   createdAt: T,
   updatedAt: T,
   secretRotatedAt: null,
