@@ -27,6 +27,8 @@ export type ConsoleSession = {
   id: string;
   userId: string;
   username: string;
+  /** Whether the console's token carried `admin` at sign-in: only shows or hides admin links. */
+  admin?: boolean | undefined;
   tokens: ConsoleTokens;
   /** Epoch seconds. */
   expiresAt: number;

@@ -20,6 +20,7 @@ import { registerPersonalTokenPages } from './personal-token-pages.ts';
 import { registerResourcePages } from './resource-pages.ts';
 import { registerWebhookPages } from './webhook-pages.ts';
 import { registerApplicationPages } from './application-pages.ts';
+import { registerClientPages } from './client-pages.ts';
 
 /**
  * The console at /console: server-rendered pages over the management API, signed in through
@@ -143,7 +144,12 @@ export const createConsole = (deps: ConsoleDeps): Middleware => {
       ctx.body = renderPage({
         title: page.title,
         main: page.main,
-        signedIn: { username: user.session.username, csrfToken: user.csrfToken, current: page.section },
+        signedIn: {
+          username: user.session.username,
+          csrfToken: user.csrfToken,
+          current: page.section,
+          admin: user.session.admin === true,
+        },
       });
     },
     seeOther(ctx, path) {
@@ -176,12 +182,13 @@ export const createConsole = (deps: ConsoleDeps): Middleware => {
     }
     try {
       const { userId, tokens } = await signIn.complete(pending, ctx.query);
-      const me = await apiAs(tokens.accessToken).get<{ username: string | null }>('/me');
+      const me = await apiAs(tokens.accessToken).get<{ username: string | null; scopes: string[] }>('/me');
       const previous = cookies.session(ctx);
       if (previous) await sessions.destroy(previous);
       const session = await sessions.create({
         userId,
         username: (me.ok && me.body.username) || userId,
+        admin: me.ok && me.body.scopes.includes('admin'),
         tokens,
       });
       cookies.setSession(ctx, session.id);
@@ -223,6 +230,7 @@ export const createConsole = (deps: ConsoleDeps): Middleware => {
   registerResourcePages(router, kit);
   registerWebhookPages(router, kit);
   registerApplicationPages(router, kit);
+  registerClientPages(router, kit);
 
   const routes = router.routes();
   return async (ctx, next) => {

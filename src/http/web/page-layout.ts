@@ -5,13 +5,15 @@ import { assetUrl } from './static-assets.ts';
  * The frame of every page: the sign-in and consent pages (a narrow card) and the console (a top bar
  * with navigation, who is signed in and a sign-out button).
  */
-export type ConsoleSection = 'tokens' | 'resources' | 'applications' | 'webhooks';
+export type ConsoleSection = 'tokens' | 'resources' | 'applications' | 'webhooks' | 'clients';
 
 export type SignedInChrome = {
   username: string;
   /** The console session's CSRF token, for the sign-out form. */
   csrfToken: string;
   current: ConsoleSection | undefined;
+  /** Administrators also see the admin-only pages (Clients) in the navigation. */
+  admin?: boolean;
 };
 
 export type PageOptions = {
@@ -35,6 +37,7 @@ const topBar = (signedIn: SignedInChrome | undefined) =>
               ${navLink('/console/resources', 'Resources', signedIn.current === 'resources')}
               ${navLink('/console/applications', 'Applications', signedIn.current === 'applications')}
               ${navLink('/console/webhooks', 'Webhooks', signedIn.current === 'webhooks')}
+              ${signedIn.admin ? navLink('/console/clients', 'Clients', signedIn.current === 'clients') : ''}
             </nav>
             <div class="account">
               <span class="account-name">Signed in as <strong>${signedIn.username}</strong></span>
