@@ -151,6 +151,16 @@ describe('the console: clients', { skip: chromiumSkipReason() }, () => {
     await page.reload();
     assert.equal(await page.locator('#new-client-secret').count(), 0, 'the new secret is shown only once');
 
+    // Rotate again, keeping the old secret for 24 hours: both work meanwhile.
+    await page.getByLabel('Old secret').selectOption({ label: 'Works 24 more hours' });
+    await page.getByRole('button', { name: 'Rotate secret' }).click();
+    await page.getByRole('heading', { name: 'The client secret' }).waitFor();
+    const third = await page.locator('#new-client-secret').inputValue();
+    assert.match(await page.locator('main').innerText(), /Secret rotated\. The old one works until .+ UTC\./);
+    assert.match(await page.locator('main').innerText(), /Old secret works until/);
+    assert.equal(await tokenWith(clientId, rotated), 'token', 'the old secret still works');
+    assert.equal(await tokenWith(clientId, third), 'token');
+
     // Delete: a confirmation page first; Cancel keeps it, Delete removes it.
     await page.getByRole('link', { name: 'Delete client' }).click();
     await page.getByRole('heading', { name: 'Delete “Storefront”?' }).waitFor();
@@ -162,7 +172,7 @@ describe('the console: clients', { skip: chromiumSkipReason() }, () => {
     assert.equal(await page.getByRole('row', { name: /Storefront/ }).count(), 0);
     const after = await cliJson<{ client_id: string }[]>(tessera.env, ['clients', 'list']);
     assert.ok(!after.some((client) => client.client_id === clientId), 'the CLI no longer lists it');
-    assert.equal(await tokenWith(clientId, rotated), 'refused 401');
+    assert.equal(await tokenWith(clientId, third), 'refused 401');
     // The refused registration answered 400 (the form again, with /v1's problem): nothing else went wrong.
     assert.deepEqual(
       watch.problems.filter((problem) => !/status of 400 .*\/console\/clients\)$/.test(problem)),
@@ -185,8 +195,8 @@ describe('the console: clients', { skip: chromiumSkipReason() }, () => {
   test('the page fits a phone screen', async () => {
     const { page } = await signedIn('root', '/console/clients');
     await page.setViewportSize({ width: 375, height: 740 });
-    const overflow = await page.evaluate(
-      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    const overflow = await page.evaluate<number>(
+      'document.documentElement.scrollWidth - document.documentElement.clientWidth',
     );
     assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
     await screenshot(page, 'clients-phone');

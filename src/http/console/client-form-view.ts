@@ -43,10 +43,10 @@ const FIELDS = {
 type Field = keyof typeof FIELDS;
 
 const TYPE_LABELS: Record<(typeof APPLICATION_TYPES)[number], string> = {
-  service: 'Service — gets tokens for itself, keeps a secret',
-  web: 'Web app — signs people in from a server, keeps a secret',
-  spa: 'Single-page app — signs people in from the browser, no secret (PKCE)',
-  native: 'Native app — signs people in on a device, no secret (PKCE)',
+  service: 'Service',
+  web: 'Web app',
+  spa: 'Single-page app (SPA)',
+  native: 'Native app',
 };
 
 const GRANT_LABELS: Record<(typeof GRANT_TYPES)[number], string> = {
@@ -115,7 +115,11 @@ export const clientFormView = (options: {
     </div>
     <div class="field">
       <label for="client-type">Type</label>
-      <select id="client-type" name="type" ${aria('type')}>
+      <p class="hint" id="client-type-hint">
+        A service gets tokens for itself; a web app signs people in from a server. Both keep a secret. A
+        single-page or native app signs people in without one (PKCE).
+      </p>
+      <select id="client-type" name="type" ${aria('type', 'client-type-hint')}>
         ${APPLICATION_TYPES.map(
           (type) =>
             html`<option value="${type}" ${values.type === type ? html` selected` : ''}>
