@@ -140,7 +140,10 @@ describe('the example koa API', () => {
     const call = await startExample(t);
     const none = await call('GET', '/groups/42');
     assert.equal(none.status, 401);
-    assert.equal(none.headers.get('www-authenticate'), `Bearer realm="${API}"`);
+    // A Bearer challenge, and a DPoP one naming the proof algorithms (RFC 9449 §7.1): both schemes work.
+    const [bearer, dpop] = (none.headers.get('www-authenticate') ?? '').split(/, (?=DPoP )/);
+    assert.equal(bearer, `Bearer realm="${API}"`);
+    assert.match(dpop ?? '', /^DPoP realm="[^"]+", algs="ES256[^"]*"$/);
     const garbage = await call('GET', '/groups/42', 'not-a-token');
     assert.equal(garbage.status, 401);
     assert.match(garbage.headers.get('www-authenticate') ?? '', /error="invalid_token"/);

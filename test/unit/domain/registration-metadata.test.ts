@@ -28,9 +28,15 @@ describe('what a client that registers itself may be', () => {
       scopes: undefined,
       redirectUris: ['https://app.example.test/cb'],
       postLogoutRedirectUris: [],
+      dpopBoundAccessTokens: false,
       confidential: false,
     });
     assert.equal(registrationInput({ ...app, application_type: 'native' }, open).type, 'native');
+    assert.equal(
+      registrationInput({ ...app, dpop_bound_access_tokens: true }, open).dpopBoundAccessTokens,
+      true,
+      'RFC 9449 §5.2: a client may ask for DPoP-bound tokens only',
+    );
   });
 
   test('open registration takes public clients only, without client_credentials', () => {
