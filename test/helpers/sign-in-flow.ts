@@ -32,7 +32,16 @@ export const signInAndAllow = async (
   await page.getByRole('heading', { name: 'Allow access?' }).waitFor();
   const consent = await page.locator('main').innerText();
   await page.getByRole('button', { name: 'Allow' }).click();
-  await page.waitForURL(`${redirectPrefix}**`);
+  await page.waitForURL(`${redirectPrefix}**`).catch(async (error: unknown) => {
+    // Say where the browser stopped instead (an error page, the consent page again) and what it shows.
+    const shown = await page
+      .locator('body')
+      .innerText()
+      .catch(() => '');
+    throw new Error(`after Allow the browser stayed at ${page.url()}: ${shown.slice(0, 500)}`, {
+      cause: error,
+    });
+  });
   if (!callback) throw new Error('the browser did not come back to the redirect URI');
   return { callback, page, consent };
 };
