@@ -4,6 +4,15 @@ import type { Scope } from './tessera-process.ts';
 /** The password test/helpers/platform-setup.ts createUser gives everyone. */
 export const PASSWORD = 'correct horse battery staple';
 
+/** Says where the browser stopped instead (an error page, the same page again) and what it shows. */
+const stoppedAt = async (page: Page, step: string, cause: unknown): Promise<never> => {
+  const shown = await page
+    .locator('body')
+    .innerText()
+    .catch(() => '');
+  throw new Error(`${step} the browser stayed at ${page.url()}: ${shown.slice(0, 500)}`, { cause });
+};
+
 /**
  * Drives an authorization request through Tessera's real pages in Chromium: signs `username` in,
  * waits for the consent page and allows it. The application's callback is not served anywhere:
@@ -29,19 +38,15 @@ export const signInAndAllow = async (
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Allow access?' }).waitFor();
+  await page
+    .getByRole('heading', { name: 'Allow access?' })
+    .waitFor()
+    .catch((error: unknown) => stoppedAt(page, 'after Sign in', error));
   const consent = await page.locator('main').innerText();
   await page.getByRole('button', { name: 'Allow' }).click();
-  await page.waitForURL(`${redirectPrefix}**`).catch(async (error: unknown) => {
-    // Say where the browser stopped instead (an error page, the consent page again) and what it shows.
-    const shown = await page
-      .locator('body')
-      .innerText()
-      .catch(() => '');
-    throw new Error(`after Allow the browser stayed at ${page.url()}: ${shown.slice(0, 500)}`, {
-      cause: error,
-    });
-  });
+  await page
+    .waitForURL(`${redirectPrefix}**`)
+    .catch((error: unknown) => stoppedAt(page, 'after Allow', error));
   if (!callback) throw new Error('the browser did not come back to the redirect URI');
   return { callback, page, consent };
 };
