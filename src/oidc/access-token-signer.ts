@@ -1,5 +1,6 @@
 import { createPrivateKey, type KeyObject, sign as signWithKey } from 'node:crypto';
 import type { JSONWebKeySet, JWK, JWTPayload } from 'jose';
+import { derToP1363 } from '../crypto/ecdsa-signature.ts';
 
 /**
  * Signs JWT access tokens (RFC 9068) that Tessera mints itself: client_credentials tokens for a
@@ -21,9 +22,13 @@ export type AccessTokenSigner = {
   sign(alg: string, claims: JWTPayload): string;
 };
 
-/** How `node:crypto` signs each JWS algorithm Tessera's keys can have. */
-const NATIVE: Record<string, { digest: string | null; dsaEncoding?: 'ieee-p1363' }> = {
-  ES256: { digest: 'sha256', dsaEncoding: 'ieee-p1363' },
+/**
+ * How `node:crypto` signs each JWS algorithm Tessera's keys can have. ES256 signatures come out of
+ * OpenSSL in DER and are turned into JWS's 32 + 32 bytes here (crypto/ecdsa-signature.ts says why
+ * not by `dsaEncoding`).
+ */
+const NATIVE: Record<string, { digest: string | null; p1363Size?: number }> = {
+  ES256: { digest: 'sha256', p1363Size: 32 },
   RS256: { digest: 'sha256' },
   // Ed25519 hashes internally: no digest.
   EdDSA: { digest: null },
@@ -33,7 +38,8 @@ type PreparedKey = {
   /** base64url(header) + '.', encoded once per key. */
   headerSegment: string;
   digest: string | null;
-  options: { key: KeyObject; dsaEncoding?: 'ieee-p1363' };
+  key: KeyObject;
+  p1363Size: number | undefined;
 };
 
 const maySign = (jwk: JWK, alg: string): boolean =>
@@ -53,10 +59,8 @@ const prepare = (jwks: JSONWebKeySet, alg: string): PreparedKey => {
   return {
     headerSegment: `${Buffer.from(header).toString('base64url')}.`,
     digest: native.digest,
-    options: {
-      key: createPrivateKey({ key: signable, format: 'jwk' }),
-      ...(native.dsaEncoding ? { dsaEncoding: native.dsaEncoding } : {}),
-    },
+    key: createPrivateKey({ key: signable, format: 'jwk' }),
+    p1363Size: native.p1363Size,
   };
 };
 
@@ -74,8 +78,9 @@ export const createAccessTokenSigner = (jwks: JSONWebKeySet): AccessTokenSigner 
       }
       // Base64url output is ASCII: latin1 is the cheapest exact encoding of the signing input.
       const input = key.headerSegment + Buffer.from(JSON.stringify(claims)).toString('base64url');
-      const signature = signWithKey(key.digest, Buffer.from(input, 'latin1'), key.options);
-      return `${input}.${signature.toString('base64url')}`;
+      const signature = signWithKey(key.digest, Buffer.from(input, 'latin1'), key.key);
+      const encoded = key.p1363Size ? derToP1363(signature, key.p1363Size) : signature;
+      return `${input}.${encoded.toString('base64url')}`;
     },
   };
 };

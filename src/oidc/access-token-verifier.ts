@@ -1,5 +1,6 @@
 import { createPublicKey, type KeyObject, verify as verifyWithKey } from 'node:crypto';
 import type { JSONWebKeySet, JWK } from 'jose';
+import { p1363ToDer } from '../crypto/ecdsa-signature.ts';
 
 /**
  * Verifies the JWT access tokens Tessera signs (access-token-signer.ts) with `node:crypto`: a
@@ -28,11 +29,12 @@ type Algorithm = {
   /** The curve jose requires for this algorithm, if any (jws_algorithms.js). */
   crv?: string;
   digest: string | null;
-  dsaEncoding?: 'ieee-p1363';
+  /** ECDSA: bytes of r and of s in the JWS signature, turned into DER for OpenSSL. */
+  p1363Size?: number;
 };
 
 const NATIVE: Record<string, Algorithm> = {
-  ES256: { kty: 'EC', crv: 'P-256', digest: 'sha256', dsaEncoding: 'ieee-p1363' },
+  ES256: { kty: 'EC', crv: 'P-256', digest: 'sha256', p1363Size: 32 },
   RS256: { kty: 'RSA', digest: 'sha256' },
   // jose accepts Ed448 for EdDSA too; node:crypto would as well, but Tessera never makes one: jose's.
   EdDSA: { kty: 'OKP', crv: 'Ed25519', digest: null },
@@ -119,11 +121,13 @@ export const createNativeVerifier = (jwks: JSONWebKeySet, options: NativeVerifyO
     if (!key) return FALL_BACK;
 
     const signed = Buffer.from(`${headerPart}.${payloadPart}`, 'latin1');
-    const signature = Buffer.from(signaturePart, 'base64url');
-    const { digest, dsaEncoding } = key.algorithm;
+    const { digest, p1363Size } = key.algorithm;
+    const raw = Buffer.from(signaturePart, 'base64url');
+    // crypto/ecdsa-signature.ts: DER by hand is half the cost of `dsaEncoding: 'ieee-p1363'`.
+    const signature = p1363Size ? p1363ToDer(raw, p1363Size) : raw;
     let valid: boolean;
     try {
-      valid = verifyWithKey(digest, signed, dsaEncoding ? { key: key.key, dsaEncoding } : key.key, signature);
+      valid = signature !== undefined && verifyWithKey(digest, signed, key.key, signature);
     } catch {
       valid = false;
     }
