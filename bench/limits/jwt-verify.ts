@@ -1,5 +1,6 @@
 import { createPrivateKey, sign } from 'node:crypto';
 import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose';
+import { derToP1363 } from '../../src/crypto/ecdsa-signature.ts';
 import { createNativeVerifier } from '../../src/oidc/access-token-verifier.ts';
 
 /**
@@ -31,7 +32,7 @@ const claims = {
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const input = `${b64({ alg: 'ES256', typ: 'at+jwt', kid: 'k1' })}.${b64(claims)}`;
 const key = createPrivateKey({ key: await exportJWK(privateKey), format: 'jwk' });
-const token = `${input}.${sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
+const token = `${input}.${derToP1363(sign('sha256', Buffer.from(input), key), 32).toString('base64url')}`;
 
 const cpu = async (run: () => unknown): Promise<number> => {
   for (let i = 0; i < 500; i += 1) await run();
