@@ -48,6 +48,7 @@ const MIGRATIONS = [
   '20261204130000_add_client_dpop',
   '20261204130100_add_client_jwks',
   '20261204130200_create_registration_tokens',
+  '20261205000100_index_active_token_names',
 ];
 
 const MANAGEMENT_API = 'urn:tessera:management';
