@@ -1,4 +1,4 @@
-import { createHmac, createSecretKey, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { CACHED_LOOKUP_MAX_ENTRIES, type CachedLookup, type CacheStats } from '../../cache/cached-lookup.ts';
 import type { PepperHash } from '../../crypto/pepper-hash.ts';
 import type { Client } from '../../domain/clients/client.ts';
@@ -87,7 +87,7 @@ export type ClientAuthDeps = {
  * The client whose secret the request presents, or undefined (unknown client, wrong secret, …).
  *
  * Checking a secret costs an HMAC with the pepper on every request of a busy service. Credentials
- * that passed are remembered by an HMAC-SHA-256 under a random key of this process's own — never
+ * that passed are remembered by a SHA-256 keyed with a random prefix of this process's own — never
  * the secret itself, and nothing a memory dump could test guesses against without that key —
  * together with the client record they passed for. The record is the cache's object: a rotated secret or a deleted client comes with a new
  * record (or none), and the credentials are checked again.
@@ -96,9 +96,11 @@ export const createClientAuthenticator = (deps: ClientAuthDeps) => {
   const { rememberAtMost = CACHED_LOOKUP_MAX_ENTRIES } = deps;
   // `until`: credentials that passed as a rotated-out secret pass only until its overlap ends.
   const passed = new Map<string, { clientId: string; client: Client; until: number }>();
-  // A KeyObject: given a Buffer, createHmac imports the key again on every call (12 µs against
-  // 1.8 µs per request on one core).
-  const rememberKey = createSecretKey(randomBytes(32));
+  // SHA-256 of a random per-process key and the credentials, in one call: a keyed digest that only
+  // ever lives in this process's memory, where length extension is no concern. It is a tenth of
+  // the CPU of an HMAC object per request (0.4 against 1.8–3 µs; createHmac with a Buffer key
+  // was 12 µs).
+  const rememberKey = randomBytes(32).toString('base64url');
 
   return async (
     authorization: string | undefined,
@@ -106,7 +108,7 @@ export const createClientAuthenticator = (deps: ClientAuthDeps) => {
   ): Promise<Client | undefined> => {
     const presented = presentedCredentials(authorization, params);
     if (presented === undefined) return undefined;
-    const key = createHmac('sha256', rememberKey).update(presented).digest('base64url');
+    const key = hash('sha256', rememberKey + presented, 'base64url');
     const remembered = passed.get(key);
     if (remembered) deps.credentialStats?.hit();
     else deps.credentialStats?.miss();
