@@ -11,7 +11,8 @@ import {
   readClientForm,
 } from './client-form-view.ts';
 import type { ConsoleKit, SignedIn } from './console-kit.ts';
-import { formatDateTime } from './format.ts';
+import { dataTable } from './data-table.ts';
+import { formatDateTime, timeElement } from './format.ts';
 import type { ApiReply, Problem } from './management-api-client.ts';
 import { shownOnceNotice } from './shown-once-notice.ts';
 import { confirmation } from './token-list-view.ts';
@@ -49,44 +50,31 @@ const KEEP_OLD_FOR: [seconds: number, label: string][] = [
   [7 * 86_400, 'Works 7 more days'],
 ];
 
-const time = (iso: string) => html`<time datetime="${iso}" title="${iso}">${formatDateTime(iso)}</time>`;
+const time = (iso: string) => timeElement(iso, true);
 const grantName = (grant: string) => (grant === TOKEN_EXCHANGE ? 'token exchange' : grant);
 const hasSecret = (client: ClientJson) => client.token_endpoint_auth_method.startsWith('client_secret');
 const pathOf = (clientId: string) => `${BASE}/${encodeURIComponent(clientId)}`;
 
 const clientTable = (clients: ClientJson[]): Html =>
-  clients.length === 0
-    ? html`<p class="empty">No clients yet.</p>`
-    : html`<table class="tokens clients">
-        <caption class="visually-hidden">
-          Registered clients
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Type</th>
-            <th scope="col">Grant types</th>
-            <th scope="col">APIs</th>
-            <th scope="col">Created</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${clients.map(
-            (client) =>
-              html`<tr>
-                <td data-label="Name">
-                  <a href="${pathOf(client.client_id)}">${client.name}</a><br /><span class="mono muted"
-                    >${client.client_id}</span
-                  >
-                </td>
-                <td data-label="Type">${client.type}</td>
-                <td data-label="Grant types">${client.grant_types.map(grantName).join(', ')}</td>
-                <td data-label="APIs">${client.resources.join(', ')}</td>
-                <td data-label="Created">${time(client.created_at)}</td>
-              </tr>`,
-          )}
-        </tbody>
-      </table>`;
+  dataTable({
+    rows: clients,
+    caption: 'Registered clients',
+    empty: 'No clients yet.',
+    className: 'clients',
+    columns: [
+      {
+        label: 'Name',
+        cell: (client) =>
+          html`<a href="${pathOf(client.client_id)}">${client.name}</a><br /><span class="mono muted"
+              >${client.client_id}</span
+            >`,
+      },
+      { label: 'Type', cell: (client) => client.type },
+      { label: 'Grant types', cell: (client) => client.grant_types.map(grantName).join(', ') },
+      { label: 'APIs', cell: (client) => client.resources.join(', ') },
+      { label: 'Created', cell: (client) => time(client.created_at) },
+    ],
+  });
 
 const secretNotice = (secret: string, clientId: string): Html =>
   shownOnceNotice({

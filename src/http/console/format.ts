@@ -1,3 +1,5 @@
+import { type Html, html } from '../web/html.ts';
+
 /** How the console writes instants: dates in UTC, spelled out, with the exact instant in `datetime`. */
 const DATE = new Intl.DateTimeFormat('en-GB', {
   day: 'numeric',
@@ -21,3 +23,7 @@ export const formatDateTime = (instant: Date | string): string =>
 export const isoDay = (instant: Date): string => instant.toISOString().slice(0, 10);
 
 export const addDays = (instant: Date, days: number): Date => new Date(instant.getTime() + days * 86_400_000);
+
+/** An instant as the console shows it: the date (and time), the exact instant as a tooltip. */
+export const timeElement = (iso: string, withTime = false): Html =>
+  html`<time datetime="${iso}" title="${iso}">${withTime ? formatDateTime(iso) : formatDate(iso)}</time>`;

@@ -1,5 +1,6 @@
 import { type Html, html } from '../web/html.ts';
-import { formatDate, formatDateTime } from './format.ts';
+import { dataTable } from './data-table.ts';
+import { timeElement } from './format.ts';
 import type { NewTokenNotice } from './console-sessions.ts';
 import { shownOnceNotice } from './shown-once-notice.ts';
 
@@ -28,9 +29,6 @@ const STATE_LABELS: Record<StateFilter, string> = {
   all: 'All',
 };
 
-const time = (iso: string, withTime = false) =>
-  html`<time datetime="${iso}" title="${iso}">${withTime ? formatDateTime(iso) : formatDate(iso)}</time>`;
-
 export const stateFilters = (basePath: string, current: StateFilter): Html =>
   html`<nav aria-label="Which tokens">
     <ul class="filters">
@@ -58,10 +56,10 @@ const expiresSoon = (token: TokenJson, soon: ExpiringSoon | undefined) =>
 
 const expiresCell = (token: TokenJson, soon: ExpiringSoon | undefined) => {
   if (token.expires_at === null) return html`Never`;
-  if (token.state === 'expired') return html`Expired ${time(token.expires_at)}`;
+  if (token.state === 'expired') return html`Expired ${timeElement(token.expires_at)}`;
   return expiresSoon(token, soon)
-    ? html`${time(token.expires_at)} <span class="state state-expiring">expires soon</span>`
-    : time(token.expires_at);
+    ? html`${timeElement(token.expires_at)} <span class="state state-expiring">expires soon</span>`
+    : timeElement(token.expires_at);
 };
 
 export const tokenTable = (options: {
@@ -74,83 +72,67 @@ export const tokenTable = (options: {
   /** Marks tokens that expire soon and offers to rotate them (POST `${deleteBase}/${id}/rotate`). */
   expiringSoon?: ExpiringSoon | undefined;
 }): Html => {
-  if (options.tokens.length === 0) return html`<p class="empty">${options.emptyText}</p>`;
-  return html`<table class="tokens">
-    <caption class="visually-hidden">
-      ${options.caption}
-    </caption>
-    <thead>
-      <tr>
-        <th scope="col">Name</th>
-        ${options.resourceTokens ? html`<th scope="col">Role and bot</th>` : ''}
-        <th scope="col">Scopes</th>
-        <th scope="col">Created</th>
-        <th scope="col">Last used</th>
-        <th scope="col">Expires</th>
-        <th scope="col"><span class="visually-hidden">Actions</span></th>
-      </tr>
-    </thead>
-    <tbody>
-      ${options.tokens.map(
-        (token) =>
-          html`<tr>
-            <td data-label="Name">
-              <strong>${token.name}</strong><br /><span class="mono muted">${token.display_hint}</span>${
-                token.state === 'active'
-                  ? ''
-                  : html` <span class="state state-${token.state}">${token.state}</span>`
-              }
-            </td>
-            ${
-              options.resourceTokens
-                ? html`<td data-label="Role and bot">
-                    ${token.role ?? ''}<br /><span class="mono muted">${token.bot_id ?? ''}</span>
-                  </td>`
-                : ''
-            }
-            <td data-label="Scopes">
-              <ul class="scope-list">
-                ${token.scopes.map((scope) => html`<li>${scope}</li>`)}
-              </ul>
-            </td>
-            <td data-label="Created">${time(token.created_at)}</td>
-            <td data-label="Last used">
-              ${token.last_used_at ? time(token.last_used_at, true) : html`<span class="muted">Never used</span>`}
-            </td>
-            <td data-label="Expires">${expiresCell(token, options.expiringSoon)}</td>
-            <td data-label="Actions">
-              ${
-                expiresSoon(token, options.expiringSoon)
-                  ? html`<form
-                      method="post"
-                      action="${options.deleteBase}/${token.id}/rotate"
-                      class="inline-form"
-                    >
-                      <input type="hidden" name="csrf" value="${options.expiringSoon?.csrfToken ?? ''}" />
-                      <button type="submit" class="button button-small" aria-label="Rotate ${token.name}">
-                        Rotate
-                      </button>
-                    </form>`
-                  : ''
-              }
-              ${
-                token.state === 'active'
-                  ? html`<a
-                      class="button button-small button-danger-quiet"
-                      href="${options.deleteBase}/${token.id}/delete"
-                      aria-label="Delete ${token.name}"
-                      >Delete</a
-                    >`
-                  : token.revoked_at
-                    ? html`<span class="muted">Deleted ${time(token.revoked_at)}</span>`
-                    : ''
-              }
-            </td>
-          </tr>`,
-      )}
-    </tbody>
-  </table>`;
+  const soon = options.expiringSoon;
+  return dataTable({
+    rows: options.tokens,
+    caption: options.caption,
+    empty: options.emptyText,
+    columns: [
+      {
+        label: 'Name',
+        cell: (token) =>
+          html`<strong>${token.name}</strong><br /><span class="mono muted">${token.display_hint}</span>${
+              token.state === 'active'
+                ? ''
+                : html` <span class="state state-${token.state}">${token.state}</span>`
+            }`,
+      },
+      options.resourceTokens && {
+        label: 'Role and bot',
+        cell: (token) => html`${token.role ?? ''}<br /><span class="mono muted">${token.bot_id ?? ''}</span>`,
+      },
+      {
+        label: 'Scopes',
+        cell: (token) =>
+          html`<ul class="scope-list">
+            ${token.scopes.map((scope) => html`<li>${scope}</li>`)}
+          </ul>`,
+      },
+      { label: 'Created', cell: (token) => timeElement(token.created_at) },
+      {
+        label: 'Last used',
+        cell: (token) =>
+          token.last_used_at
+            ? timeElement(token.last_used_at, true)
+            : html`<span class="muted">Never used</span>`,
+      },
+      { label: 'Expires', cell: (token) => expiresCell(token, soon) },
+      { label: 'Actions', hiddenLabel: true, cell: (token) => tokenActions(token, options.deleteBase, soon) },
+    ],
+  });
 };
+
+const tokenActions = (token: TokenJson, deleteBase: string, soon: ExpiringSoon | undefined): Html =>
+  html`${
+    expiresSoon(token, soon)
+      ? html`<form method="post" action="${deleteBase}/${token.id}/rotate" class="inline-form">
+          <input type="hidden" name="csrf" value="${soon?.csrfToken ?? ''}" />
+          <button type="submit" class="button button-small" aria-label="Rotate ${token.name}">Rotate</button>
+        </form>`
+      : ''
+  }
+  ${
+    token.state === 'active'
+      ? html`<a
+          class="button button-small button-danger-quiet"
+          href="${deleteBase}/${token.id}/delete"
+          aria-label="Delete ${token.name}"
+          >Delete</a
+        >`
+      : token.revoked_at
+        ? html`<span class="muted">Deleted ${timeElement(token.revoked_at)}</span>`
+        : ''
+  }`;
 
 /** The token just created, shown this once with a copy button. */
 export const newTokenNotice = (notice: NewTokenNotice): Html =>

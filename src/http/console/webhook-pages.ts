@@ -4,7 +4,8 @@ import { SUBSCRIBABLE_EVENT_TYPES } from '../../domain/webhooks/webhook-service.
 import { type Html, html } from '../web/html.ts';
 import { apiFailureView, problemDetails } from './api-failure-view.ts';
 import type { ConsoleKit, SignedIn } from './console-kit.ts';
-import { formatDateTime } from './format.ts';
+import { dataTable } from './data-table.ts';
+import { timeElement } from './format.ts';
 import type { ApiReply, Problem } from './management-api-client.ts';
 import { shownOnceNotice } from './shown-once-notice.ts';
 import { confirmation } from './token-list-view.ts';
@@ -38,7 +39,7 @@ type DeliveryJson = {
 
 type FormState = { url: string; description: string; events: string[]; problem?: Problem };
 
-const time = (iso: string) => html`<time datetime="${iso}" title="${iso}">${formatDateTime(iso)}</time>`;
+const time = (iso: string) => timeElement(iso, true);
 
 const addForm = (csrfToken: string, form: FormState): Html =>
   html`<form method="post" action="${BASE}" novalidate class="card" id="add-webhook">
@@ -88,34 +89,22 @@ const addForm = (csrfToken: string, form: FormState): Html =>
   </form>`;
 
 const webhookTable = (webhooks: WebhookJson[]): Html =>
-  webhooks.length === 0
-    ? html`<p class="empty">No webhooks yet.</p>`
-    : html`<table class="tokens">
-        <caption class="visually-hidden">
-          Webhook subscriptions
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">URL</th>
-            <th scope="col">Events</th>
-            <th scope="col">Created</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${webhooks.map(
-            (webhook) =>
-              html`<tr>
-                <td data-label="URL">
-                  <a href="${BASE}/${webhook.id}">${webhook.url}</a>${
-                    webhook.enabled ? '' : html` <span class="state state-revoked">disabled</span>`
-                  }<br /><span class="mono muted">${webhook.id}</span>
-                </td>
-                <td data-label="Events">${webhook.event_types.join(', ')}</td>
-                <td data-label="Created">${time(webhook.created_at)}</td>
-              </tr>`,
-          )}
-        </tbody>
-      </table>`;
+  dataTable({
+    rows: webhooks,
+    caption: 'Webhook subscriptions',
+    empty: 'No webhooks yet.',
+    columns: [
+      {
+        label: 'URL',
+        cell: (webhook) =>
+          html`<a href="${BASE}/${webhook.id}">${webhook.url}</a>${
+              webhook.enabled ? '' : html` <span class="state state-revoked">disabled</span>`
+            }<br /><span class="mono muted">${webhook.id}</span>`,
+      },
+      { label: 'Events', cell: (webhook) => webhook.event_types.join(', ') },
+      { label: 'Created', cell: (webhook) => time(webhook.created_at) },
+    ],
+  });
 
 const secretNotice = (secret: string): Html =>
   shownOnceNotice({
@@ -128,59 +117,50 @@ const secretNotice = (secret: string): Html =>
   });
 
 const deliveryLog = (deliveries: DeliveryJson[]): Html =>
-  deliveries.length === 0
-    ? html`<p class="empty">Nothing delivered yet. Send a test event.</p>`
-    : html`<table class="tokens deliveries">
-        <caption class="visually-hidden">
-          Delivery log
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Event</th>
-            <th scope="col">State</th>
-            <th scope="col">Attempts</th>
-            <th scope="col">Last attempt</th>
-            <th scope="col">Answer</th>
-            <th scope="col">Latency</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${deliveries.map(
-            (delivery) =>
-              html`<tr>
-                <td data-label="Event">
-                  <strong>${delivery.event_type}</strong><br /><span class="mono muted"
-                    >evt_${delivery.event_id} · ${delivery.stream_key}</span
-                  >
-                </td>
-                <td data-label="State">
-                  <span class="state state-${delivery.state}">${delivery.state}</span>${
-                    delivery.next_attempt_at
-                      ? html`<br /><span class="muted">next ${time(delivery.next_attempt_at)}</span>`
-                      : ''
-                  }
-                </td>
-                <td data-label="Attempts">${String(delivery.attempts)}</td>
-                <td data-label="Last attempt">
-                  ${delivery.last_attempt ? time(delivery.last_attempt.at) : html`<span class="muted">not yet</span>`}
-                </td>
-                <td data-label="Answer">
-                  ${
-                    delivery.last_attempt
-                      ? (delivery.last_attempt.status ?? '') +
-                        (delivery.last_attempt.error && delivery.last_attempt.status === null
-                          ? delivery.last_attempt.error
-                          : '')
-                      : ''
-                  }
-                </td>
-                <td data-label="Latency">
-                  ${delivery.last_attempt ? `${delivery.last_attempt.latency_ms} ms` : ''}
-                </td>
-              </tr>`,
-          )}
-        </tbody>
-      </table>`;
+  dataTable({
+    rows: deliveries,
+    caption: 'Delivery log',
+    empty: 'Nothing delivered yet. Send a test event.',
+    className: 'deliveries',
+    columns: [
+      {
+        label: 'Event',
+        cell: (delivery) =>
+          html`<strong>${delivery.event_type}</strong><br /><span class="mono muted"
+              >evt_${delivery.event_id} · ${delivery.stream_key}</span
+            >`,
+      },
+      {
+        label: 'State',
+        cell: (delivery) =>
+          html`<span class="state state-${delivery.state}">${delivery.state}</span>${
+              delivery.next_attempt_at
+                ? html`<br /><span class="muted">next ${time(delivery.next_attempt_at)}</span>`
+                : ''
+            }`,
+      },
+      { label: 'Attempts', cell: (delivery) => String(delivery.attempts) },
+      {
+        label: 'Last attempt',
+        cell: (delivery) =>
+          delivery.last_attempt ? time(delivery.last_attempt.at) : html`<span class="muted">not yet</span>`,
+      },
+      {
+        label: 'Answer',
+        cell: (delivery) =>
+          delivery.last_attempt
+            ? (delivery.last_attempt.status ?? '') +
+              (delivery.last_attempt.error && delivery.last_attempt.status === null
+                ? delivery.last_attempt.error
+                : '')
+            : '',
+      },
+      {
+        label: 'Latency',
+        cell: (delivery) => (delivery.last_attempt ? `${delivery.last_attempt.latency_ms} ms` : ''),
+      },
+    ],
+  });
 
 export const registerWebhookPages = (router: Router, kit: ConsoleKit): void => {
   const takeNotice = async (user: SignedIn, where: string) => {
