@@ -1,14 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as oidc from 'openid-client';
 import type { Browser } from 'playwright-core';
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.ts';
+import { type HttpsDocuments, serveHttpsDocuments } from '../helpers/https-documents.ts';
 import { createUser } from '../helpers/platform-setup.ts';
 import {
   cliJson,
@@ -35,86 +30,41 @@ describe('client ID metadata documents', { skip: chromiumSkipReason() }, () => {
   const scope = suiteScope(after);
   let tessera: TesseraInstance;
   let browser: Browser;
-  let origin: string;
-  let port: number;
+  let served: HttpsDocuments;
   let resourceServer: RegisteredClient;
-  const documents = new Map<string, () => { status?: number; body: string }>();
-  const fetched: string[] = [];
 
-  const document = (path: string, overrides: Record<string, unknown> = {}) =>
-    JSON.stringify({
-      client_id: `${origin}${path}`,
-      client_name: 'Metadata MCP client',
-      redirect_uris: [CALLBACK],
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'none',
-      scope: 'groups:read-only',
-      ...overrides,
-    });
+  const document = (path: string, overrides: Record<string, unknown> = {}) => ({
+    client_id: `${served.origin}${path}`,
+    client_name: 'Metadata MCP client',
+    redirect_uris: [CALLBACK],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'none',
+    scope: 'groups:read-only',
+    ...overrides,
+  });
 
   before(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tessera-cimd-'));
-    scope.after(() => rmSync(dir, { recursive: true, force: true }));
-    const key = join(dir, 'key.pem');
-    const cert = join(dir, 'cert.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1,DNS:localhost',
-      ],
-      { stdio: 'ignore' },
+    served = await serveHttpsDocuments(scope);
+    served.put('/mcp-client.json', document('/mcp-client.json'));
+    served.put('/oversize.json', document('/oversize.json', { client_name: 'x'.repeat(6 * 1024) }));
+    served.put(
+      '/machine.json',
+      document('/machine.json', { grant_types: ['client_credentials'], response_types: [] }),
     );
-    const server = createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (request, response) => {
-      fetched.push(String(request.url));
-      const answer = documents.get(String(request.url));
-      if (!answer) {
-        response.writeHead(404).end();
-        return;
-      }
-      const { status = 200, body } = answer();
-      response.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'max-age=60' });
-      response.end(body);
-    });
-    await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
-    scope.after(() => new Promise<void>((closed) => server.close(() => closed())));
-    port = (server.address() as AddressInfo).port;
-    origin = `https://127.0.0.1:${port}`;
-    documents.set('/mcp-client.json', () => ({ body: document('/mcp-client.json') }));
-    documents.set('/oversize.json', () => ({
-      body: document('/oversize.json', { client_name: 'x'.repeat(6 * 1024) }),
-    }));
-    documents.set('/machine.json', () => ({
-      body: document('/machine.json', { grant_types: ['client_credentials'], response_types: [] }),
-    }));
-    documents.set('/plain-http.json', () => ({
-      body: document('/plain-http.json', {
+    served.put(
+      '/plain-http.json',
+      document('/plain-http.json', {
         redirect_uris: ['https://mcp.example.test/cb', 'http://mcp.example.test/cb'],
       }),
-    }));
-    documents.set('/redirect.json', () => ({ status: 302, body: '' }));
+    );
+    served.answer('/redirect.json', 302);
 
     const env = testEnv(scope, {
       TESSERA_CLIENT_ID_METADATA_DOCUMENTS: 'on',
       TESSERA_REGISTRATION_RESOURCES: API,
-      TESSERA_OUTBOUND_ALLOW_HOSTS: `127.0.0.1:${port}`,
-      NODE_EXTRA_CA_CERTS: cert,
+      TESSERA_OUTBOUND_ALLOW_HOSTS: served.host,
+      NODE_EXTRA_CA_CERTS: served.certFile,
     });
     await cliJson(env, [
       'api-resources',
@@ -173,7 +123,7 @@ describe('client ID metadata documents', { skip: chromiumSkipReason() }, () => {
   });
 
   test('an https URL is the client_id: alice signs in with the code and PKCE', async () => {
-    const clientId = `${origin}/mcp-client.json`;
+    const clientId = `${served.origin}/mcp-client.json`;
     const config = await oidc.discovery(
       new URL(tessera.url),
       clientId,
@@ -225,7 +175,7 @@ describe('client ID metadata documents', { skip: chromiumSkipReason() }, () => {
     assert.equal(introspection.client_id, clientId);
     assert.equal(introspection.aud, API);
     assert.equal(introspection.scope, 'groups:read-only');
-    assert.ok(fetched.includes('/mcp-client.json'));
+    assert.ok(served.fetched.includes('/mcp-client.json'));
 
     // alice sees it among her applications, named by its URL, and can revoke it there.
     await page.goto(`${tessera.url}/console/applications`);
@@ -237,16 +187,16 @@ describe('client ID metadata documents', { skip: chromiumSkipReason() }, () => {
   test('a metadata URL on a loopback or link-local address is refused without an allowlist entry', async () => {
     // localhost is the same server, but only 127.0.0.1:<port> is allowed: the name resolves to the loopback.
     for (const clientId of [
-      `https://localhost:${port}/mcp-client.json`,
+      `https://localhost:${new URL(served.origin).port}/mcp-client.json`,
       'https://169.254.169.254/latest/meta-data.json',
       'https://10.0.0.1/client.json',
       'https://[::1]/client.json',
     ]) {
-      const before = fetched.length;
+      const before = served.fetched.length;
       const answer = await authorize(clientId);
       assert.equal(answer.status, 400, clientId);
       assert.equal(answer.body.error, 'invalid_client', `${clientId}: ${JSON.stringify(answer.body)}`);
-      assert.equal(fetched.length, before, `${clientId} was never fetched`);
+      assert.equal(served.fetched.length, before, `${clientId} was never fetched`);
     }
   });
 
@@ -258,18 +208,18 @@ describe('client ID metadata documents', { skip: chromiumSkipReason() }, () => {
       '/plain-http.json',
       '/missing.json',
     ]) {
-      const answer = await authorize(`${origin}${path}`);
+      const answer = await authorize(`${served.origin}${path}`);
       assert.equal(answer.status, 400, path);
       assert.equal(answer.body.error, 'invalid_client', `${path}: ${JSON.stringify(answer.body)}`);
-      assert.ok(fetched.includes(path), `${path} was fetched, then refused`);
+      assert.ok(served.fetched.includes(path), `${path} was fetched, then refused`);
     }
     // Tessera's own rules say why; the library's fetch failures do not (size, status, redirect).
     assert.match(
-      (await authorize(`${origin}/machine.json`)).body.error_description ?? '',
+      (await authorize(`${served.origin}/machine.json`)).body.error_description ?? '',
       /client_credentials/,
     );
     assert.match(
-      (await authorize(`${origin}/plain-http.json`)).body.error_description ?? '',
+      (await authorize(`${served.origin}/plain-http.json`)).body.error_description ?? '',
       /must use https/,
     );
   });

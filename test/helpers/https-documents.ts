@@ -18,6 +18,8 @@ export type HttpsDocuments = {
   certFile: string;
   /** Serves `document` at `path` from now on. */
   put(path: string, document: unknown): void;
+  /** Answers `path` with this status and body from now on (a redirect, an error). */
+  answer(path: string, status: number, body?: string): void;
   /** The paths requested so far, in order. */
   fetched: string[];
 };
@@ -46,24 +48,28 @@ export const serveHttpsDocuments = async (scope: Scope): Promise<HttpsDocuments>
       '-subj',
       '/CN=127.0.0.1',
       '-addext',
-      'subjectAltName=IP:127.0.0.1',
+      // localhost too: a fetch by that name that the guard let through would then be seen.
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
     ],
     { stdio: 'ignore' },
   );
-  const documents = new Map<string, string>();
+  const documents = new Map<string, { status: number; body: string }>();
   const fetched: string[] = [];
   const server = createServer(
     { key: readFileSync(keyFile), cert: readFileSync(certFile) },
     (request, response) => {
       const path = String(request.url);
       fetched.push(path);
-      const body = documents.get(path);
-      if (body === undefined) {
+      const answer = documents.get(path);
+      if (answer === undefined) {
         response.writeHead(404).end();
         return;
       }
-      response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=60' });
-      response.end(body);
+      response.writeHead(answer.status, {
+        'content-type': 'application/json',
+        'cache-control': 'max-age=60',
+      });
+      response.end(answer.body);
     },
   );
   await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
@@ -79,7 +85,8 @@ export const serveHttpsDocuments = async (scope: Scope): Promise<HttpsDocuments>
     origin: `https://${host}`,
     host,
     certFile,
-    put: (path, document) => documents.set(path, JSON.stringify(document)),
+    put: (path, document) => documents.set(path, { status: 200, body: JSON.stringify(document) }),
+    answer: (path, status, body = '') => documents.set(path, { status, body }),
     fetched,
   };
 };
