@@ -13,7 +13,13 @@ import {
   testEnv,
   type TesseraInstance,
 } from '../helpers/tessera-process.ts';
-import { basicAuth, postForm, type RegisteredClient } from '../helpers/tessera-setup.ts';
+import {
+  basicAuth,
+  postForm,
+  type RegisteredClient,
+  createOrdersApi,
+  ORDERS_API,
+} from '../helpers/tessera-setup.ts';
 import { signInAndAllow } from '../helpers/sign-in-flow.ts';
 
 /**
@@ -22,7 +28,7 @@ import { signInAndAllow } from '../helpers/sign-in-flow.ts';
  * RFC 8707 resource, RFC 9207 iss) through the real sign-in and consent pages in Chromium; refresh
  * tokens rotate on every use and a replayed one revokes its whole family, as introspection shows.
  */
-const API = 'https://orders.example.test';
+const API = ORDERS_API;
 const CALLBACK = 'https://app.example.test/callback';
 const PASSWORD = 'correct horse battery staple';
 
@@ -97,18 +103,7 @@ const applicationsSuite = (profile: Profile, skip: string | false) =>
       } else {
         env = testEnv(scope);
       }
-      await cliJson(env, [
-        'api-resources',
-        'create',
-        '--identifier',
-        API,
-        '--name',
-        'Orders API',
-        '--format',
-        'opaque',
-        '--scopes',
-        'groups:read-only groups:read-write',
-      ]);
+      await createOrdersApi(env);
       aliceId = await createUser(env, 'alice', ['--admin']);
       admin = (await createPat(env, 'alice', 'admin groups:read-only')).token;
       reader = (await createPat(env, 'alice', 'tokens:read')).token;

@@ -5,14 +5,14 @@ import type { Browser } from 'playwright-core';
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.ts';
 import { type HttpsDocuments, serveHttpsDocuments } from '../helpers/https-documents.ts';
 import { createUser } from '../helpers/platform-setup.ts';
+import { startTessera, suiteScope, testEnv, type TesseraInstance } from '../helpers/tessera-process.ts';
 import {
-  cliJson,
-  startTessera,
-  suiteScope,
-  testEnv,
-  type TesseraInstance,
-} from '../helpers/tessera-process.ts';
-import { postForm, type RegisteredClient } from '../helpers/tessera-setup.ts';
+  postForm,
+  type RegisteredClient,
+  createOrdersApi,
+  createOrdersResourceServer,
+  ORDERS_API,
+} from '../helpers/tessera-setup.ts';
 
 /**
  * Client ID Metadata Documents, end to end: an MCP client whose client_id is the https URL of its
@@ -22,7 +22,7 @@ import { postForm, type RegisteredClient } from '../helpers/tessera-setup.ts';
  * server's fetch refuses what an attacker would point it at: a name resolving to the loopback, the
  * cloud metadata address, an oversize document.
  */
-const API = 'https://orders.example.test';
+const API = ORDERS_API;
 const CALLBACK = 'https://mcp.example.test/callback';
 const PASSWORD = 'correct horse battery staple';
 
@@ -66,31 +66,9 @@ describe('client ID metadata documents', { skip: chromiumSkipReason() }, () => {
       TESSERA_OUTBOUND_ALLOW_HOSTS: served.host,
       NODE_EXTRA_CA_CERTS: served.certFile,
     });
-    await cliJson(env, [
-      'api-resources',
-      'create',
-      '--identifier',
-      API,
-      '--name',
-      'Orders API',
-      '--format',
-      'opaque',
-      '--scopes',
-      'groups:read-only groups:read-write',
-    ]);
+    await createOrdersApi(env);
     await createUser(env, 'alice');
-    resourceServer = await cliJson<RegisteredClient>(env, [
-      'clients',
-      'create',
-      '--name',
-      'orders-api',
-      '--grant-types',
-      'client_credentials',
-      '--resources',
-      API,
-      '--introspects',
-      API,
-    ]);
+    resourceServer = await createOrdersResourceServer(env);
     tessera = await startTessera(scope, env);
     browser = await launchChromium(scope);
   });

@@ -12,7 +12,13 @@ import {
   suiteScope,
   type TesseraInstance,
 } from '../helpers/tessera-process.ts';
-import { postForm, type RegisteredClient } from '../helpers/tessera-setup.ts';
+import {
+  postForm,
+  type RegisteredClient,
+  createOrdersApi,
+  createOrdersResourceServer,
+  ORDERS_API,
+} from '../helpers/tessera-setup.ts';
 
 /**
  * Dynamic client registration (RFC 7591) and its management (RFC 7592), end to end, as an MCP
@@ -22,7 +28,7 @@ import { postForm, type RegisteredClient } from '../helpers/tessera-setup.ts';
  * and the initial access token are stored only as hashes; hostile registrations get RFC 7591
  * errors; a flood from one address gets 429.
  */
-const API = 'https://orders.example.test';
+const API = ORDERS_API;
 const CALLBACK = 'https://mcp.example.test/callback';
 const PASSWORD = 'correct horse battery staple';
 const PER_MINUTE = 25;
@@ -89,32 +95,10 @@ describe('dynamic client registration (RFC 7591/7592)', { skip }, () => {
     const env = await productionEnv(scope);
     assert.ok(env, 'PostgreSQL and Redis are needed');
     production = env;
-    await cliJson(production.env, [
-      'api-resources',
-      'create',
-      '--identifier',
-      API,
-      '--name',
-      'Orders API',
-      '--format',
-      'opaque',
-      '--scopes',
-      'groups:read-only groups:read-write',
-    ]);
+    await createOrdersApi(production.env);
     await createUser(production.env, 'alice', ['--admin']);
     admin = (await createPat(production.env, 'alice', 'admin')).token;
-    resourceServer = await cliJson<RegisteredClient>(production.env, [
-      'clients',
-      'create',
-      '--name',
-      'orders-api',
-      '--grant-types',
-      'client_credentials',
-      '--resources',
-      API,
-      '--introspects',
-      API,
-    ]);
+    resourceServer = await createOrdersResourceServer(production.env);
     const registration = {
       TESSERA_REGISTRATION_RESOURCES: API,
       TESSERA_REGISTRATIONS_PER_MINUTE: String(PER_MINUTE),

@@ -9,6 +9,7 @@ import { ACCESS_TOKEN_TYPE, createPat, createUser, TOKEN_EXCHANGE } from '../hel
 import { serveHttpsDocuments } from '../helpers/https-documents.ts';
 import { productionEnv } from '../helpers/production-env.ts';
 import { cliJson, runCli, startTessera, testEnv } from '../helpers/tessera-process.ts';
+import { createOrdersApi, createOrdersResourceServer, ORDERS_API } from '../helpers/tessera-setup.ts';
 
 /**
  * private_key_jwt (RFC 7523) end to end: services registered with their public keys — inline or at
@@ -16,7 +17,7 @@ import { cliJson, runCli, startTessera, testEnv } from '../helpers/tessera-proce
  * introspection and revocation endpoints; a replayed assertion, one signed by a key the client did
  * not register, and a secret presented for such a client are refused.
  */
-const API = 'https://orders.example.test';
+const API = ORDERS_API;
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
 type Profile = 'embedded' | 'production';
@@ -68,18 +69,7 @@ for (const profile of ['embedded', 'production'] as const) {
         NODE_EXTRA_CA_CERTS: jwksHost.certFile,
       });
       if (!env) return;
-      await cliJson(env, [
-        'api-resources',
-        'create',
-        '--identifier',
-        API,
-        '--name',
-        'Orders API',
-        '--format',
-        'opaque',
-        '--scopes',
-        'groups:read-only',
-      ]);
+      await createOrdersApi(env, 'groups:read-only');
 
       // A service with its key inline (ES256), a resource server whose keys Tessera fetches (EdDSA).
       const service = await keyPair('ES256', 'service-1');
@@ -105,17 +95,7 @@ for (const profile of ['embedded', 'production'] as const) {
       const server = await keyPair('EdDSA', 'rs-1');
       jwksHost.put('/jwks', { keys: [server.publicJwk] });
       const jwksUri = `${jwksHost.origin}/jwks`;
-      const resourceServer = await cliJson<Registered>(env, [
-        'clients',
-        'create',
-        '--name',
-        'orders-api',
-        '--grant-types',
-        'client_credentials',
-        '--resources',
-        API,
-        '--introspects',
-        API,
+      const resourceServer = await createOrdersResourceServer<Registered>(env, [
         '--auth-method',
         'private_key_jwt',
         '--jwks-uri',

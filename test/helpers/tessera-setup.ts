@@ -89,3 +89,39 @@ export const postForm = async (
     },
     body: form(values),
   });
+
+/** The opaque API the application-client tests sign people in for, and its resource server. */
+export const ORDERS_API = 'https://orders.example.test';
+
+export const createOrdersApi = (env: Record<string, string>, scopes = 'groups:read-only groups:read-write') =>
+  cliJson(env, [
+    'api-resources',
+    'create',
+    '--identifier',
+    ORDERS_API,
+    '--name',
+    'Orders API',
+    '--format',
+    'opaque',
+    '--scopes',
+    scopes,
+  ]);
+
+/** `orders-api`, which introspects the Orders API's tokens; `extra` adds `clients create` flags. */
+export const createOrdersResourceServer = <T = RegisteredClient>(
+  env: Record<string, string>,
+  extra: string[] = [],
+) =>
+  cliJson<T>(env, [
+    'clients',
+    'create',
+    '--name',
+    'orders-api',
+    '--grant-types',
+    'client_credentials',
+    '--resources',
+    ORDERS_API,
+    '--introspects',
+    ORDERS_API,
+    ...extra,
+  ]);
