@@ -15,6 +15,7 @@ import { dataTable } from './data-table.ts';
 import { formatDateTime, timeElement } from './format.ts';
 import type { ApiReply, Problem } from './management-api-client.ts';
 import { shownOnceNotice } from './shown-once-notice.ts';
+import { takeMessages } from './token-collection-pages.ts';
 import { confirmation } from './token-list-view.ts';
 
 /**
@@ -128,15 +129,10 @@ const facts = (client: ClientJson): Html =>
   </dl>`;
 
 export const registerClientPages = (router: Router, kit: ConsoleKit): void => {
+  // The secret just made on this page (kept in the session like a new token) and the last notice.
   const takeNotice = async (user: SignedIn, where: string) => {
-    const { newToken, notice } = user.session;
-    const secret = newToken?.where === where ? newToken.token : undefined;
-    if (secret || notice) {
-      if (secret) user.session.newToken = undefined;
-      user.session.notice = undefined;
-      await kit.sessions.save(user.session);
-    }
-    return { secret, notice };
+    const { newToken, notice } = await takeMessages(kit, user, where);
+    return { secret: newToken?.token, notice };
   };
 
   const failure = (
