@@ -59,8 +59,10 @@ export const createAccessTokenResolver = (deps: {
       (id !== undefined && deps.revocations.has('access_token', id));
     if (cached && cached !== 'revoked') {
       if (!revoked(cached.id)) return cached;
-      // Redis lost the tombstone (a failover, a crash before it was written): put it back.
-      deps.entries?.revoke(tokenHash, cached.exp, now()).catch(() => {});
+      // Redis lost the tombstone (a failover, a crash before it was written): put it back before
+      // answering, so that whoever reads Redis after this answer finds the record's story. Best
+      // effort: the record answers even if Redis fails now.
+      await deps.entries?.revoke(tokenHash, cached.exp, now()).catch(() => {});
       return undefined;
     }
     if (revoked(undefined)) return undefined;
